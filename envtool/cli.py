@@ -1,0 +1,288 @@
+"""The command line: the only module that imports click.
+
+It translates arguments into calls of plain functions in ``envtool.commands`` and maps what they
+raise to exit codes (DESIGN §6) in one place, :func:`main`. Command modules are imported only
+when their command runs, so ``envtool --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from envtool import __version__
+from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError
+from envtool.ui import Console
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BACKENDS = ("auto", "native", "conda", "mamba", "micromamba")
+
+
+@dataclass(frozen=True)
+class Globals:
+    console: Console
+    backend: str
+
+
+def _globals(ctx: click.Context) -> Globals:
+    obj = ctx.find_object(Globals)
+    assert obj is not None
+    return obj
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="envtool", message="%(prog)s %(version)s")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default=lambda: os.environ.get("ENVTOOL_BACKEND", "auto"),
+    show_default="auto, or $ENVTOOL_BACKEND",
+    help="Engine for export/create/clone: embedded py-rattler (native) or a conda CLI.",
+)
+@click.option("-v", "--verbose", count=True, help="Say more (repeat for more); show tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors; no progress.")
+@click.pass_context
+def cli(ctx: click.Context, backend: str, verbose: int, quiet: bool) -> None:
+    """Make conda environments reproducible: export, clone, rename, prune and diff them."""
+    ctx.obj = Globals(Console(verbose=verbose, quiet=quiet), backend)
+
+
+# ------------------------------------------------------------------------------ shared options
+
+
+def output_options(func: F) -> F:
+    func = click.option("--in-place", "-i", is_flag=True, help="Rewrite FILE itself (atomically).")(
+        func
+    )
+    return click.option(
+        "-o", "--output", metavar="OUT", help="Write the result to OUT instead of stdout."
+    )(func)
+
+
+def prune_options(func: F) -> F:
+    """The PRUNE OPTIONS of DESIGN §2, collected by :func:`_prune_options`."""
+    options = [
+        click.option("--no-builds", is_flag=True, help="Strip build strings."),
+        click.option(
+            "--keep-variant-builds/--no-keep-variant-builds",
+            default=True,
+            show_default=True,
+            help="With --no-builds, keep a variant build as a glob (pytorch=2.1.0=*cuda*).",
+        ),
+        click.option(
+            "--leaves",
+            is_flag=True,
+            help="Keep only what was asked for (history specs, else dependency-graph leaves).",
+        ),
+        click.option(
+            "--portable", is_flag=True, help="Drop platform-only packages (libgcc-ng, vc, ...)."
+        ),
+        click.option(
+            "--pin",
+            type=click.Choice(["exact", "minor", "major", "none"]),
+            help="Rewrite versions to this pin level (openssl=1.1.1w → minor: openssl=1.1).",
+        ),
+        click.option("--no-pip", is_flag=True, help="Drop the pip section."),
+        click.option(
+            "--pip-only", is_flag=True, help="Keep only the pip section (and pip, python)."
+        ),
+        click.option(
+            "--drop",
+            multiple=True,
+            metavar="PATTERN",
+            help="Drop packages matching PATTERN (glob).",
+        ),
+        click.option(
+            "--keep", multiple=True, metavar="PATTERN", help="Never drop packages matching PATTERN."
+        ),
+        click.option("--channels", metavar="A,B", help="Rewrite the channel list."),
+        click.option("--keep-prefix", is_flag=True, help="Keep the machine-specific prefix: line."),
+        click.option(
+            "--explain", is_flag=True, help="List every decision and its reason on stderr."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _prune_options(kwargs: dict[str, Any]) -> Any:
+    from envtool.prune import PruneOptions
+
+    channels = kwargs.pop("channels")
+    return PruneOptions(
+        no_builds=kwargs.pop("no_builds"),
+        keep_variant_builds=kwargs.pop("keep_variant_builds"),
+        leaves=kwargs.pop("leaves"),
+        portable=kwargs.pop("portable"),
+        pin=kwargs.pop("pin"),
+        no_pip=kwargs.pop("no_pip"),
+        pip_only=kwargs.pop("pip_only"),
+        drop=tuple(kwargs.pop("drop")),
+        keep=tuple(kwargs.pop("keep")),
+        channels=tuple(c.strip() for c in channels.split(",") if c.strip())
+        if channels is not None
+        else None,
+        keep_prefix=kwargs.pop("keep_prefix"),
+    )
+
+
+# ------------------------------------------------------------------------------------ commands
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+@click.argument("new_name", metavar="NEW_NAME")
+@output_options
+@click.option("--keep-prefix", is_flag=True, help="Keep the prefix: line (dropped by default).")
+def rename(file: str, new_name: str, output: str | None, in_place: bool, keep_prefix: bool) -> int:
+    """Give FILE a new name: and drop its stale prefix:, keeping every other byte."""
+    from envtool.commands import rename as command
+
+    return command.run(file, new_name, output=output, in_place=in_place, keep_prefix=keep_prefix)
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+@prune_options
+@output_options
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 if pruning would change FILE.",
+)
+@click.pass_context
+def prune(
+    ctx: click.Context,
+    file: str,
+    output: str | None,
+    in_place: bool,
+    check_only: bool,
+    explain: bool,
+    **kwargs: Any,
+) -> int:
+    """Prune FILE: builds, prefix, platform-only packages, pip section, pin level."""
+    from envtool.commands import prune as command
+
+    options = _prune_options(kwargs)
+    return command.run(
+        file,
+        options,
+        output=output,
+        in_place=in_place,
+        check=check_only,
+        explain=explain,
+        console=_globals(ctx).console,
+    )
+
+
+@cli.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are any differences.")
+@click.option(
+    "--fail-on",
+    metavar="KINDS",
+    help="Exit 1 when a change of these kinds/sizes occurs (comma list, or 'any').",
+)
+@click.option("--ignore-builds", is_flag=True, help="Ignore build-string-only changes.")
+@click.option("--ignore", multiple=True, metavar="PKG", help="Ignore this package (repeatable).")
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    old: str,
+    new: str,
+    fmt: str,
+    exit_code: bool,
+    fail_on: str | None,
+    ignore_builds: bool,
+    ignore: tuple[str, ...],
+) -> int:
+    """Show what changed between two environment files (or a file and a live env)."""
+    from envtool.commands import diff as command
+
+    return command.run(
+        old,
+        new,
+        fmt=fmt,
+        exit_code=exit_code,
+        fail_on=fail_on,
+        ignore_builds=ignore_builds,
+        ignore=ignore,
+        console=_globals(ctx).console,
+    )
+
+
+@cli.command()
+@click.argument("files", metavar="FILE...", nargs=-1, required=True)
+@click.pass_context
+def check(ctx: click.Context, files: tuple[str, ...]) -> int:
+    """Lint environment files for what breaks `env create` on another machine."""
+    from envtool.commands import check as command
+
+    return command.run(files, console=_globals(ctx).console)
+
+
+# ---------------------------------------------------------------------------------- the runner
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; the one place where errors become messages and exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(
+        a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in args
+    )
+    try:
+        result = cli.main(args=args, prog_name="envtool", standalone_mode=False)
+    except click.exceptions.Exit as exc:  # --help, --version
+        return int(exc.exit_code)
+    except click.Abort:
+        sys.stderr.write("envtool: interrupted\n")
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        sys.stderr.write(f"envtool: error: {exc.format_message()}\n")
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            sys.stderr.write(f"Try '{exc.ctx.command_path} --help' for help.\n")
+        return EXIT_ERROR
+    except EnvtoolError as exc:
+        if verbose:
+            traceback.print_exc()
+        sys.stderr.write(f"envtool: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("envtool: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`envtool diff ... | head`); not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+    except (Exception, BaseException) as exc:
+        if isinstance(exc, (SystemExit, GeneratorExit)):
+            raise
+        if verbose:
+            traceback.print_exc()
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        name = type(exc).__name__
+        sys.stderr.write(
+            f"envtool: internal error: {name}{': ' + detail if detail else ''}"
+            f"{'' if verbose else ' (re-run with -v for the traceback)'}\n"
+        )
+        return EXIT_BUG
+    return int(result or 0)

@@ -1,0 +1,5 @@
+"""One module per command: plain typed functions that read inputs, call the core, write outputs.
+
+Each ``run`` returns the exit code (0 or 1) and raises :class:`envtool.errors.EnvtoolError` for
+anything that should exit 2.
+"""

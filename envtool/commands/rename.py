@@ -1,0 +1,48 @@
+"""``envtool rename FILE NEW_NAME``: a new ``name:``, no stale ``prefix:``, nothing else changed."""
+
+from __future__ import annotations
+
+from envtool import envfile, fileio, yaml_edit
+from envtool.errors import UsageError
+
+FORBIDDEN = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain
+
+
+def check_env_name(name: str) -> str:
+    """Return ``name`` if conda accepts it as an environment name, else raise UsageError."""
+    if not name:
+        raise UsageError("environment name must not be empty")
+    bad = [c for c in FORBIDDEN if c in name]
+    if bad or "\t" in name or "\\" in name:
+        shown = " ".join(repr(c) for c in bad) or "whitespace or a backslash"
+        raise UsageError(f"invalid environment name {name!r}: names must not contain {shown}")
+    if name in (".", "..") or name.startswith("-"):
+        raise UsageError(f"invalid environment name {name!r}")
+    return name
+
+
+def rename_text(
+    text: str, new_name: str, *, keep_prefix: bool = False, source: str = "<string>"
+) -> str:
+    """``text`` with ``name:`` set to ``new_name`` (inserted first if absent) and no ``prefix:``."""
+    ops: list[yaml_edit.Op] = [yaml_edit.SetKey("name", new_name)]
+    if not keep_prefix:
+        ops.append(yaml_edit.DeleteKey("prefix"))
+    return yaml_edit.apply(text, ops, source)
+
+
+def run(file: str, new_name: str, *, output: str | None, in_place: bool, keep_prefix: bool) -> int:
+    check_env_name(new_name)
+    if in_place and file == "-":
+        raise UsageError("--in-place needs a file, not standard input")
+    if in_place and output:
+        raise UsageError("use either --in-place or -o/--output, not both")
+    tf = fileio.read(file)
+    envfile.parse_file(tf, strict=False)  # reject what is not an environment file at all
+    new_text = rename_text(tf.text, new_name, keep_prefix=keep_prefix, source=tf.source)
+    target = file if in_place else output
+    if target is None or target == "-":
+        fileio.write_text_output(None, new_text)
+    else:
+        fileio.write_atomic(target, tf.encode(new_text))
+    return 0

@@ -1,0 +1,341 @@
+"""The environment-file model: parse ``environment.yml`` into an :class:`EnvFile`, dump it back.
+
+Parsing uses pyyaml's C composer with the *base* schema, so every scalar stays the text the
+user wrote (``name: 2023`` is "2023", ``python=3.10`` keeps its zero, ``DEBUG: yes`` is "yes");
+no tags are honoured, and aliases are expanded under a budget so a file of nested aliases
+cannot blow up time or memory. Node positions give every item its line number.
+
+Dumping reproduces ``conda env export`` byte for byte: ruamel.yaml's round-trip emitter with
+conda's settings, keys in conda's order, the pip list nested last.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from envtool.errors import InputError
+from envtool.fileio import TextFile
+from envtool.spec import CondaSpec, PipLine, SpecError, parse_conda, parse_pip
+
+KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix")
+MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at most
+
+Path_ = tuple[str | int, ...]  # where an item lives: ("dependencies", 3) or (..., "pip", 0)
+
+
+@dataclass(frozen=True)
+class CondaDep:
+    """One conda dependency line. ``spec`` is None when the text does not parse (``problem``)."""
+
+    text: str
+    spec: CondaSpec | None
+    problem: str | None = None
+    line: int | None = field(default=None, compare=False)
+    path: Path_ = field(default=(), compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name if self.spec else self.text
+
+
+@dataclass(frozen=True)
+class PipDep:
+    """One line of the pip section. ``req`` is None when the line does not parse (``problem``)."""
+
+    text: str
+    req: PipLine | None
+    problem: str | None = None
+    line: int | None = field(default=None, compare=False)
+    path: Path_ = field(default=(), compare=False)
+
+    @property
+    def key(self) -> str:
+        return self.req.key if self.req else self.text
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    """A conda environment file. All values are the text the file holds."""
+
+    name: str | None = None
+    channels: tuple[str, ...] = ()
+    conda: tuple[CondaDep, ...] = ()
+    pip: tuple[PipDep, ...] | None = None  # None: no pip section at all
+    variables: dict[str, str] = field(default_factory=dict)
+    prefix: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown top-level keys, kept as read
+    has_dependencies: bool = True
+    source: str = field(default="", compare=False)
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def problems(self) -> Iterator[tuple[int | None, str]]:
+        """(line, message) for every dependency that does not parse."""
+        for dep in self.conda:
+            if dep.problem:
+                yield dep.line, f"invalid conda spec {dep.text!r}: {dep.problem}"
+        for pdep in self.pip or ():
+            if pdep.problem:
+                yield pdep.line, f"invalid pip line {pdep.text!r}: {pdep.problem}"
+
+    def validate(self) -> EnvFile:
+        """Raise :class:`InputError` for the first dependency that does not parse."""
+        for line, message in self.problems():
+            raise InputError(self.source, message, line)
+        return self
+
+
+# ----------------------------------------------------------------------------------- parsing
+
+
+def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
+    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``."""
+    env = parse(tf.text, tf.source)
+    return env.validate() if strict else env
+
+
+def parse(text: str, source: str = "<string>") -> EnvFile:
+    """Parse environment-file text (already decoded, BOM removed)."""
+    root = compose(text, source)
+    if root is None:
+        raise InputError(source, "empty file: expected a mapping with a 'dependencies' list")
+    if root.id != "mapping":
+        kind = {"sequence": "a list", "scalar": "a single value"}.get(root.id, root.id)
+        raise InputError(source, f"expected a mapping at the top level, found {kind}", _line(root))
+    budget = _Budget(source)
+    fields: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    extra: dict[str, Any] = {}
+    for key_node, value_node in root.value:
+        if key_node.id != "scalar":
+            raise InputError(source, "top-level keys must be plain names", _line(key_node))
+        key = key_node.value
+        if key in key_lines:
+            raise InputError(
+                source, f"duplicate key {key!r} (first on line {key_lines[key]})", _line(key_node)
+            )
+        key_lines[key] = _line(key_node)
+        if key in KNOWN_KEYS:
+            fields[key] = value_node
+        else:
+            extra[key] = _plain(value_node, budget)
+
+    name = _scalar_or_none(fields.get("name"), "name", source)
+    prefix = _scalar_or_none(fields.get("prefix"), "prefix", source)
+    channels = tuple(_scalar_list(fields.get("channels"), "channels", source))
+    variables = _variables(fields.get("variables"), source)
+    conda, pip = _dependencies(fields.get("dependencies"), source)
+    return EnvFile(
+        name=name,
+        channels=channels,
+        conda=conda,
+        pip=pip,
+        variables=variables,
+        prefix=prefix,
+        extra=extra,
+        has_dependencies="dependencies" in fields,
+        source=source,
+        key_lines=key_lines,
+    )
+
+
+def compose(text: str, source: str) -> Any:
+    """The YAML node tree of ``text`` (base schema, no tags), or None for an empty document."""
+    import yaml
+
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    _reject_conflict_markers(text, source)
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "expected a single document" in str(exc) or "but found another document" in str(exc):
+            problem = "more than one YAML document in the file"
+        raise InputError(
+            source, f"invalid YAML: {problem}", mark.line + 1 if mark else None
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(source, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
+
+
+def _reject_conflict_markers(text: str, source: str) -> None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line.rstrip() in (
+            "<<<<<<<",
+            "=======",
+            ">>>>>>>",
+        ):
+            raise InputError(source, "unresolved merge-conflict marker", number)
+
+
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _Budget:
+    """Counts nodes visited while expanding aliases, so a billion laughs stops early."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.left = MAX_NODES
+
+    def spend(self, node: Any) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise InputError(
+                self.source,
+                f"too many YAML nodes after expanding aliases (> {MAX_NODES})",
+                _line(node),
+            )
+
+
+def _plain(node: Any, budget: _Budget, depth: int = 0) -> Any:
+    """Node → plain Python (str / list / dict), bounded in size and depth."""
+    budget.spend(node)
+    if depth > 100:
+        raise InputError(budget.source, "YAML nested too deeply", _line(node))
+    if node.id == "scalar":
+        return node.value
+    if node.id == "sequence":
+        return [_plain(item, budget, depth + 1) for item in node.value]
+    return {str(_plain(k, budget, depth + 1)): _plain(v, budget, depth + 1) for k, v in node.value}
+
+
+def _is_null(node: Any) -> bool:
+    return (
+        node.id == "scalar" and not node.style and node.value in ("", "~", "null", "Null", "NULL")
+    )
+
+
+def _scalar_or_none(node: Any, key: str, source: str) -> str | None:
+    if node is None or _is_null(node):
+        return None
+    if node.id != "scalar":
+        raise InputError(source, f"'{key}' must be a single value", _line(node))
+    return str(node.value)
+
+
+def _scalar_list(node: Any, key: str, source: str) -> Iterator[str]:
+    if node is None or _is_null(node):
+        return
+    if node.id != "sequence":
+        raise InputError(source, f"'{key}' must be a list", _line(node))
+    for item in node.value:
+        if item.id != "scalar":
+            raise InputError(source, f"'{key}' items must be single values", _line(item))
+        if not _is_null(item):
+            yield str(item.value)
+
+
+def _variables(node: Any, source: str) -> dict[str, str]:
+    if node is None or _is_null(node):
+        return {}
+    if node.id != "mapping":
+        raise InputError(source, "'variables' must be a mapping of NAME: value", _line(node))
+    out: dict[str, str] = {}
+    for k, v in node.value:
+        if k.id != "scalar" or v.id != "scalar":
+            raise InputError(source, "'variables' values must be single values", _line(k))
+        out[str(k.value)] = "" if _is_null(v) else str(v.value)
+    return out
+
+
+def _dependencies(node: Any, source: str) -> tuple[tuple[CondaDep, ...], tuple[PipDep, ...] | None]:
+    if node is None or _is_null(node):
+        return (), None
+    if node.id != "sequence":
+        raise InputError(source, "'dependencies' must be a list", _line(node))
+    conda: list[CondaDep] = []
+    pip: list[PipDep] | None = None
+    for index, item in enumerate(node.value):
+        path: Path_ = ("dependencies", index)
+        if item.id == "scalar":
+            if _is_null(item):
+                continue
+            conda.append(make_conda_dep(str(item.value), _line(item), path))
+        elif item.id == "mapping":
+            for k, v in item.value:
+                if k.id != "scalar" or k.value != "pip":
+                    raise InputError(
+                        source,
+                        f"unsupported dependency section {getattr(k, 'value', '?')!r} "
+                        "(only 'pip:' may nest under dependencies)",
+                        _line(k),
+                    )
+                pip = pip if pip is not None else []
+                if _is_null(v):
+                    continue
+                if v.id != "sequence":
+                    raise InputError(source, "'pip' must be a list of requirement lines", _line(v))
+                for pindex, pitem in enumerate(v.value):
+                    if pitem.id != "scalar":
+                        raise InputError(source, "pip lines must be single values", _line(pitem))
+                    if not _is_null(pitem):
+                        pip.append(
+                            make_pip_dep(str(pitem.value), _line(pitem), (*path, "pip", pindex))
+                        )
+        else:
+            raise InputError(source, "dependency items must be specs or a 'pip:' list", _line(item))
+    return tuple(conda), (tuple(pip) if pip is not None else None)
+
+
+def make_conda_dep(text: str, line: int | None = None, path: Path_ = ()) -> CondaDep:
+    try:
+        return CondaDep(text, parse_conda(text), None, line, path)
+    except SpecError as exc:
+        return CondaDep(text, None, str(exc), line, path)
+
+
+def make_pip_dep(text: str, line: int | None = None, path: Path_ = ()) -> PipDep:
+    try:
+        return PipDep(text, parse_pip(text), None, line, path)
+    except SpecError as exc:
+        return PipDep(text, None, str(exc), line, path)
+
+
+# ----------------------------------------------------------------------------------- dumping
+
+
+def to_data(env: EnvFile) -> dict[str, Any]:
+    """The plain mapping conda exports, keys in conda's order."""
+    data: dict[str, Any] = {}
+    if env.name is not None:
+        data["name"] = env.name
+    if env.channels:
+        data["channels"] = list(env.channels)
+    deps: list[Any] = [d.text for d in env.conda]
+    if env.pip is not None:
+        deps.append({"pip": [p.text for p in env.pip]})
+    data["dependencies"] = deps
+    if env.variables:
+        data["variables"] = dict(env.variables)
+    data.update(env.extra)
+    if env.prefix is not None:
+        data["prefix"] = env.prefix
+    return data
+
+
+def dump_yaml(env: EnvFile) -> str:
+    """YAML exactly as ``conda env export`` writes it."""
+    return dump_data_yaml(to_data(env))
+
+
+def dump_data_yaml(data: dict[str, Any]) -> str:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, offset=2, sequence=4)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    return stream.getvalue()
+
+
+def dump_json(env: EnvFile) -> str:
+    """JSON exactly as ``conda env export --json`` writes it."""
+    return json.dumps(to_data(env), indent=2) + "\n"

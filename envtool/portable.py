@@ -1,0 +1,69 @@
+"""Packages that exist for one platform only, and why each is on the list.
+
+An export made on Linux lists the C/C++ runtime and linker packages conda-forge uses to build
+for Linux; one made on Windows lists the MSVC runtime and MSYS2 toolchain; one made on macOS
+lists libc++. None of them is something the user asked for: the solver pulls the right ones in
+for the target platform. Keeping them makes ``conda env create`` fail elsewhere with
+"PackagesNotFoundError". ``--portable`` drops them and ``check`` reports them.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+# (glob pattern, platform, why)
+PLATFORM_ONLY: tuple[tuple[str, str, str], ...] = (
+    # Linux: GCC runtime, OpenMP, glibc and the linker, which conda-forge builds depend on.
+    ("_libgcc_mutex", "linux", "conda-forge/defaults mutex selecting the Linux GCC runtime"),
+    ("_openmp_mutex", "linux", "mutex selecting the Linux OpenMP runtime (GNU or LLVM)"),
+    ("libgcc", "linux", "GCC runtime library, Linux builds only"),
+    ("libgcc-ng", "linux", "GCC runtime library, Linux builds only"),
+    ("libstdcxx", "linux", "GNU C++ standard library, Linux builds only"),
+    ("libstdcxx-ng", "linux", "GNU C++ standard library, Linux builds only"),
+    ("libgfortran-ng", "linux", "GNU Fortran runtime, Linux builds only"),
+    ("libgfortran5", "linux", "GNU Fortran runtime, pulled in per platform"),
+    ("libgomp", "linux", "GNU OpenMP runtime, Linux builds only"),
+    ("ld_impl_*", "linux", "GNU linker implementation, one package per Linux arch"),
+    ("binutils_impl_*", "linux", "GNU binutils, one package per Linux arch"),
+    ("kernel-headers_*", "linux", "Linux kernel headers, per arch"),
+    ("sysroot_*", "linux", "glibc sysroot, per Linux arch"),
+    ("libnsl", "linux", "glibc NIS library, Linux only"),
+    ("libuuid", "linux", "util-linux UUID library, Linux only"),
+    ("libxcrypt", "linux", "glibc crypt replacement, Linux only"),
+    ("__glibc", "linux", "virtual package: describes the machine, cannot be installed"),
+    # Windows: MSVC runtime, UCRT and the MSYS2/MinGW toolchain.
+    ("vc", "win", "MSVC runtime selector, Windows only"),
+    ("vc14_runtime", "win", "MSVC 14 runtime, Windows only"),
+    ("vs2015_runtime", "win", "MSVC 2015+ runtime, Windows only"),
+    ("vs2017_runtime", "win", "MSVC 2017 runtime, Windows only"),
+    ("ucrt", "win", "Windows Universal C runtime"),
+    ("m2w64-*", "win", "MSYS2 MinGW-w64 toolchain package, Windows only"),
+    ("m2-*", "win", "MSYS2 package, Windows only"),
+    ("msys2-conda-epoch", "win", "MSYS2 epoch marker, Windows only"),
+    ("pywin32", "win", "Windows API bindings"),
+    ("pywin32-ctypes", "win", "Windows API bindings"),
+    ("pywinpty", "win", "Windows pseudo-terminal"),
+    ("winpty", "win", "Windows pseudo-terminal"),
+    ("wincertstore", "win", "Windows certificate store access"),
+    ("win_inet_pton", "win", "Windows socket shim"),
+    ("__win", "win", "virtual package: describes the machine, cannot be installed"),
+    # macOS: LLVM's C++ runtime and Apple frameworks.
+    ("libcxx", "osx", "LLVM C++ standard library, macOS builds"),
+    ("libcxxabi", "osx", "LLVM C++ ABI library, macOS builds"),
+    ("llvm-openmp", "osx", "LLVM OpenMP runtime, macOS builds"),
+    ("appnope", "osx", "macOS App Nap control"),
+    ("pyobjc-*", "osx", "Objective-C bridge, macOS only"),
+    ("__osx", "osx", "virtual package: describes the machine, cannot be installed"),
+    ("__unix", "unix", "virtual package: describes the machine, cannot be installed"),
+    ("__cuda", "any", "virtual package: describes the GPU driver, cannot be installed"),
+    ("__archspec", "any", "virtual package: describes the CPU, cannot be installed"),
+)
+
+
+def platform_only(name: str) -> tuple[str, str] | None:
+    """(platform, why) if ``name`` is a platform-only package, else None."""
+    lower = name.lower()
+    for pattern, platform, why in PLATFORM_ONLY:
+        if fnmatchcase(lower, pattern):
+            return platform, why
+    return None

@@ -1,0 +1,274 @@
+"""Package specs: conda MatchSpecs and versions (via py-rattler) and pip requirement lines.
+
+>>> s = parse_conda("numpy=1.26.4=py311h64a7726_0")
+>>> (s.name, s.pinned, s.build)
+('numpy', '1.26.4', 'py311h64a7726_0')
+>>> parse_conda("pytorch::pytorch>=2.1").channel
+'pytorch'
+>>> compare_versions("1.1.1w", "1.1.1v"), compare_versions("2023b", "2023c")
+(1, -1)
+>>> change_size("1.26.4", "2.0.0"), change_size("1.11.1", "1.11.4")
+('major', 'patch')
+>>> truncate_version("1.1.1w", "minor"), truncate_version("2.1.0", "major")
+('1.1', '2')
+>>> variant_glob("py3.11_cuda12.1_cudnn8.9.2_0")
+'*cuda*'
+>>> p = parse_pip("Torch[cu121]==2.1.0 ; python_version > '3.8'")
+>>> (p.kind, p.name, p.pinned)
+('requirement', 'torch', '2.1.0')
+>>> parse_pip("--extra-index-url https://download.pytorch.org/whl/cu121").kind
+'option'
+>>> parse_pip("-e git+https://github.com/openai/CLIP.git@main#egg=clip").name
+'clip'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+PinLevel = Literal["exact", "minor", "major", "none"]
+Size = Literal["major", "minor", "patch", "other"]
+PipKind = Literal["requirement", "editable", "url", "option", "include"]
+
+# Build-string markers of a package variant worth keeping when builds are stripped, in the order
+# they are preferred when a build carries several (a CUDA build is first of all a CUDA build).
+VARIANT_MARKERS = ("cuda", "gpu", "cpu", "openblas", "mkl")
+
+
+class SpecError(Exception):
+    """A spec that cannot be parsed; ``str()`` is a short reason."""
+
+
+@dataclass(frozen=True)
+class CondaSpec:
+    """A conda MatchSpec, reduced to what envtool compares and rewrites."""
+
+    name: str  # normalized (lower case)
+    version: str | None  # rattler's version spec, e.g. "==1.26.4", "1.26.*", ">=1.13"
+    build: str | None
+    channel: str | None  # as written before "::" (a name or URL, maybe with "/subdir")
+    pinned: str | None  # the one version the spec pins (exactly or fuzzily), if it pins one
+
+    @property
+    def is_exact(self) -> bool:
+        return self.version is not None and self.version.startswith("==")
+
+
+@lru_cache(maxsize=8192)
+def parse_conda(text: str) -> CondaSpec:
+    """Parse a conda spec as conda reads it from an environment file."""
+    from rattler import MatchSpec
+    from rattler.exceptions import InvalidMatchSpecError
+
+    text = text.strip()
+    if not text:
+        raise SpecError("empty spec")
+    try:
+        ms = MatchSpec(text)
+    except InvalidMatchSpecError as exc:
+        raise SpecError(str(exc).splitlines()[0]) from exc
+    except BaseException as exc:  # a Rust panic surfaces as PanicException, a BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise SpecError(f"cannot parse: {exc}") from exc
+    if ms.name is None:
+        raise SpecError("missing package name")
+    channel = None
+    head, sep, _ = text.partition("::")
+    if sep and "[" not in head:
+        channel = head
+    version = ms.version
+    return CondaSpec(
+        name=ms.name.normalized,
+        version=version,
+        build=ms.build,
+        channel=channel,
+        pinned=_pinned(version),
+    )
+
+
+_SIMPLE_VERSION = re.compile(r"^[0-9A-Za-z!_.+]+$")
+
+
+def _pinned(version: str | None) -> str | None:
+    if not version:
+        return None
+    if version.startswith("=="):
+        v = version[2:]
+    elif version.endswith(".*"):
+        v = version[:-2]
+    else:
+        v = version
+    return v if _SIMPLE_VERSION.match(v) else None
+
+
+def format_conda(name: str, version: str | None = None, build: str | None = None) -> str:
+    """The ``name=version=build`` form conda exports (and envtool writes)."""
+    if version is None:
+        return name if build is None else f"{name}=*={build}"
+    return f"{name}={version}" if build is None else f"{name}={version}={build}"
+
+
+@lru_cache(maxsize=8192)
+def _version(text: str) -> object:
+    from rattler import Version
+
+    return Version(text)
+
+
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 by conda's version order; raises SpecError for a malformed version."""
+    from rattler.exceptions import InvalidVersionError
+
+    try:
+        va, vb = _version(a), _version(b)
+    except InvalidVersionError as exc:
+        raise SpecError(str(exc)) from exc
+    if va == vb:
+        return 0
+    return -1 if va < vb else 1  # type: ignore[operator]
+
+
+def _release(version: str) -> list[str]:
+    """The dot-separated release components, without epoch ("1!") or local part ("+cu121")."""
+    v = version.split("!", 1)[-1].split("+", 1)[0]
+    return re.split(r"[._-]", v)
+
+
+def change_size(old: str, new: str) -> Size:
+    """How big a version change is: the first release component that differs."""
+    a, b = _release(old), _release(new)
+    for index, size in enumerate(("major", "minor", "patch")):
+        x = a[index] if index < len(a) else "0"
+        y = b[index] if index < len(b) else "0"
+        if x != y:
+            return size  # type: ignore[return-value]
+    return "other"
+
+
+def truncate_version(version: str, level: PinLevel) -> str | None:
+    """The version a pin of ``level`` keeps: exact → all, minor → two components, major → one."""
+    if level == "none":
+        return None
+    if level == "exact":
+        return version
+    keep = 2 if level == "minor" else 1
+    epoch, bang, rest = version.rpartition("!")
+    parts = rest.split("+", 1)[0].split(".")
+    return f"{epoch}{bang}" + ".".join(parts[:keep])
+
+
+def variant_glob(build: str | None) -> str | None:
+    """A wildcard keeping a build's variant (``*cuda*``), or None when it carries none."""
+    if not build:
+        return None
+    lower = build.lower()
+    for marker in VARIANT_MARKERS:
+        if marker in lower and not (marker == "mkl" and "nomkl" in lower):
+            return f"*{marker}*"
+    return None
+
+
+# --------------------------------------------------------------------------------------- pip
+
+_OPTION_INCLUDES = ("-r", "--requirement", "-c", "--constraint")
+_OPTION_EDITABLE = ("-e", "--editable")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+@dataclass(frozen=True)
+class PipLine:
+    """One line of a pip section (a requirements-file line)."""
+
+    text: str
+    kind: PipKind
+    name: str | None = None  # PEP 503 normalized, when the line names a project
+    specifier: str = ""  # e.g. "==2.1.0" or ">=1,<2"
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+    url: str | None = None
+
+    @property
+    def pinned(self) -> str | None:
+        m = re.fullmatch(r"===?([^,;\s]+)", self.specifier)
+        return m.group(1) if m else None
+
+    @property
+    def key(self) -> str:
+        """What identifies the line across two files: its project name, else its text."""
+        return self.name or self.text
+
+    @property
+    def option(self) -> str | None:
+        """For option lines, the option name (``--extra-index-url``)."""
+        if self.kind not in ("option", "include"):
+            return None
+        return re.split(r"[\s=]", self.text, maxsplit=1)[0]
+
+    @property
+    def option_value(self) -> str:
+        if self.kind not in ("option", "include"):
+            return ""
+        parts = re.split(r"[\s=]+", self.text, maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+
+def normalize_pip_name(name: str) -> str:
+    """PEP 503 normalization: ``Flask_SocketIO`` → ``flask-socketio``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@lru_cache(maxsize=8192)
+def parse_pip(text: str) -> PipLine:
+    """Classify and parse one pip line; raises SpecError for a malformed requirement."""
+    line = text.strip()
+    if not line:
+        raise SpecError("empty pip line")
+    if line.startswith("-"):
+        opt = re.split(r"[\s=]", line, maxsplit=1)[0]
+        rest = line[len(opt) :].lstrip(" =\t")
+        if opt in _OPTION_EDITABLE:
+            egg = _EGG.search(rest)
+            return PipLine(
+                line, "editable", normalize_pip_name(egg.group(1)) if egg else None, url=rest
+            )
+        if opt in _OPTION_INCLUDES:
+            return PipLine(line, "include", url=rest)
+        return PipLine(line, "option")
+    if _looks_like_url_or_path(line):
+        egg = _EGG.search(line)
+        return PipLine(line, "url", normalize_pip_name(egg.group(1)) if egg else None, url=line)
+    return _parse_requirement(line)
+
+
+def _looks_like_url_or_path(line: str) -> bool:
+    head = line.split(";", 1)[0].strip()
+    if " @ " in head or re.match(r"^[A-Za-z0-9._-]+(\[[^\]]*\])?\s*@", head):
+        return False  # "name @ url" is a named requirement
+    return bool(
+        re.match(r"^([a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+|\.|/|~|[A-Za-z]:[\\/])", head)
+    )
+
+
+def _parse_requirement(line: str) -> PipLine:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    # A requirements-file line may carry per-requirement options after the requirement.
+    req_text = re.split(r"\s+--?[a-z]", line, maxsplit=1)[0]
+    try:
+        req = Requirement(req_text)
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0]
+        raise SpecError(f"invalid pip requirement: {reason}") from exc
+    return PipLine(
+        text=line,
+        kind="requirement",
+        name=normalize_pip_name(req.name),
+        specifier=str(req.specifier),
+        extras=tuple(sorted(req.extras)),
+        marker=str(req.marker) if req.marker else None,
+        url=req.url,
+    )

@@ -1,0 +1,43 @@
+"""What the shell says on the terminal: messages on stderr, colour only where it belongs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@dataclass
+class Console:
+    """Verbosity-aware messages on stderr. Commands get one from the CLI."""
+
+    verbose: int = 0
+    quiet: bool = False
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def info(self, message: str) -> None:
+        """Said unless -q."""
+        if not self.quiet:
+            self.err.write(f"{message}\n")
+
+    def detail(self, message: str) -> None:
+        """Said only with -v."""
+        if self.verbose > 0:
+            self.err.write(f"envtool: {message}\n")
+
+    def warn(self, message: str) -> None:
+        self.err.write(f"envtool: warning: {message}\n")
+
+    @property
+    def is_tty(self) -> bool:
+        return bool(getattr(self.err, "isatty", lambda: False)())

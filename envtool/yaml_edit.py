@@ -1,0 +1,328 @@
+"""Byte-preserving edits of an existing YAML file.
+
+An edit replaces the exact character span of a node taken from the parser's positions, so
+every byte outside it — comments, quoting, indentation, flow style, CRLF line ends — survives.
+Deleting an item of a block list removes its whole line(s); items of a flow list (``[a, b]``)
+are re-joined inside the brackets. Operations address nodes by path: ``("name",)``,
+``("dependencies", 3)``, ``("dependencies", 7, "pip", 0)``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from envtool.envfile import compose
+from envtool.errors import InputError
+
+PathT = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SetScalar:
+    """Replace the value at ``path`` (a scalar) with ``value``, keeping its quote style."""
+
+    path: PathT
+    value: str
+
+
+@dataclass(frozen=True)
+class DeleteItem:
+    """Delete the list item at ``path``."""
+
+    path: PathT
+
+
+@dataclass(frozen=True)
+class DeleteKey:
+    """Delete a top-level key and its value."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class SetKey:
+    """Set top-level ``key`` to a scalar: replace it if present, else insert it first."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SetList:
+    """Replace the items of the top-level list ``key`` (creating the key after ``after``)."""
+
+    key: str
+    items: tuple[str, ...]
+    after: str | None = None
+
+
+Op = SetScalar | DeleteItem | DeleteKey | SetKey | SetList
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    text: str
+
+
+class Document:
+    """A YAML text and its node tree, for computing edits."""
+
+    def __init__(self, text: str, source: str = "<string>") -> None:
+        self.text = text
+        self.source = source
+        self.root = compose(text, source)
+        if self.root is None or self.root.id != "mapping":
+            raise InputError(source, "expected a mapping at the top level")
+        if self.root.flow_style:
+            raise InputError(source, "cannot edit a flow-style ({...}) file in place")
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+
+    # ------------------------------------------------------------------ lookups
+    def key_node(self, key: str) -> tuple[Any, Any] | None:
+        for k, v in self.root.value:
+            if k.id == "scalar" and k.value == key:
+                return k, v
+        return None
+
+    def node(self, path: PathT) -> Any:
+        node = self.root
+        for part in path:
+            if isinstance(part, int):
+                if node.id != "sequence" or part >= len(node.value):
+                    raise KeyError(path)
+                node = node.value[part]
+            else:
+                for k, v in node.value if node.id == "mapping" else ():
+                    if k.id == "scalar" and k.value == part:
+                        node = v
+                        break
+                else:
+                    raise KeyError(path)
+        return node
+
+    def _parent(self, path: PathT) -> Any:
+        return self.node(path[:-1])
+
+    # ------------------------------------------------------------------ positions
+    def _line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def _line_end(self, index: int) -> int:
+        """Index just past the newline of the line holding ``index`` (or end of text)."""
+        nl = self.text.find("\n", index)
+        return len(self.text) if nl < 0 else nl + 1
+
+    def _content_end(self, node: Any) -> int:
+        """Index just past the last character that belongs to ``node`` itself."""
+        if node.id == "scalar" or node.flow_style or not node.value:
+            return int(node.end_mark.index)
+        last = node.value[-1]
+        if node.id == "mapping":
+            k, v = last
+            return max(self._content_end(k), self._content_end(v))
+        return self._content_end(last)
+
+    def _block_lines(self, first: int, node: Any) -> tuple[int, int]:
+        """Whole lines from the one holding ``first`` through the last line of ``node``."""
+        end = self._content_end(node)
+        return self._line_start(first), self._line_end(max(end - 1, first))
+
+    # ------------------------------------------------------------------ edits
+    def set_scalar(self, path: PathT, value: str) -> _Span:
+        node = self.node(path)
+        if node.id != "scalar":
+            raise InputError(self.source, f"{'/'.join(map(str, path))} is not a single value")
+        in_flow = self._in_flow(path)
+        return _Span(
+            node.start_mark.index, node.end_mark.index, _scalar_text(value, node.style, in_flow)
+        )
+
+    def delete_key(self, key: str) -> _Span | None:
+        found = self.key_node(key)
+        if found is None:
+            return None
+        k, v = found
+        start, end = self._block_lines(k.start_mark.index, v if not _empty(v) else k)
+        return _Span(start, end, "")
+
+    def set_key(self, key: str, value: str) -> _Span:
+        found = self.key_node(key)
+        if found is not None:
+            k, v = found
+            if v.id == "scalar" and not _empty(v):
+                return self.set_scalar((key,), value)
+            end = self._content_end(v) if not _empty(v) else k.end_mark.index + 1
+            return _Span(k.end_mark.index, end, ": " + _scalar_text(value, None, False))
+        first_key = self.root.value[0][0] if self.root.value else None
+        at = (
+            self._line_start(first_key.start_mark.index)
+            if first_key is not None
+            else len(self.text)
+        )
+        return _Span(at, at, f"{key}: {_scalar_text(value, None, False)}{self.newline}")
+
+    def set_list(self, key: str, items: tuple[str, ...], after: str | None) -> _Span:
+        found = self.key_node(key)
+        if found is None:
+            anchor = self.key_node(after) if after else None
+            if anchor is not None:
+                at = self._line_end(self._content_end(anchor[1]) - 1)
+            else:
+                first = self.root.value[0][0]
+                at = self._line_start(first.start_mark.index)
+            return _Span(at, at, self._render_block_list(key, items, "  "))
+        k, v = found
+        if v.id == "sequence" and v.flow_style:
+            inner = ", ".join(_scalar_text(i, None, True) for i in items)
+            return _Span(v.start_mark.index, v.end_mark.index, f"[{inner}]")
+        indent = "  "
+        if v.id == "sequence" and v.value:
+            first_item = v.value[0].start_mark.index
+            dash = self.text.rfind("-", 0, first_item)
+            indent = self.text[self._line_start(dash) : dash]
+        start, end = self._block_lines(k.start_mark.index, v if not _empty(v) else k)
+        key_text = self.text[start : k.end_mark.index]
+        return _Span(start, end, self._render_block_list(key_text, items, indent))
+
+    def _render_block_list(self, key_text: str, items: tuple[str, ...], indent: str) -> str:
+        nl = self.newline
+        if not items:
+            return f"{key_text}: []{nl}"
+        body = "".join(f"{indent}- {_scalar_text(i, None, False)}{nl}" for i in items)
+        return f"{key_text}:{nl}{body}"
+
+    def _in_flow(self, path: PathT) -> bool:
+        return any(
+            getattr(self.node(path[:depth]), "flow_style", False) for depth in range(1, len(path))
+        )
+
+    def delete_items(
+        self, seq_path: PathT, indices: set[int], replace: dict[int, str]
+    ) -> list[_Span]:
+        """Delete and/or replace items of one list; a flow list is re-joined as a whole."""
+        seq = self.node(seq_path)
+        if seq.flow_style:
+            texts = []
+            for i, item in enumerate(seq.value):
+                if i in indices:
+                    continue
+                if i in replace:
+                    texts.append(_scalar_text(replace[i], item.style, True))
+                else:
+                    texts.append(self.text[item.start_mark.index : item.end_mark.index])
+            return [_Span(seq.start_mark.index, seq.end_mark.index, "[" + ", ".join(texts) + "]")]
+        spans = []
+        for i in sorted(indices | set(replace)):
+            item = seq.value[i]
+            if i in indices:
+                dash = self.text.rfind("-", 0, item.start_mark.index)
+                start, end = self._block_lines(dash, item)
+                spans.append(_Span(start, end, ""))
+            else:
+                spans.append(
+                    _Span(
+                        item.start_mark.index,
+                        item.end_mark.index,
+                        _scalar_text(replace[i], item.style, False),
+                    )
+                )
+        return spans
+
+
+def apply(text: str, ops: list[Op], source: str = "<string>") -> str:
+    """Apply ``ops`` to ``text``; everything they do not touch stays byte-identical."""
+    if not ops:
+        return text
+    doc = Document(text, source)
+    spans: list[_Span] = []
+    # Item edits are grouped per list, so a flow list is rewritten once.
+    groups: dict[PathT, tuple[set[int], dict[int, str]]] = {}
+    for op in ops:
+        if isinstance(op, DeleteItem):
+            seq_path, index = op.path[:-1], op.path[-1]
+            assert isinstance(index, int)
+            groups.setdefault(seq_path, (set(), {}))[0].add(index)
+        elif isinstance(op, SetScalar) and op.path and isinstance(op.path[-1], int):
+            seq_path, index = op.path[:-1], op.path[-1]
+            groups.setdefault(seq_path, (set(), {}))[1][index] = op.value
+        elif isinstance(op, SetScalar):
+            spans.append(doc.set_scalar(op.path, op.value))
+        elif isinstance(op, DeleteKey):
+            span = doc.delete_key(op.key)
+            if span is not None:
+                spans.append(span)
+        elif isinstance(op, SetKey):
+            spans.append(doc.set_key(op.key, op.value))
+        else:
+            spans.append(doc.set_list(op.key, op.items, op.after))
+    for seq_path, (deletes, replaces) in groups.items():
+        for index in replaces.keys() & deletes:
+            del replaces[index]
+        spans.extend(doc.delete_items(seq_path, deletes, replaces))
+    return _splice(text, spans)
+
+
+def _splice(text: str, spans: list[_Span]) -> str:
+    out = []
+    pos = 0
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if span.start < pos:
+            raise ValueError("overlapping edits")  # a bug in the caller, not bad input
+        out.append(text[pos : span.start])
+        out.append(span.text)
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _empty(node: Any) -> bool:
+    return bool(node.id == "scalar" and not node.style and node.value == "")
+
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./=<>!~^$()+*@-][^\n]*$")
+_FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
+
+
+def _scalar_text(value: str, style: str | None, in_flow: bool) -> str:
+    """``value`` as YAML scalar text, in the given quote style when it needs none other."""
+    if style == '"':
+        return _double(value)
+    if style == "'" or not _plain_ok(value, in_flow):
+        return "'" + value.replace("'", "''") + "'"
+    return value
+
+
+def _double(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _plain_ok(value: str, in_flow: bool) -> bool:
+    """Would ``value`` read back as the same string, in conda's YAML 1.2 reader too?"""
+    if not value or value != value.strip() or not _PLAIN_SAFE.match(value):
+        return False
+    if ": " in value or " #" in value or value.endswith(":") or value.startswith(("- ", "-\t")):
+        return False
+    if value in ("-", "~") or value.lower() in (
+        "null",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+    ):
+        return False
+    if re.fullmatch(
+        r"[-+]?(\d[\d_]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)",
+        value,
+    ):
+        return False
+    return not (in_flow and _FLOW_UNSAFE.search(value))

@@ -1,0 +1,153 @@
+"""The model: parsing real files as text, the canonical dump, and clear errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import GOLDEN
+
+from envtool import envfile, fileio
+from envtool.errors import InputError
+
+
+def golden_exports() -> list[tuple[str, str]]:
+    """(name, yaml) for every golden output that is an exported YAML environment."""
+    out = []
+    for path in sorted(GOLDEN.glob("*.out")):
+        lines = path.read_text().split("\n")
+        body = lines[1 : next(i for i, line in enumerate(lines) if line.startswith("real\t"))]
+        text = "\n".join(body)
+        match = re.search(r"^name: ", text, re.M)
+        if match:
+            out.append((path.name, text[match.start() :].rstrip("\n") + "\n"))
+    for name in ("environment.yml", "env-a.yml", "p-export.yml", "p-export-badpip.yml"):
+        out.append((name, (GOLDEN / name).read_text()))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), golden_exports(), ids=lambda v: v if v.endswith((".out", ".yml")) else ""
+)
+def test_dump_equals_conda_golden_byte_for_byte(name: str, text: str) -> None:
+    assert envfile.dump_yaml(envfile.parse(text, name)) == text
+
+
+def test_golden_json_export() -> None:
+    lines = (GOLDEN / "json-p.out").read_text().split("\n")
+    start = next(i for i, line in enumerate(lines) if line == "{")
+    end = next(i for i, line in enumerate(lines) if line.startswith("real\t"))
+    expected = "\n".join(lines[start:end]).rstrip("\n") + "\n"
+    env = envfile.parse((GOLDEN / "p-export.yml").read_text())
+    assert envfile.dump_json(env) == expected
+
+
+def test_every_scalar_is_text() -> None:
+    env = envfile.parse(
+        "name: 2023\nchannels: [conda-forge]\ndependencies:\n  - python=3.10\n  - yes\n"
+        "variables:\n  DEBUG: yes\n  N: 1\n  F: 3.10\n"
+    )
+    assert env.name == "2023"
+    assert [d.text for d in env.conda] == ["python=3.10", "yes"]
+    assert env.variables == {"DEBUG": "yes", "N": "1", "F": "3.10"}
+
+
+def test_variables_dump_quoted_like_conda() -> None:
+    env = envfile.parse("name: x\ndependencies: []\nvariables:\n  BAZ: 1\n  NAME: plain\n")
+    assert envfile.dump_yaml(env) == (
+        "name: x\ndependencies: []\nvariables:\n  BAZ: '1'\n  NAME: plain\n"
+    )
+
+
+def test_model_fields_and_lines() -> None:
+    env = envfile.parse(
+        "# top\nname: ml\nchannels:\n  - pytorch\n  - conda-forge\ndependencies:\n"
+        "  - pytorch::pytorch=2.1.0=*cuda*\n  - pip\n  - pip:\n    - --extra-index-url https://x/simple\n"
+        "    - Torch_Vision[extra]==0.16.0\n    - -e .\nprefix: /home/me/envs/ml\nweird: [1, 2]\n"
+    )
+    assert env.name == "ml" and env.prefix == "/home/me/envs/ml"
+    assert env.channels == ("pytorch", "conda-forge")
+    torch = env.conda[0]
+    assert torch.spec is not None and torch.line == 7 and torch.path == ("dependencies", 0)
+    assert (torch.spec.name, torch.spec.channel, torch.spec.pinned, torch.spec.build) == (
+        "pytorch",
+        "pytorch",
+        "2.1.0",
+        "*cuda*",
+    )
+    assert env.pip is not None
+    assert [p.req.kind for p in env.pip if p.req] == ["option", "requirement", "editable"]
+    assert env.pip[1].key == "torch-vision" and env.pip[1].line == 11
+    assert env.pip[1].path == ("dependencies", 2, "pip", 1)
+    assert env.extra == {"weird": ["1", "2"]}
+    assert env.key_lines["prefix"] == 13
+
+
+def test_roundtrip_ignores_pip_position() -> None:
+    text = "name: a\ndependencies:\n  - pip:\n      - b==1\n  - numpy\n"
+    env = envfile.parse(text)
+    assert envfile.parse(envfile.dump_yaml(env)) == env
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a\n- b\n", "expected a mapping at the top level, found a list"),
+        ("", "empty file"),
+        ("name: [unclosed\n", "invalid YAML"),
+        ("name: a\nname: b\ndependencies: []\n", "duplicate key 'name'"),
+        ("dependencies:\n  - numpy >=>1\n", "invalid conda spec 'numpy >=>1'"),
+        ("dependencies:\n  - pip:\n    - 'foo[bar'\n", "invalid pip line"),
+        ("dependencies:\n  - npm:\n    - left-pad\n", "unsupported dependency section 'npm'"),
+        ("<<<<<<< HEAD\nname: a\n=======\nname: b\n>>>>>>> x\n", "merge-conflict marker"),
+        ("dependencies: numpy\n", "'dependencies' must be a list"),
+    ],
+)
+def test_bad_input_is_one_line_error(text: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        envfile.parse(text, "env.yml").validate()
+    assert message in str(info.value)
+    assert str(info.value).startswith("env.yml")
+    assert "\n" not in str(info.value)
+
+
+def test_alias_bomb_is_bounded() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    lines.append("dependencies: []")
+    with pytest.raises(InputError, match="too many YAML nodes"):
+        envfile.parse("\n".join(lines) + "\n", "bomb.yml")
+
+
+def test_tags_are_not_honoured() -> None:
+    env = envfile.parse("name: !!python/object:os.system echo\ndependencies: [!!int 1]\n")
+    assert env.name == "echo"
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        (b"name: a\n", "name: a\n", "utf-8"),
+        (b"\xef\xbb\xbfname: a\r\n", "name: a\r\n", "utf-8"),
+        ("name: a\r\n".encode("utf-16"), "name: a\r\n", "utf-16-le"),
+        (b"\xfe\xff" + "name: a\n".encode("utf-16-be"), "name: a\n", "utf-16-be"),
+    ],
+)
+def test_encodings_are_read_and_written_back(data: bytes, text: str, encoding: str) -> None:
+    tf = fileio.decode(data, "f.yml")
+    assert (tf.text, tf.encoding) == (text, encoding)
+    assert tf.encode(tf.text) == data
+
+
+def test_binary_and_non_utf8_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="binary file"):
+        fileio.decode(b"\x89PNG\r\n\x1a\n\0\0\0", "img.png")
+    with pytest.raises(InputError, match=r"not UTF-8 text \(byte 0xe9"):
+        fileio.decode(b"name: caf\xe9\n", "latin1.yml")
+    with pytest.raises(InputError, match="no such file"):
+        fileio.read(str(tmp_path / "missing.yml"))
+    with pytest.raises(InputError, match="is a directory"):
+        fileio.read(str(tmp_path))
