@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envtool import envfile, fileio, yaml_edit
+from envtool import fileio, yaml_edit
 from envtool.errors import UsageError
 
 FORBIDDEN = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain
@@ -38,7 +38,6 @@ def run(file: str, new_name: str, *, output: str | None, in_place: bool, keep_pr
     if in_place and output:
         raise UsageError("use either --in-place or -o/--output, not both")
     tf = fileio.read(file)
-    envfile.parse_file(tf, strict=False)  # reject what is not an environment file at all
     new_text = rename_text(tf.text, new_name, keep_prefix=keep_prefix, source=tf.source)
     target = file if in_place else output
     if target is None or target == "-":
