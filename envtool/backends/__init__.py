@@ -1,0 +1,289 @@
+"""Engines that read, create and clone installed conda environments, behind one Protocol.
+
+Two kinds of backend implement :class:`Backend`:
+
+- ``native`` (:mod:`envtool.backends.native`): py-rattler only. Reads ``conda-meta/*.json``,
+  solves and installs from the environment file's channels, clones from package records.
+- ``conda`` / ``mamba`` / ``micromamba`` (:mod:`envtool.backends.conda`): drive the user's
+  CLI through :mod:`envtool.process`. That module provides
+  ``create_backend(tool, exe) -> Backend``.
+
+Whatever the engine, what comes back is envtool's own frozen dataclasses below, so the pure
+functions in :mod:`envtool.export` turn any installed environment into an :class:`EnvFile`
+the same way. :func:`select_backend` implements ``--backend auto`` and says why it chose.
+
+Errors: backends raise :class:`~envtool.errors.EnvtoolError` subclasses only
+(:class:`EnvNotFoundError` naming the places searched, :class:`BackendError` for a failed
+solve/install/tool, :class:`UsageError` for an existing target); never a raw engine exception.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from envtool.errors import BackendError, ToolNotFoundError, UsageError
+
+if TYPE_CHECKING:
+    from envtool.envfile import EnvFile
+    from envtool.ui import Console
+
+BackendChoice = Literal["auto", "native", "conda", "mamba", "micromamba"]
+ToolName = Literal["conda", "mamba", "micromamba"]
+OnExists = Literal["fail", "replace"]
+SourceKind = Literal["env", "prefix"]
+
+TOOLS: tuple[ToolName, ...] = ("conda", "mamba", "micromamba")
+
+
+# ------------------------------------------------------------------------------ what they return
+
+
+@dataclass(frozen=True)
+class EnvLocation:
+    """Where an environment lives (or will live).
+
+    ``name`` follows conda's rule: the directory's name when it sits in an envs dir, ``base``
+    for the root prefix, else None (conda then prints the path).
+    """
+
+    prefix: Path  # absolute
+    name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """What ``conda env export`` puts in ``name:``: the name, else the full path."""
+        return self.name if self.name is not None else str(self.prefix)
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    """One conda package record of an installed environment."""
+
+    name: str  # normalized (lower case)
+    version: str
+    build: str
+    build_number: int = 0
+    channel: str = ""  # canonical name as conda prints it: "conda-forge", "defaults", a URL
+    subdir: str = ""  # "noarch", "linux-64", ...
+    url: str = ""  # where the package file came from, when known
+    depends: tuple[str, ...] = ()
+    md5: str = ""
+
+    @property
+    def dist(self) -> str:
+        return f"{self.name}-{self.version}-{self.build}"
+
+
+@dataclass(frozen=True)
+class PipPackage:
+    """A Python distribution in site-packages that no conda record owns (installed by pip)."""
+
+    name: str  # as conda prints it: lower case, "_" and "." replaced by "-"
+    version: str
+
+
+@dataclass(frozen=True)
+class InstalledEnv:
+    """Everything an export needs to know about an installed environment.
+
+    ``history_specs`` are the user's requested specs from ``conda-meta/history``, already
+    resolved as conda resolves them (later specs override earlier ones, removals remove,
+    packages no longer installed dropped), in first-requested order, as conda's spec strings
+    (``delta[version='>=3']``). ``configured_channels`` are the channels of the tool's
+    configuration (canonical names), which conda appends to an export's channel list.
+    """
+
+    location: EnvLocation
+    packages: tuple[InstalledPackage, ...]  # sorted by name
+    pip: tuple[PipPackage, ...] = ()  # sorted by name
+    history_specs: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    configured_channels: tuple[str, ...] = ()
+    platform: str = ""  # the env's subdir, e.g. "linux-64" ("" when unknown)
+
+
+class Progress(Protocol):
+    """Where a backend reports what it is doing. The shell decides how (or whether) to show it."""
+
+    def phase(self, message: str) -> None:
+        """A new step: "solving 3 specs", "linking 12 packages", "running pip"."""
+
+    def advance(self, done: int, total: int, what: str = "") -> None:
+        """``done`` of ``total`` items of the current step; ``what`` names the last one."""
+
+    def finish(self) -> None:
+        """The work is over (success or not): clear any transient output."""
+
+
+class NullProgress:
+    """Reports nothing."""
+
+    def phase(self, message: str) -> None:
+        pass
+
+    def advance(self, done: int, total: int, what: str = "") -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """How to create (or clone into) a target environment.
+
+    ``base_dir`` is the directory of the environment file: relative local channel paths
+    (``./channel``, ``file:channel``) resolve against it, and the pip section's
+    ``pip install -r`` runs there. ``command`` is recorded in the ``# cmd:`` line of the history
+    block. With ``dry_run`` nothing on disk changes; the result lists what would be installed.
+    """
+
+    on_exists: OnExists = "fail"
+    dry_run: bool = False
+    base_dir: Path | None = None
+    command: str = "envtool"
+    progress: Progress = field(default_factory=NullProgress, compare=False)
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    location: EnvLocation
+    packages: tuple[InstalledPackage, ...]  # what was (or, with dry_run, would be) installed
+    pip_lines: tuple[str, ...] = ()  # pip requirement lines installed (or to install)
+    dry_run: bool = False
+    replaced: bool = False  # an existing env at the target was replaced
+
+
+# ----------------------------------------------------------------------------------- the Protocol
+
+
+class Backend(Protocol):
+    """An engine that can find, read, create and clone conda environments."""
+
+    @property
+    def name(self) -> str:
+        """One of: native, conda, mamba, micromamba."""
+
+    def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
+        """An existing environment by ``-n NAME`` or ``-p PREFIX`` (neither: the active one).
+
+        A missing environment raises EnvNotFoundError listing the places searched.
+        """
+
+    def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
+        """Where a new environment named ``name`` (first writable envs dir) or at ``prefix``
+        goes. Does not check whether something is there already."""
+
+    def list_envs(self) -> tuple[EnvLocation, ...]:
+        """Every environment the tool knows about."""
+
+    def read(self, location: EnvLocation) -> InstalledEnv:
+        """The installed environment at ``location``."""
+
+    def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
+        """Solve ``env`` and install it at ``target`` (then its pip section, if any)."""
+
+    def clone(
+        self, source: EnvLocation, target: EnvLocation, options: CreateOptions
+    ) -> CreateResult:
+        """An exact copy of the environment at ``source`` (same packages, no solve)."""
+
+
+# ------------------------------------------------------------------------------------ selection
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which backend ``--backend`` resolved to, and why."""
+
+    kind: Literal["native", "conda", "mamba", "micromamba"]
+    exe: str | None  # the tool's executable for CLI backends
+    reason: str
+
+
+def choose(choice: str, environ: Mapping[str, str] | None = None) -> Selection:
+    """Resolve ``--backend`` to a concrete backend (pure apart from looking at PATH).
+
+    ``auto``: the user's conda-compatible CLI if one is found (``CONDA_EXE``, then ``conda``,
+    ``mamba``, ``micromamba`` on PATH), else ``native``.
+    """
+    from envtool import process
+
+    env = os.environ if environ is None else environ
+    if choice == "native":
+        return Selection("native", None, "--backend native")
+    if choice in TOOLS:
+        tool: ToolName = choice
+        exe = _conda_exe(env) if tool == "conda" else None
+        exe = exe or process.which(tool)
+        if exe is None:
+            raise ToolNotFoundError(f"--backend {tool}: {tool} not found on PATH")
+        return Selection(tool, exe, f"--backend {tool} ({exe})")
+    if choice != "auto":
+        raise UsageError(f"unknown backend {choice!r} (choose auto, native, {', '.join(TOOLS)})")
+    exe = _conda_exe(env)
+    if exe is not None:
+        return Selection("conda", exe, f"CONDA_EXE is set ({exe})")
+    for tool in TOOLS:
+        found = process.which(tool)
+        if found is not None:
+            return Selection(tool, found, f"{tool} found on PATH ({found})")
+    return Selection("native", None, "no conda, mamba or micromamba found (CONDA_EXE, PATH)")
+
+
+def _conda_exe(environ: Mapping[str, str]) -> str | None:
+    exe = environ.get("CONDA_EXE")
+    return exe if exe and os.path.isfile(exe) else None
+
+
+def select_backend(choice: str, console: Console) -> Backend:
+    """The backend for ``--backend choice``; with ``-v`` says which one and why."""
+    selection = choose(choice)
+    if selection.kind != "native":
+        try:
+            # Imported by name: envtool/backends/conda.py is written against this Protocol.
+            cli_backend = importlib.import_module("envtool.backends.conda")
+        except ModuleNotFoundError as exc:
+            if choice == "auto":
+                console.detail(
+                    f"backend: native ({selection.reason}, but the {selection.kind} backend "
+                    "is not available)"
+                )
+                return _native()
+            raise BackendError(
+                f"the {selection.kind} backend is not available in this version of envtool; "
+                "use --backend native"
+            ) from exc
+        console.detail(f"backend: {selection.kind} ({selection.reason})")
+        assert selection.exe is not None
+        backend: Backend = cli_backend.create_backend(selection.kind, selection.exe)
+        return backend
+    console.detail(f"backend: native ({selection.reason})")
+    return _native()
+
+
+def _native() -> Backend:
+    from envtool.backends.native import NativeBackend
+
+    return NativeBackend()
+
+
+# ------------------------------------------------------------------------------ for other commands
+
+
+def read_envfile(kind: SourceKind, value: str, backend_choice: str, console: Console) -> EnvFile:
+    """A live environment as an :class:`EnvFile` in ``conda env export``'s layout.
+
+    ``kind`` is ``"env"`` (``value`` is a name, as in ``diff env:NAME``) or ``"prefix"``
+    (``value`` is a path, ``prefix:PATH``). The file keeps its ``name:`` and ``prefix:``.
+    """
+    from envtool import export
+
+    backend = select_backend(backend_choice, console)
+    location = backend.locate(name=value) if kind == "env" else backend.locate(prefix=value)
+    return export.to_envfile(backend.read(location))
