@@ -1,0 +1,79 @@
+"""``envtool check FILE...``: lint environment files, one ``path:line: CODE message`` per finding.
+
+Findings go to stdout (grep- and editor-friendly), a one-line summary to stderr. A file that
+exists but is broken (invalid YAML, conflict markers, binary, bad encoding) is a finding; a path
+that cannot be read at all (missing, a directory, no permission) is an error, reported as one
+``envtool: error:`` line while the other files are still checked.
+
+Exit: 0 clean · 1 any finding, warnings included (a pre-commit hook should fail on them; the
+codes say which are warnings) · 2 when any path could not be read. The worst of all files wins.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from envtool import fileio, lint
+from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, InputError
+from envtool.ui import Console
+
+
+def run(files: Sequence[str], *, console: Console) -> int:
+    findings: list[lint.Finding] = []
+    failed = 0
+    for path in files:
+        try:
+            data, source = read_bytes(path)
+        except EnvtoolError as exc:
+            console.err.write(f"envtool: error: {exc}\n")
+            failed += 1
+            continue
+        found = lint.lint_bytes(data, source)
+        sys.stdout.write("".join(f"{format_finding(f)}\n" for f in found))
+        sys.stdout.flush()
+        findings.extend(found)
+    if findings:
+        console.info(f"envtool: {summary(findings, len(files))}")
+    if failed:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def format_finding(f: lint.Finding) -> str:
+    return f"{f.source}:{f.line}: {f.code} {f.message}"
+
+
+def summary(findings: Sequence[lint.Finding], n_files: int) -> str:
+    """``3 findings (1 error, 2 warnings) in 2 of 3 files``."""
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    files = len({f.source for f in findings})
+    parts = [_plural(errors, "error")] if errors else []
+    parts += [_plural(warnings, "warning")] if warnings else []
+    where = f"{files} of {_plural(n_files, 'file')}" if n_files > 1 else "1 file"
+    return f"{_plural(len(findings), 'finding')} ({', '.join(parts)}) in {where}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def read_bytes(path: str) -> tuple[bytes, str]:
+    """The raw bytes of ``path`` ("-" is stdin) and its display name; unreadable → InputError."""
+    if path == "-":
+        return sys.stdin.buffer.read(fileio.MAX_BYTES + 1), "<stdin>"
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError(path, "is a directory, not an environment file")
+        if p.stat().st_size > fileio.MAX_BYTES:
+            raise InputError(path, f"file is larger than {fileio.MAX_BYTES // 2**20} MiB")
+        return p.read_bytes(), path
+    except FileNotFoundError as exc:
+        raise InputError(path, "no such file") from exc
+    except PermissionError as exc:
+        raise InputError(path, "permission denied") from exc
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from exc

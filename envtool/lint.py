@@ -1,0 +1,548 @@
+"""``envtool check``: what in an environment file breaks ``conda env create`` on another machine.
+
+:func:`lint` takes a decoded file and returns :class:`Finding` values sorted by line; it prints
+nothing and raises nothing for a broken file (a linter reports those). Every finding has a
+stable code: the letter is its severity (``E`` error: ``env create`` fails, or the file is not
+an environment file at all; ``W`` warning: it works here but not elsewhere, or conda ignores
+it), the first digit its topic (0 the file, 1 dependencies, 2 channels and credentials,
+3 portability).
+
+====  =====================  ============================================================
+code  name                   finding
+====  =====================  ============================================================
+E001  invalid-file           not an environment file: invalid YAML, a top-level list, a
+                             duplicate key, a wrong shape, binary or non-UTF text, empty
+E002  merge-conflict         a committed merge-conflict marker (one per marker line)
+E003  missing-dependencies   no ``dependencies:`` key (``env create`` requires it)
+E004  invalid-name           ``name:`` holds ``/``, space, ``:`` or ``#`` (CEP 24)
+W005  unknown-key            an unknown top-level key, which conda ignores ("did you mean")
+E101  invalid-conda-spec     a conda dependency that is not a valid MatchSpec (each one)
+E102  invalid-pip-line       a pip line that is not a valid requirement (each one)
+W103  duplicate-conda        a conda package listed again (normalized name)
+W104  duplicate-pip          a pip project listed again (PEP 503 name)
+W105  conda-and-pip          a package installed by both conda and pip
+W106  pip-without-pip        a ``pip:`` section without ``pip`` in the conda dependencies
+E201  credentials            a channel or pip URL carrying a password or token (not echoed)
+E202  nodefaults-not-channel ``nodefaults`` used as a spec's channel or as a package
+W203  nodefaults-only        ``nodefaults`` is the only channel: each machine's .condarc decides
+W204  defaults-nodefaults    both ``defaults`` and ``nodefaults`` listed
+W301  prefix                 a ``prefix:`` (a path on the exporting machine)
+W302  build-strings          pinned build strings: ONE finding per file, on the first such line,
+                             with the count (noarch ``pyh*``/``py_N`` builds and globs excluded)
+W303  platform-only          packages that exist for one platform only: ONE finding per
+                             platform, on the first one's line, naming them
+W304  local-path             an absolute, home (``~``) or ``file:`` path in a channel or dependency
+W305  editable               an editable (``-e``) pip install: needs that checkout / VCS clone
+====  =====================  ============================================================
+
+Text echoed in a message passes through :func:`redact`, so a secret is never printed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from envtool import envfile, fileio
+from envtool.commands.rename import check_env_name  # the CEP 24 rule: pure, no click, no I/O
+from envtool.envfile import KNOWN_KEYS, CondaDep, EnvFile
+from envtool.errors import InputError, UsageError
+from envtool.fileio import TextFile
+from envtool.portable import platform_only
+from envtool.spec import normalize_pip_name
+
+Severity = Literal["error", "warning"]
+
+RULES: dict[str, str] = {
+    "E001": "invalid-file",
+    "E002": "merge-conflict",
+    "E003": "missing-dependencies",
+    "E004": "invalid-name",
+    "W005": "unknown-key",
+    "E101": "invalid-conda-spec",
+    "E102": "invalid-pip-line",
+    "W103": "duplicate-conda",
+    "W104": "duplicate-pip",
+    "W105": "conda-and-pip",
+    "W106": "pip-without-pip",
+    "E201": "credentials",
+    "E202": "nodefaults-not-channel",
+    "W203": "nodefaults-only",
+    "W204": "defaults-nodefaults",
+    "W301": "prefix",
+    "W302": "build-strings",
+    "W303": "platform-only",
+    "W304": "local-path",
+    "W305": "editable",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one file. ``line`` is 1-based; file-wide findings point at line 1."""
+
+    source: str
+    line: int
+    code: str
+    severity: Severity
+    message: str
+
+
+def lint_bytes(data: bytes, source: str) -> list[Finding]:
+    """Lint raw file contents: text that cannot be decoded is a finding, not an exception."""
+    try:
+        tf = fileio.decode(data, source)
+    except InputError as exc:
+        return [_finding(source, exc.line, "E001", exc.reason)]
+    return lint(tf)
+
+
+def lint(tf: TextFile) -> list[Finding]:
+    """Every finding in ``tf``, sorted by line (then code)."""
+    conflicts = list(_conflict_markers(tf))
+    if conflicts:
+        return conflicts
+    try:
+        env = envfile.parse_file(tf, strict=False)
+        lines = _Lines.of(tf)
+    except InputError as exc:
+        return [_finding(tf.source, exc.line, "E001", exc.reason)]
+    found: list[Finding] = []
+    for check in _CHECKS:
+        found.extend(check(env, lines))
+    return sorted(found, key=lambda f: (f.line, f.code))
+
+
+def _finding(source: str, line: int | None, code: str, message: str) -> Finding:
+    severity: Severity = "error" if code.startswith("E") else "warning"
+    return Finding(source, line or 1, code, severity, message)
+
+
+# --------------------------------------------------------------------- where things are
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Line numbers the model does not carry: channel items and the ``pip:`` key."""
+
+    channels: tuple[int, ...]  # aligned with EnvFile.channels
+    pip_key: int | None
+
+    @classmethod
+    def of(cls, tf: TextFile) -> _Lines:
+        root = envfile.compose(tf.text, tf.source)
+        channel_lines: list[int] = []
+        pip_key = None
+        for key, value in root.value:
+            if key.value == "channels" and value.id == "sequence":
+                # The same items envfile keeps: non-null scalars, in order.
+                channel_lines = [
+                    _node_line(item)
+                    for item in value.value
+                    if item.id == "scalar" and (item.style or item.value not in _NULLS)
+                ]
+            elif key.value == "dependencies" and value.id == "sequence":
+                for item in value.value:
+                    if item.id == "mapping":
+                        pip_key = next(
+                            (_node_line(k) for k, _ in item.value if k.value == "pip"), pip_key
+                        )
+        return cls(tuple(channel_lines), pip_key)
+
+    def channel(self, index: int, fallback: int | None) -> int | None:
+        return self.channels[index] if index < len(self.channels) else fallback
+
+
+_NULLS = ("", "~", "null", "Null", "NULL")
+
+
+def _node_line(node: Any) -> int:
+    return int(node.start_mark.line) + 1
+
+
+# ------------------------------------------------------------------------- the file itself
+
+_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+
+
+def _conflict_markers(tf: TextFile) -> Iterator[Finding]:
+    for number, line in enumerate(tf.text.splitlines(), 1):
+        stripped = line.rstrip()
+        for marker in _MARKERS:
+            if stripped == marker or (marker != "=======" and line.startswith(marker + " ")):
+                yield _finding(
+                    tf.source,
+                    number,
+                    "E002",
+                    f"unresolved merge-conflict marker {marker!r}: "
+                    "the file is not valid YAML until the conflict is resolved",
+                )
+
+
+def _schema(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
+    if not env.has_dependencies:
+        yield _finding(env.source, 1, "E003", "no 'dependencies' key: conda env create needs one")
+    if env.name is not None:
+        try:
+            check_env_name(env.name)
+        except UsageError as exc:
+            hint = "conda env create rejects it"
+            if "/" in env.name or "\\" in env.name:
+                hint = (
+                    "conda writes a path here for an env outside its envs dirs, which env "
+                    "create rejects; set a name with envtool rename FILE NEW_NAME"
+                )
+            yield _finding(env.source, env.key_lines.get("name"), "E004", f"{exc} — {hint}")
+    for key in env.extra:
+        guess = difflib.get_close_matches(key.lower(), KNOWN_KEYS, n=1, cutoff=0.6)
+        hint = f" — did you mean {guess[0]!r}?" if guess else ""
+        yield _finding(
+            env.source,
+            env.key_lines.get(key),
+            "W005",
+            f"unknown top-level key {key!r}: conda warns and ignores it{hint}",
+        )
+
+
+# ---------------------------------------------------------------------------- dependencies
+
+
+def _dependencies(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
+    conda_seen: dict[str, int | None] = {}
+    for dep in env.conda:
+        if dep.spec is None:
+            yield _finding(
+                env.source,
+                dep.line,
+                "E101",
+                f"invalid conda spec {redact(dep.text)!r}: {redact(dep.problem or '')}",
+            )
+            continue
+        name = dep.spec.name
+        if name in conda_seen:
+            yield _finding(
+                env.source,
+                dep.line,
+                "W103",
+                f"{name!r} is listed again (first on line {conda_seen[name]}): conda merges "
+                "the specs and fails when they disagree — keep one line",
+            )
+        else:
+            conda_seen[name] = dep.line
+
+    pip_seen: dict[str, int | None] = {}
+    conda_by_pip_name = {normalize_pip_name(name): line for name, line in conda_seen.items()}
+    for pdep in env.pip or ():
+        if pdep.req is None:
+            yield _finding(
+                env.source,
+                pdep.line,
+                "E102",
+                f"invalid pip line {redact(pdep.text)!r}: {redact(pdep.problem or '')}",
+            )
+            continue
+        pname = pdep.req.name
+        if pname is None:
+            continue
+        if pname in pip_seen:
+            yield _finding(
+                env.source,
+                pdep.line,
+                "W104",
+                f"{pname!r} is listed again (first on line {pip_seen[pname]}): older pip "
+                "refuses a double requirement — merge them into one line",
+            )
+            continue
+        pip_seen[pname] = pdep.line
+        if pname in conda_by_pip_name:
+            yield _finding(
+                env.source,
+                pdep.line,
+                "W105",
+                f"{pname!r} is installed by conda (line {conda_by_pip_name[pname]}) and again "
+                "by pip, which overwrites conda's copy — keep one",
+            )
+
+    if env.pip and "pip" not in conda_seen:
+        line = lines.pip_key or env.pip[0].line
+        yield _finding(
+            env.source,
+            line,
+            "W106",
+            "a pip: section but no 'pip' among the conda dependencies: conda may run the "
+            "wrong pip and install into the wrong place — add '- pip'",
+        )
+
+
+# ---------------------------------------------------------------- channels and credentials
+
+
+def _channels(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
+    key_line = env.key_lines.get("channels")
+    for index, channel in enumerate(env.channels):
+        line = lines.channel(index, key_line)
+        secret = credential(channel)
+        if secret:
+            yield _finding(
+                env.source,
+                line,
+                "E201",
+                f"channel {redact(channel)!r} carries {secret}: anyone who reads the file can "
+                "use it — keep credentials in .condarc or a keyring, not in the file",
+            )
+        if _local_path(channel):
+            yield _finding(
+                env.source,
+                line,
+                "W304",
+                f"channel {redact(channel)!r} is a path on this machine: "
+                "it will not exist on another one",
+            )
+    if env.channels and set(env.channels) == {"nodefaults"}:
+        yield _finding(
+            env.source,
+            lines.channel(0, key_line),
+            "W203",
+            "'nodefaults' is the only channel: conda then falls back to the channels each "
+            "machine configures (.condarc), so the file does not say where packages come "
+            "from — list a channel such as conda-forge",
+        )
+    if "nodefaults" in env.channels and "defaults" in env.channels:
+        yield _finding(
+            env.source,
+            lines.channel(env.channels.index("nodefaults"), key_line),
+            "W204",
+            "both 'defaults' and 'nodefaults' are listed: nodefaults only stops conda from "
+            "adding defaults, a listed 'defaults' is still used — keep one",
+        )
+    for dep in env.conda:
+        if dep.spec and dep.spec.channel == "nodefaults":
+            yield _finding(
+                env.source,
+                dep.line,
+                "E202",
+                f"{redact(dep.text)!r}: 'nodefaults' is not a channel (it only belongs in "
+                "channels:, to stop conda adding defaults)",
+            )
+        elif dep.spec and dep.spec.name == "nodefaults":
+            yield _finding(
+                env.source,
+                dep.line,
+                "E202",
+                "'nodefaults' is not a package: it belongs in channels:, to stop conda "
+                "adding defaults",
+            )
+        secret = credential(dep.text)
+        if secret:
+            yield _finding(
+                env.source,
+                dep.line,
+                "E201",
+                f"conda spec {redact(dep.text)!r} carries {secret}: anyone who reads the file "
+                "can use it — keep credentials in .condarc or a keyring",
+            )
+    for pdep in env.pip or ():
+        secret = credential(pdep.text)
+        if secret:
+            yield _finding(
+                env.source,
+                pdep.line,
+                "E201",
+                f"pip line {redact(pdep.text)!r} carries {secret}: anyone who reads the file "
+                "can use it — use ${VARIABLE} (pip expands it), a keyring or .netrc",
+            )
+
+
+# User info in a URL (``scheme://user:password@`` or ``scheme://token@``), an anaconda.org
+# token (``/t/<token>/``, as conda writes them), a token in a query string.
+_USERINFO = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/@\s]+)@")
+_CONDA_TOKEN = re.compile(r"(?P<pre>/t/)(?P<secret>[^/\s]+)")
+_QUERY_TOKEN = re.compile(
+    r"(?P<pre>[?&](?:token|access_token|auth|api_key|apikey|password)=)(?P<secret>[^&#\s]+)",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"^(\$\{?\w+\}?|%\w+%|<[^>]*>|\*+|x+)$", re.IGNORECASE)
+_TOKEN_LIKE = re.compile(r"^((gh[pousr]_|github_pat_|glpat-|hf_)\w+|[A-Za-z0-9_\-]{32,})$")
+
+
+def _info_secret(info: str) -> str | None:
+    """What kind of secret URL user info carries, or None (a user name, a ${VARIABLE})."""
+    user, colon, password = info.partition(":")
+    if colon and password and not _PLACEHOLDER.match(password):
+        return "a password"
+    if not colon and _TOKEN_LIKE.match(user) and not _PLACEHOLDER.match(user):
+        return "a token"
+    return None
+
+
+def credential(text: str) -> str | None:
+    """What secret ``text`` carries ("a password", "a token"), or None.
+
+    >>> credential("https://me:s3cret@repo.example.com/conda"), credential("git+ssh://git@x/y")
+    ('a password', None)
+    >>> credential("https://conda.anaconda.org/t/ab-123/private")
+    'a token'
+    """
+    for m in _USERINFO.finditer(text):
+        kind = _info_secret(m.group("info"))
+        if kind:
+            return kind
+    for pattern in (_CONDA_TOKEN, _QUERY_TOKEN):
+        for m in pattern.finditer(text):
+            if not _PLACEHOLDER.match(m.group("secret")):
+                return "a token"
+    return None
+
+
+def redact(text: str) -> str:
+    """``text`` with passwords and tokens replaced by ``***``.
+
+    >>> redact("--extra-index-url https://me:s3cret@pypi.example.com/simple")
+    '--extra-index-url https://me:***@pypi.example.com/simple'
+    >>> redact("https://conda.anaconda.org/t/ab-123/private")
+    'https://conda.anaconda.org/t/***/private'
+    """
+
+    def userinfo(m: re.Match[str]) -> str:
+        info = m.group("info")
+        if not _info_secret(info):
+            return m.group(0)
+        user, colon, _ = info.partition(":")
+        return f"{m.group('pre')}{user}:***@" if colon else f"{m.group('pre')}***@"
+
+    def secret(m: re.Match[str]) -> str:
+        if _PLACEHOLDER.match(m.group("secret")):
+            return m.group(0)
+        return f"{m.group('pre')}***"
+
+    text = _USERINFO.sub(userinfo, text)
+    text = _CONDA_TOKEN.sub(secret, text)
+    return _QUERY_TOKEN.sub(secret, text)
+
+
+# ----------------------------------------------------------------------------- portability
+
+# A path that names a place on one machine: absolute (POSIX or Windows), in a home directory,
+# or a file: URL to one. Relative paths ("-e .", "./wheels/x.whl") travel with the repository.
+_LOCAL_PATH = re.compile(
+    r"(?:^|[\s=@,])((?:git\+)?file:/|~[\w.-]*(?:[/\\]|\s|$)|/|[A-Za-z]:[\\/]|\\\\)"
+)
+_NOARCH_BUILD = re.compile(r"^(pyh[0-9a-f]+_\d+|py_\d+)$")
+
+
+def _local_path(text: str) -> bool:
+    return bool(_LOCAL_PATH.search(text))
+
+
+def _portability(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
+    if env.prefix is not None:
+        yield _finding(
+            env.source,
+            env.key_lines.get("prefix"),
+            "W301",
+            f"prefix: {redact(env.prefix)!r} is a path on the machine that wrote the file, "
+            "and env create installs there unless given -n/-p — drop the line "
+            "(envtool prune does)",
+        )
+    yield from _builds(env)
+    yield from _platform_only(env)
+    for dep in env.conda:
+        if dep.spec is not None and _local_path(dep.text):
+            yield _finding(
+                env.source,
+                dep.line,
+                "W304",
+                f"{redact(dep.text)!r} names a path on this machine: "
+                "it will not exist on another one",
+            )
+    for pdep in env.pip or ():
+        if _local_path(pdep.text):
+            yield _finding(
+                env.source,
+                pdep.line,
+                "W304",
+                f"pip line {redact(pdep.text)!r} names a path on this machine: "
+                "it will not exist on another one",
+            )
+        elif pdep.req is not None and pdep.req.kind == "editable":
+            yield _finding(env.source, pdep.line, "W305", _editable_message(pdep.text))
+
+
+def _editable_message(text: str) -> str:
+    shown = redact(text)
+    if re.search(r"(git|hg|svn|bzr)\+", text):
+        return (
+            f"editable install {shown!r}: pip clones the repository into ./src and installs "
+            "it in development mode, so the env depends on that clone (and on git) "
+            "— install a release, or drop -e"
+        )
+    return (
+        f"editable install {shown!r}: pip links that source tree (relative to this file), "
+        "so the env works only beside that checkout"
+    )
+
+
+_PLATFORMS = {"linux": "Linux", "win": "Windows", "osx": "macOS", "unix": "Unix"}
+
+
+def _platform_only(env: EnvFile) -> Iterator[Finding]:
+    groups: dict[str, list[tuple[CondaDep, str]]] = {}
+    for dep in env.conda:
+        only = platform_only(dep.spec.name) if dep.spec else None
+        if only:
+            groups.setdefault(only[0], []).append((dep, only[1]))
+    for platform, deps in groups.items():
+        label = f"{_PLATFORMS[platform]}-only" if platform in _PLATFORMS else "machine-specific"
+        first, why = deps[0]
+        if len(deps) == 1:
+            what = f"{first.name!r} is {label} ({why})"
+        else:
+            names = [dep.name for dep, _ in deps]
+            shown = ", ".join(names[:6]) + (f", +{len(names) - 6} more" if len(names) > 6 else "")
+            what = f"{len(deps)} packages are {label} (this line and {len(deps) - 1} more: {shown})"
+        yield _finding(
+            env.source,
+            first.line,
+            "W303",
+            f"{what}: env create fails on other platforms — envtool prune --portable drops "
+            f"{'it' if len(deps) == 1 else 'them'}",
+        )
+
+
+def _builds(env: EnvFile) -> Iterator[Finding]:
+    pinned = [
+        dep
+        for dep in env.conda
+        if dep.spec is not None
+        and dep.spec.build
+        and "*" not in dep.spec.build
+        and not _NOARCH_BUILD.match(dep.spec.build)
+    ]
+    if not pinned:
+        return
+    first = pinned[0]
+    if len(pinned) == 1:
+        what = f"{redact(first.text)!r} pins a build string"
+    else:
+        what = (
+            f"{len(pinned)} packages pin build strings (this line and {len(pinned) - 1} more, "
+            f"from {redact(first.text)!r})"
+        )
+    yield _finding(
+        env.source,
+        first.line,
+        "W302",
+        f"{what}: builds are platform-specific, so env create fails on another OS or CPU "
+        "— envtool prune --no-builds strips them",
+    )
+
+
+_CHECKS: tuple[Callable[[EnvFile, _Lines], Iterator[Finding]], ...] = (
+    _schema,
+    _dependencies,
+    _channels,
+    _portability,
+)
