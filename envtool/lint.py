@@ -145,11 +145,14 @@ class _Lines:
                     if item.id == "scalar" and (item.style or item.value not in _NULLS)
                 ]
             elif key.value == "dependencies" and value.id == "sequence":
-                for item in value.value:
-                    if item.id == "mapping":
-                        pip_key = next(
-                            (_node_line(k) for k, _ in item.value if k.value == "pip"), pip_key
-                        )
+                pip_keys = [
+                    _node_line(k)
+                    for item in value.value
+                    if item.id == "mapping"
+                    for k, _ in item.value
+                    if k.value == "pip"
+                ]
+                pip_key = pip_keys[0] if pip_keys else None
         return cls(tuple(channel_lines), pip_key)
 
     def channel(self, index: int, fallback: int | None) -> int | None:
@@ -345,7 +348,7 @@ def _channels(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
                 "can use it — keep credentials in .condarc or a keyring",
             )
     for pdep in env.pip or ():
-        secret = credential(pdep.text)
+        secret = credential(pdep.text, conda=False)
         if secret:
             yield _finding(
                 env.source,
@@ -378,8 +381,11 @@ def _info_secret(info: str) -> str | None:
     return None
 
 
-def credential(text: str) -> str | None:
+def credential(text: str, *, conda: bool = True) -> str | None:
     """What secret ``text`` carries ("a password", "a token"), or None.
+
+    ``/t/<token>/`` is conda's way to put a token in a channel URL; ``conda=False`` (pip lines)
+    does not look for it, so a pip URL with a ``/t/`` path is not mistaken for one.
 
     >>> credential("https://me:s3cret@repo.example.com/conda"), credential("git+ssh://git@x/y")
     ('a password', None)
@@ -390,7 +396,7 @@ def credential(text: str) -> str | None:
         kind = _info_secret(m.group("info"))
         if kind:
             return kind
-    for pattern in (_CONDA_TOKEN, _QUERY_TOKEN):
+    for pattern in (_CONDA_TOKEN, _QUERY_TOKEN) if conda else (_QUERY_TOKEN,):
         for m in pattern.finditer(text):
             if not _PLACEHOLDER.match(m.group("secret")):
                 return "a token"

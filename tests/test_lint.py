@@ -155,6 +155,11 @@ def test_package_in_both_conda_and_pip() -> None:
     assert "'pyyaml' is installed by conda (line 2)" in messages(text, "W105")[0]
 
 
+def test_pip_section_without_pip_points_at_the_first_pip_key() -> None:
+    text = "dependencies:\n  - python\n  - pip:\n    - requests\n  - pip:\n    - rich\n"
+    assert found(text) == [(3, "W106")]
+
+
 def test_pip_section_without_pip() -> None:
     text = "dependencies:\n  - python\n  - pip:\n    - requests\n"
     assert found(text) == [(3, "W106")]
@@ -203,6 +208,12 @@ def test_credentials_are_reported_but_never_echoed(text: str, secret: str) -> No
 def test_no_credentials_in_user_names_or_placeholders(url: str) -> None:
     assert credential(url) is None
     assert redact(url) == url
+
+
+def test_conda_token_syntax_is_not_looked_for_in_pip_urls() -> None:
+    text = "dependencies:\n  - pip\n  - pip:\n    - https://example.com/t/tools/x-1.0.tar.gz\n"
+    assert found(text) == []
+    assert credential("https://example.com/t/tools/x.tar.gz", conda=False) is None
 
 
 def test_nodefaults_as_a_spec_channel_or_a_package() -> None:
