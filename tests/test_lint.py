@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import CORPUS, DATA, corpus_files, needs_corpus, run_envtool
 
 from envtool import fileio
+from envtool import lint as lint_module
 from envtool.lint import RULES, Finding, credential, lint, lint_bytes, redact
 
 
@@ -43,10 +45,12 @@ def test_finding_is_frozen_and_sorted_by_line() -> None:
         result[0].line = 2  # type: ignore[misc]
 
 
-def test_every_code_is_documented() -> None:
-    import envtool.lint
+def test_doctests() -> None:
+    assert doctest.testmod(lint_module).failed == 0
 
-    doc = envtool.lint.__doc__ or ""
+
+def test_every_code_is_documented() -> None:
+    doc = lint_module.__doc__ or ""
     for code, name in RULES.items():
         assert re.search(rf"^{code}\s+{re.escape(name)}\s", doc, re.M), code
 
