@@ -17,9 +17,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from envtool.errors import InputError
+from envtool.errors import InputError, UsageError
 from envtool.fileio import TextFile
 from envtool.spec import CondaSpec, PipLine, SpecError, parse_conda, parse_pip
+
+FORBIDDEN_IN_NAMES = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain
+
+
+def check_env_name(name: str) -> str:
+    """Return ``name`` if conda accepts it as an environment name, else raise UsageError."""
+    if not name:
+        raise UsageError("environment name must not be empty")
+    bad = [c for c in FORBIDDEN_IN_NAMES if c in name]
+    if bad or "\t" in name or "\\" in name:
+        shown = " ".join(repr(c) for c in bad) or "whitespace or a backslash"
+        raise UsageError(f"invalid environment name {name!r}: names must not contain {shown}")
+    if name in (".", "..") or name.startswith("-"):
+        raise UsageError(f"invalid environment name {name!r}")
+    return name
+
 
 KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix")
 MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at most
@@ -164,8 +180,9 @@ def compose(text: str, source: str) -> Any:
 
 def _reject_conflict_markers(text: str, source: str) -> None:
     for number, line in enumerate(text.splitlines(), 1):
-        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line.rstrip() in (
+        if line.startswith(("<<<<<<< ", "||||||| ", ">>>>>>> ")) or line.rstrip() in (
             "<<<<<<<",
+            "|||||||",
             "=======",
             ">>>>>>>",
         ):

@@ -70,24 +70,28 @@ def decode(data: bytes, source: str) -> TextFile:
         ) from exc
 
 
-def read(path: str) -> TextFile:
-    """Read and decode ``path`` ("-" is standard input)."""
+def read_bytes(path: str) -> tuple[bytes, str]:
+    """The raw bytes of ``path`` ("-" is stdin) and its display name; unreadable → InputError."""
     if path == "-":
-        return decode(sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>")
+        return sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>"
     p = Path(path)
     try:
         if p.is_dir():
             raise InputError(path, "is a directory, not an environment file")
         if p.stat().st_size > MAX_BYTES:
             raise InputError(path, f"file is larger than {MAX_BYTES // 2**20} MiB")
-        data = p.read_bytes()
+        return p.read_bytes(), path
     except FileNotFoundError as exc:
         raise InputError(path, "no such file") from exc
     except PermissionError as exc:
         raise InputError(path, "permission denied") from exc
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from exc
-    return decode(data, path)
+
+
+def read(path: str) -> TextFile:
+    """Read and decode ``path`` ("-" is standard input)."""
+    return decode(*read_bytes(path))
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

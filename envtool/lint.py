@@ -47,8 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from envtool import envfile, fileio
-from envtool.commands.rename import check_env_name  # the CEP 24 rule: pure, no click, no I/O
-from envtool.envfile import KNOWN_KEYS, CondaDep, EnvFile
+from envtool.envfile import KNOWN_KEYS, CondaDep, EnvFile, check_env_name
 from envtool.errors import InputError, UsageError
 from envtool.fileio import TextFile
 from envtool.portable import platform_only

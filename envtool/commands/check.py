@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from envtool import fileio, lint
-from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, InputError
+from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError
 from envtool.ui import Console
 
 
@@ -25,7 +24,7 @@ def run(files: Sequence[str], *, console: Console) -> int:
     failed = 0
     for path in files:
         try:
-            data, source = read_bytes(path)
+            data, source = fileio.read_bytes(path)
         except EnvtoolError as exc:
             console.err.write(f"envtool: error: {exc}\n")
             failed += 1
@@ -58,22 +57,3 @@ def summary(findings: Sequence[lint.Finding], n_files: int) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def read_bytes(path: str) -> tuple[bytes, str]:
-    """The raw bytes of ``path`` ("-" is stdin) and its display name; unreadable → InputError."""
-    if path == "-":
-        return sys.stdin.buffer.read(fileio.MAX_BYTES + 1), "<stdin>"
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise InputError(path, "is a directory, not an environment file")
-        if p.stat().st_size > fileio.MAX_BYTES:
-            raise InputError(path, f"file is larger than {fileio.MAX_BYTES // 2**20} MiB")
-        return p.read_bytes(), path
-    except FileNotFoundError as exc:
-        raise InputError(path, "no such file") from exc
-    except PermissionError as exc:
-        raise InputError(path, "permission denied") from exc
-    except OSError as exc:
-        raise InputError(path, exc.strerror or str(exc)) from exc

@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 from envtool import fileio, yaml_edit
+from envtool.envfile import check_env_name
 from envtool.errors import UsageError
-
-FORBIDDEN = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain
-
-
-def check_env_name(name: str) -> str:
-    """Return ``name`` if conda accepts it as an environment name, else raise UsageError."""
-    if not name:
-        raise UsageError("environment name must not be empty")
-    bad = [c for c in FORBIDDEN if c in name]
-    if bad or "\t" in name or "\\" in name:
-        shown = " ".join(repr(c) for c in bad) or "whitespace or a backslash"
-        raise UsageError(f"invalid environment name {name!r}: names must not contain {shown}")
-    if name in (".", "..") or name.startswith("-"):
-        raise UsageError(f"invalid environment name {name!r}")
-    return name
 
 
 def rename_text(
