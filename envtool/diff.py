@@ -1,0 +1,810 @@
+"""What changed between two environment files: an :class:`EnvDiff` of :class:`Change` values.
+
+Data only (DESIGN §5): no printing, no files. ``render.py`` turns an EnvDiff into text, Markdown
+or JSON; ``commands/diff.py`` reads the inputs and decides the exit code.
+
+Keys: conda deps by normalized name, pip requirements by PEP 503 name, pip option lines by option
+and value (``--index-url`` by option alone: pip uses one), ``-e`` lines by their ``#egg=`` name
+when they carry one. Channels are an ordered priority list.
+
+>>> from envtool.envfile import parse
+>>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
+>>> new = parse("channels: [conda-forge]\\ndependencies: [numpy=2.0.0, openssl=1.1.1w, tk]")
+>>> for c in diff(old, new).changes:
+...     print(c.kind, c.name, c.old, c.new, c.size, c.risks)
+upgraded numpy 1.26.4 2.0.0 major ('major upgrade',)
+downgraded openssl 3.0.12 1.1.1w major ('downgrade',)
+added tk None None None ()
+>>> policy = parse_fail_on("major,channel")
+>>> [c.name for c in policy.failures(diff(old, new))]
+['numpy', 'openssl']
+
+Decisions where DESIGN is silent (documented here, tested in tests/test_diff.py):
+
+* Every displayed value in a Change is already redacted (:func:`redact`), so no renderer can leak
+  a credential; detection runs on the raw text, so a rotated token still shows, as a change with
+  the note "credentials changed".
+* A name listed twice in one file: the last one wins (as in a dict) and a warning says so.
+* A version change also implies a new build, so ``rebuilt`` is reported only for the same
+  version. A per-package channel change is reported *besides* a version change: both matter.
+* Two versions are comparable when each spec pins one version (``=1.2``, ``==1.2.3``,
+  ``=1.2=build``); anything else (``>=1.13``, a pin added or removed, a build glob) is
+  ``spec-changed``. Pip versions compare by packaging's order, conda's by rattler's.
+* ``moved``: a package that left conda and appeared in pip (or back), matched by PEP 503 name;
+  it carries the versions and, if both are pinned and differ, a size. It is in the section it
+  moved to, with the note "from conda" / "from pip".
+* ``-e``/``-r``/``-c`` lines and options (``--extra-index-url``...) are ``pip-option-changed``.
+* Channel spellings that name the same channel (``conda-forge`` and
+  ``https://conda.anaconda.org/conda-forge/``) are equal; ``prefix:`` and unknown top-level keys
+  are not compared (they are machine-specific or not conda's).
+* Channel and variable changes point at the ``channels:`` / ``variables:`` key line: the model
+  keeps no per-item lines for them.
+* Risky (called out by reports, and ``--fail-on risky``): downgrades, major upgrades (except
+  calendar versions such as tzdata 2023c → 2024a or ca-certificates 2023.11.17 → 2024.2.2, whose
+  yearly "major" is routine), new channels (``nodefaults`` is not one), a package now taken from
+  a channel the old file did not use, new package indexes and new trusted hosts in pip, and a
+  build variant lost or swapped (pytorch ``*cuda*`` → ``*cpu*``: DESIGN §1's CPU-instead-of-CUDA).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from envtool.envfile import CondaDep, EnvFile, PipDep
+from envtool.errors import UsageError
+from envtool.spec import (
+    Size,
+    SpecError,
+    change_size,
+    compare_versions,
+    normalize_pip_name,
+    variant_glob,
+)
+
+Section = Literal["name", "channels", "conda", "pip", "variables"]
+Kind = Literal[
+    "added",
+    "removed",
+    "upgraded",
+    "downgraded",
+    "rebuilt",
+    "channel-changed",
+    "moved",
+    "spec-changed",
+    "channel-added",
+    "channel-removed",
+    "channel-reordered",
+    "name-changed",
+    "variables-changed",
+    "pip-option-changed",
+]
+
+SECTIONS: tuple[Section, ...] = get_args(Section)
+KINDS: tuple[Kind, ...] = get_args(Kind)  # DESIGN §5's order; the JSON summary uses it
+SIZES: tuple[Size, ...] = get_args(Size)
+
+# The order changes are listed in within a section (and so in every format).
+# fmt: off
+_LISTING: tuple[Kind, ...] = (
+    "name-changed", "channel-added", "channel-removed", "channel-reordered", "upgraded",
+    "downgraded", "added", "removed", "moved", "channel-changed", "spec-changed", "rebuilt",
+    "pip-option-changed", "variables-changed",
+)
+# fmt: on
+_KIND_ORDER = {kind: index for index, kind in enumerate(_LISTING)}
+
+# Risk reasons, as reports word them.
+RISK_DOWNGRADE = "downgrade"
+RISK_MAJOR = "major upgrade"
+RISK_CHANNEL = "new channel"
+RISK_INDEX = "new package index"
+RISK_TRUSTED_HOST = "new trusted host"
+RISK_VARIANT = "variant change"
+
+NOTE_CREDENTIALS = "credentials changed"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference. Every text field is display-safe: credentials are already redacted.
+
+    ``name`` is the package (normalized), channel, variable or pip option; ``old``/``new`` the
+    smallest thing that differs — versions for up/downgrades, builds (with the version) for
+    rebuilds, channels for channel changes, specs as written otherwise — None for "absent" (or
+    "no version constraint" on an added/removed package). ``old_text``/``new_text`` are the
+    whole lines; ``old_line``/``new_line`` their line numbers in each file.
+    """
+
+    section: Section
+    kind: Kind
+    name: str
+    old: str | None = None
+    new: str | None = None
+    size: Size | None = None
+    old_line: int | None = None
+    new_line: int | None = None
+    old_text: str | None = None
+    new_text: str | None = None
+    note: str | None = None
+    risks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EnvDiff:
+    """All differences between two environment files, in a fixed order (section, kind, name)."""
+
+    old_source: str
+    new_source: str
+    changes: tuple[Change, ...] = ()
+    old_channels: tuple[str, ...] = ()  # redacted, for "order: a, b → b, a"
+    new_channels: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    ignore_builds: bool = False
+    ignore: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def section(self, section: Section) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.section == section)
+
+    def kind_counts(self) -> dict[Kind, int]:
+        """How many changes of each kind, every kind present (in :data:`KINDS` order)."""
+        counts: dict[Kind, int] = dict.fromkeys(KINDS, 0)
+        for change in self.changes:
+            counts[change.kind] += 1
+        return counts
+
+    def size_counts(self) -> dict[Size, int]:
+        counts: dict[Size, int] = dict.fromkeys(SIZES, 0)
+        for change in self.changes:
+            if change.size is not None:
+                counts[change.size] += 1
+        return counts
+
+    @property
+    def risky(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.risks)
+
+
+# ------------------------------------------------------------------------------------ secrets
+
+_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^\s'\"<>]*)")
+_CONDA_TOKEN = re.compile(r"(^|/)t/[^/\s]+")
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&][^=&#\s]*(?:token|secret|passw|pwd|key|auth|signature|sig)[^=&#\s]*=)[^&#\s]+"
+)
+_ENV_REF = re.compile(r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
+_SECRET_NAME = re.compile(
+    r"(?i)token|secret|passw|pwd|api_?key|access_?key|private_?key|credential"
+)
+MASK = "***"  # as `envtool check` (lint.redact) masks, so both read alike
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials masked: conda ``/t/<token>/`` paths, passwords and lone user
+    names (often a token) in URLs, secret query parameters. References to environment variables
+    (``${PIP_TOKEN}``) and ssh's ``git@`` are kept: they are not secrets.
+
+    >>> redact("https://conda.anaconda.org/t/ab-12cd/my-channel")
+    'https://conda.anaconda.org/t/***/my-channel'
+    >>> redact("--extra-index-url https://me:s3cret@pypi.example.com/simple")
+    '--extra-index-url https://me:***@pypi.example.com/simple'
+    >>> redact("https://tok3n@host/simple?x=1&api_key=abc"), redact("https://${U}:${P}@h/")
+    ('https://***@host/simple?x=1&api_key=***', 'https://${U}:${P}@h/')
+    """
+    if "://" not in text and "t/" not in text:
+        return text  # the common case, cheaply
+    if "://" not in text:
+        return _CONDA_TOKEN.sub(rf"\1t/{MASK}", text)
+    return _URL.sub(_redact_url, text)
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    scheme, rest = match.group(1), match.group(2)
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        if colon:
+            if password and not _ENV_REF.match(password):
+                userinfo = f"{user}:{MASK}"
+        elif not _ENV_REF.match(user) and user != "git":  # git@ (ssh) names no one
+            userinfo = MASK
+        netloc = f"{userinfo}@{host}"
+    path = _QUERY_SECRET.sub(rf"\1{MASK}", _CONDA_TOKEN.sub(rf"\1t/{MASK}", slash + path))
+    return f"{scheme}{netloc}{path}"
+
+
+def redact_variable(name: str, value: str) -> str:
+    """A variable's value for display: masked when its name says it is a secret."""
+    if _SECRET_NAME.search(name) and value and not _ENV_REF.match(value):
+        return MASK
+    return redact(value)
+
+
+# --------------------------------------------------------------------------------------- diff
+
+
+def diff(
+    old: EnvFile,
+    new: EnvFile,
+    *,
+    ignore_builds: bool = False,
+    ignore: Iterable[str] = (),
+) -> EnvDiff:
+    """Every difference between ``old`` and ``new`` (DESIGN §5).
+
+    ``ignore_builds`` drops build-only differences; ``ignore`` holds package names or globs
+    (``lib*``), matched case-insensitively against conda and PEP 503 names.
+    """
+    patterns = tuple(ignore)
+    builder = _Builder(old, new, ignore_builds, _ignorer(patterns))
+    builder.compare()
+    # Section, then kind, then name; channels keep their list (priority) order: a stable sort.
+    changes = sorted(
+        builder.changes,
+        key=lambda c: (
+            SECTIONS.index(c.section),
+            _KIND_ORDER[c.kind],
+            "" if c.section == "channels" else c.name,
+        ),
+    )
+    return EnvDiff(
+        old_source=old.source,
+        new_source=new.source,
+        changes=tuple(changes),
+        old_channels=tuple(redact(c) for c in old.channels),
+        new_channels=tuple(redact(c) for c in new.channels),
+        warnings=tuple(builder.warnings),
+        ignore_builds=ignore_builds,
+        ignore=patterns,
+    )
+
+
+def _ignorer(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    lowered = tuple({p.lower() for p in patterns} | {normalize_pip_name(p) for p in patterns})
+
+    def ignored(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, p) for p in lowered) or any(
+            fnmatch.fnmatchcase(normalize_pip_name(name), p) for p in lowered
+        )
+
+    return ignored if patterns else _never
+
+
+def _never(name: str) -> bool:
+    return False
+
+
+_OPTION_ALIASES = {
+    "-i": "--index-url",
+    "-f": "--find-links",
+    "-e": "--editable",
+    "-r": "--requirement",
+    "-c": "--constraint",
+}
+_SINGLE_OPTIONS = ("--index-url",)  # pip uses one: a new value replaces the old
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links")
+
+_OptionKey = tuple[str, str]
+Dep = CondaDep | PipDep
+
+
+class _Builder:
+    """Collects the changes of one comparison; a class only to share its inputs."""
+
+    def __init__(
+        self, old: EnvFile, new: EnvFile, ignore_builds: bool, ignored: Callable[[str], bool]
+    ) -> None:
+        self.old, self.new = old, new
+        self.ignore_builds = ignore_builds
+        self.ignored = ignored
+        self.changes: list[Change] = []
+        self.warnings: list[str] = []
+        self.old_channel_keys = {_channel_key(c) for c in old.channels} | {
+            _channel_key(d.spec.channel) for d in old.conda if d.spec and d.spec.channel
+        }
+
+    def compare(self) -> None:
+        self._name()
+        self._channels()
+        old_conda, new_conda = self._index_conda(self.old), self._index_conda(self.new)
+        (old_pip, old_opts), (new_pip, new_opts) = (
+            self._index_pip(self.old),
+            self._index_pip(self.new),
+        )
+        self._moved(old_conda, new_conda, old_pip, new_pip)
+        self._packages("conda", old_conda, new_conda)
+        self._packages("pip", old_pip, new_pip)
+        self._options(old_opts, new_opts)
+        self._variables()
+
+    def _add(
+        self,
+        section: Section,
+        kind: Kind,
+        name: str,
+        old: str | None,
+        new: str | None,
+        a: Dep | None = None,
+        b: Dep | None = None,
+        *,
+        lines: tuple[int | None, int | None] = (None, None),
+        texts: tuple[str | None, str | None] = (None, None),
+        size: Size | None = None,
+        note: str | None = None,
+        risks: tuple[str, ...] = (),
+    ) -> None:
+        """Record a change; the one place values are redacted, so none can slip through."""
+        self.changes.append(
+            Change(
+                section=section,
+                kind=kind,
+                name=redact(name),
+                old=_redact_opt(old),
+                new=_redact_opt(new),
+                size=size,
+                old_line=a.line if a is not None else lines[0],
+                new_line=b.line if b is not None else lines[1],
+                old_text=_redact_opt(a.text.strip() if a is not None else texts[0]),
+                new_text=_redact_opt(b.text.strip() if b is not None else texts[1]),
+                note=note,
+                risks=risks,
+            )
+        )
+
+    # ------------------------------------------------------------------ name, channels, vars
+
+    def _name(self) -> None:
+        if self.old.name != self.new.name:
+            a, b = self.old.name, self.new.name
+            lines = (self.old.key_lines.get("name"), self.new.key_lines.get("name"))
+            texts = (_entry("name", a), _entry("name", b))
+            self._add("name", "name-changed", "name", a, b, lines=lines, texts=texts)
+
+    def _channels(self) -> None:
+        lines = (self.old.key_lines.get("channels"), self.new.key_lines.get("channels"))
+        old, new = _dedupe(self.old.channels), _dedupe(self.new.channels)
+        old_keys = {_channel_key(c): c for c in old}
+        new_keys = {_channel_key(c): c for c in new}
+        gone = [c for k, c in old_keys.items() if k not in new_keys]
+        came = [c for k, c in new_keys.items() if k not in old_keys]
+        same: dict[str, str] = {}  # new key -> old key, for channels whose credentials changed
+        for c in list(came):
+            twin = next((g for g in gone if redact(g) == redact(c)), None)
+            if twin is not None:
+                gone.remove(twin)
+                came.remove(c)
+                same[_channel_key(c)] = _channel_key(twin)
+                self._add(
+                    "channels",
+                    "channel-changed",
+                    c,
+                    twin,
+                    c,
+                    lines=lines,
+                    texts=(twin, c),
+                    note=NOTE_CREDENTIALS,
+                )
+        for c in came:
+            risks = (RISK_CHANNEL,) if c != "nodefaults" else ()
+            self._add(
+                "channels",
+                "channel-added",
+                c,
+                None,
+                c,
+                lines=(None, lines[1]),
+                texts=(None, c),
+                risks=risks,
+            )
+        for c in gone:
+            self._add(
+                "channels", "channel-removed", c, c, None, lines=(lines[0], None), texts=(c, None)
+            )
+        common_old = [k for k in old_keys if k in new_keys or k in same.values()]
+        common_new = [same.get(k, k) for k in new_keys if k in old_keys or k in same]
+        if common_old != common_new:
+            order = ", ".join(old), ", ".join(new)
+            self._add("channels", "channel-reordered", "channels", *order, lines=lines)
+
+    def _variables(self) -> None:
+        a, b = self.old.variables, self.new.variables
+        key_lines = (self.old.key_lines.get("variables"), self.new.key_lines.get("variables"))
+        for name in sorted(a.keys() | b.keys()):
+            va, vb = a.get(name), b.get(name)
+            if va == vb:
+                continue
+            ra = None if va is None else redact_variable(name, va)
+            rb = None if vb is None else redact_variable(name, vb)
+            note = "added" if va is None else "removed" if vb is None else "changed"
+            if ra == rb:
+                note = "changed (value hidden)"
+            lines = (key_lines[0] if va is not None else None, key_lines[1] if vb else None)
+            texts = (_entry(name, ra), _entry(name, rb))
+            self._add(
+                "variables", "variables-changed", name, ra, rb, lines=lines, texts=texts, note=note
+            )
+
+    # ------------------------------------------------------------------------------ indexing
+
+    def _index_conda(self, env: EnvFile) -> dict[str, CondaDep]:
+        out: dict[str, CondaDep] = {}
+        for dep in env.conda:
+            key = dep.spec.name if dep.spec else dep.text.strip()
+            if not self.ignored(key):
+                if key in out:
+                    self._duplicate(env, "conda", key, out[key].line, dep.line)
+                out[key] = dep
+        return out
+
+    def _index_pip(self, env: EnvFile) -> tuple[dict[str, PipDep], dict[_OptionKey, PipDep]]:
+        packages: dict[str, PipDep] = {}
+        options: dict[_OptionKey, PipDep] = {}
+        for dep in env.pip or ():
+            if dep.req is not None and dep.req.kind in ("option", "include", "editable"):
+                options[_option_key(dep)] = dep
+                continue
+            key = dep.key
+            if not self.ignored(key):
+                if key in packages:
+                    self._duplicate(env, "pip", key, packages[key].line, dep.line)
+                packages[key] = dep
+        return packages, options
+
+    def _duplicate(
+        self, env: EnvFile, section: str, key: str, first: int | None, again: int | None
+    ) -> None:
+        lines = f" (lines {first} and {again})" if first and again else ""
+        self.warnings.append(
+            f"{env.source}: {section} package {redact(key)!r} is listed twice{lines}; "
+            "comparing the last one"
+        )
+
+    # ------------------------------------------------------------------------------ packages
+
+    def _moved(
+        self,
+        old_conda: dict[str, CondaDep],
+        new_conda: dict[str, CondaDep],
+        old_pip: dict[str, PipDep],
+        new_pip: dict[str, PipDep],
+    ) -> None:
+        """Pair conda-only-on-one-side with pip-only-on-the-other; remove the pairs in place."""
+        for name in sorted(old_conda.keys() - new_conda.keys()):
+            pip_name = normalize_pip_name(name)
+            if pip_name in new_pip and pip_name not in old_pip:
+                self._move("pip", pip_name, old_conda.pop(name), new_pip.pop(pip_name))
+        for name in sorted(new_conda.keys() - old_conda.keys()):
+            pip_name = normalize_pip_name(name)
+            if pip_name in old_pip and pip_name not in new_pip:
+                self._move("conda", name, old_pip.pop(pip_name), new_conda.pop(name))
+
+    def _move(self, section: Section, name: str, a: Dep, b: Dep) -> None:
+        va, vb = _pinned(a), _pinned(b)
+        size = change_size(va, vb) if va and vb and va != vb else None
+        note = "from conda" if section == "pip" else "from pip"
+        old, new = _version_display(a), _version_display(b)
+        self._add(section, "moved", name, old, new, a, b, size=size, note=note)
+
+    def _packages(
+        self,
+        section: Literal["conda", "pip"],
+        old: dict[str, CondaDep] | dict[str, PipDep],
+        new: dict[str, CondaDep] | dict[str, PipDep],
+    ) -> None:
+        for name, b in new.items():
+            a = old.get(name)
+            if a is None:
+                self._add(section, "added", name, None, _version_display(b), None, b)
+            elif isinstance(a, CondaDep) and isinstance(b, CondaDep):
+                self._conda_pair(name, a, b)
+            elif isinstance(a, PipDep) and isinstance(b, PipDep):
+                self._pip_pair(name, a, b)
+        for name, a in old.items():
+            if name not in new:
+                self._add(section, "removed", name, _version_display(a), None, a, None)
+
+    def _conda_pair(self, name: str, a: CondaDep, b: CondaDep) -> None:
+        sa, sb = a.spec, b.spec
+        if sa == sb and (sa is not None or a.text.strip() == b.text.strip()):
+            return  # the common case: one dataclass comparison, no version parsing
+        if sa is None or sb is None:
+            self._add("conda", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
+            return
+        if _channel_key(sa.channel) != _channel_key(sb.channel):
+            credentials = _redact_opt(sa.channel) == _redact_opt(sb.channel)
+            fresh = sb.channel is not None and _channel_key(sb.channel) not in self.old_channel_keys
+            self._add(
+                "conda",
+                "channel-changed",
+                name,
+                sa.channel,
+                sb.channel,
+                a,
+                b,
+                note=NOTE_CREDENTIALS if credentials else None,
+                risks=(RISK_CHANNEL,) if fresh and not credentials else (),
+            )
+        # A build variant that changes (pytorch *cuda* → *cpu*) is noted on whatever is reported.
+        variant, variant_risks = (None, ()) if self.ignore_builds else _variant(sa.build, sb.build)
+        if sa.version != sb.version:
+            pins = (sa.pinned, sb.pinned, sa.version, sb.version)
+            self._version_change("conda", name, a, b, *pins, note=variant, risks=variant_risks)
+        elif sa.build != sb.build and not self.ignore_builds:
+            if sa.build and sb.build and not _is_glob(sa.build) and not _is_glob(sb.build):
+                version = sa.pinned or sa.version or ""
+                old: str | None = f"{version} {sa.build}".strip()
+                new: str | None = f"{version} {sb.build}".strip()
+                kind: Kind = "rebuilt"
+                note = variant
+            else:
+                old, new = _as_written(a), _as_written(b)
+                kind = "spec-changed"
+                note = "build changed" if sa.build and sb.build else "build pin added"
+                note = variant or ("build pin removed" if not sb.build else note)
+            self._add("conda", kind, name, old, new, a, b, note=note, risks=variant_risks)
+
+    def _pip_pair(self, name: str, a: PipDep, b: PipDep) -> None:
+        ra, rb = a.req, b.req
+        if ra is None or rb is None:
+            if a.text.strip() != b.text.strip():
+                self._add("pip", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
+        elif ra.specifier != rb.specifier:
+            spec_a, spec_b = ra.specifier or None, rb.specifier or None
+            self._version_change("pip", name, a, b, ra.pinned, rb.pinned, spec_a, spec_b)
+        elif (ra.kind, ra.extras, ra.marker, ra.url) != (rb.kind, rb.extras, rb.marker, rb.url):
+            self._add("pip", "spec-changed", name, _as_written(a), _as_written(b), a, b)
+
+    def _version_change(
+        self,
+        section: Literal["conda", "pip"],
+        name: str,
+        a: Dep,
+        b: Dep,
+        pa: str | None,
+        pb: str | None,
+        spec_a: str | None,
+        spec_b: str | None,
+        *,
+        note: str | None = None,
+        risks: tuple[str, ...] = (),
+    ) -> None:
+        order = _compare(section, pa, pb) if pa and pb else None
+        if order and pa and pb:
+            size = change_size(pa, pb)
+            if order > 0:
+                risks = (RISK_DOWNGRADE, *risks)
+            elif size == "major" and not (_calendar(pa) and _calendar(pb)):
+                risks = (RISK_MAJOR, *risks)
+            kind: Kind = "upgraded" if order < 0 else "downgraded"
+            self._add(section, kind, name, pa, pb, a, b, size=size, note=note, risks=risks)
+            return
+        if note is None:
+            note = "pin added" if not spec_a else "pin removed" if not spec_b else None
+        old, new = _as_written(a), _as_written(b)
+        self._add(section, "spec-changed", name, old, new, a, b, note=note, risks=risks)
+
+    # ------------------------------------------------------------------------------- options
+
+    def _options(self, old: dict[_OptionKey, PipDep], new: dict[_OptionKey, PipDep]) -> None:
+        gone = {k: d for k, d in old.items() if k not in new}
+        came = {k: d for k, d in new.items() if k not in old}
+        for key, a in old.items():
+            b = new.get(key)
+            if b is not None and _raw_value(a) != _raw_value(b):
+                self._option(key[0], a, b)
+        for key, b in list(came.items()):  # rotated credentials: equal once redacted
+            twin = next(
+                (k for k, a in gone.items() if k[0] == key[0] and _same_redacted(a, b)), None
+            )
+            if twin is not None:
+                self._option(key[0], gone.pop(twin), came.pop(key))
+        for key, b in came.items():
+            self._option(key[0], None, b)
+        for key, a in gone.items():
+            self._option(key[0], a, None)
+
+    def _option(self, option: str, a: PipDep | None, b: PipDep | None) -> None:
+        credentials = a is not None and b is not None and _same_redacted(a, b)
+        risks: tuple[str, ...] = ()
+        if b is not None and not credentials:
+            if option in _INDEX_OPTIONS:
+                risks = (RISK_INDEX,)
+            elif option == "--trusted-host":
+                risks = (RISK_TRUSTED_HOST,)
+        old = None if a is None else _raw_value(a)
+        new = None if b is None else _raw_value(b)
+        note = NOTE_CREDENTIALS if credentials else None
+        self._add("pip", "pip-option-changed", option, old, new, a, b, note=note, risks=risks)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _dedupe(channels: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for c in channels:
+        key = _channel_key(c)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+_DEFAULT_ALIAS = re.compile(r"^https?://conda\.anaconda\.org/([^/]+)/?$")
+
+
+def _channel_key(channel: str | None) -> str:
+    """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one."""
+    if channel is None:
+        return ""
+    c = channel.strip().rstrip("/")
+    m = _DEFAULT_ALIAS.match(c)
+    return m.group(1) if m else c
+
+
+def _entry(key: str, value: str | None) -> str | None:
+    return None if value is None else f"{key}: {value}"
+
+
+def _redact_opt(text: str | None) -> str | None:
+    return None if text is None else redact(text)
+
+
+def _variant(old: str | None, new: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """("variant cuda -> cpu", risks) when a build's variant changes; risky unless one is gained."""
+    if old == new:
+        return None, ()
+    a, b = variant_glob(old), variant_glob(new)
+    if a == b:
+        return None, ()
+    a, b = (a or "*none*").strip("*"), (b or "*none*").strip("*")
+    return f"variant {a} -> {b}", (RISK_VARIANT,) if a != "none" else ()
+
+
+def _is_glob(build: str) -> bool:
+    return any(ch in build for ch in "*?[")
+
+
+def _calendar(version: str) -> bool:
+    """A calendar version (2023c, 2024.2.2): its first component is a year."""
+    m = re.match(r"(\d{4})(?!\d)", version)
+    return m is not None and 1990 <= int(m.group(1)) <= 2200
+
+
+def _compare(section: str, a: str, b: str) -> int | None:
+    """-1/0/1 by the section's version order, or None when the versions do not parse."""
+    if section == "conda":
+        try:
+            return compare_versions(a, b)
+        except SpecError:
+            return None
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        va, vb = Version(a), Version(b)
+    except InvalidVersion:
+        return None
+    return 0 if va == vb else (-1 if va < vb else 1)
+
+
+def _pinned(dep: CondaDep | PipDep) -> str | None:
+    if isinstance(dep, CondaDep):
+        return dep.spec.pinned if dep.spec else None
+    return dep.req.pinned if dep.req else None
+
+
+def _version_display(dep: CondaDep | PipDep) -> str | None:
+    """The version a package line asks for: the pinned one, else its constraint, else None."""
+    if isinstance(dep, CondaDep):
+        if dep.spec is None:
+            return redact(dep.text)
+        return dep.spec.pinned or dep.spec.version
+    req = dep.req
+    if req is None:
+        return redact(dep.text)
+    if req.pinned:
+        return req.pinned
+    if req.specifier:
+        return req.specifier
+    return redact(req.url) if req.url and req.kind == "requirement" else None
+
+
+_NAME_HEAD = re.compile(r"^\s*(?:[^\s\[]*::)?[A-Za-z0-9_.\-]+\s*")
+
+
+def _as_written(dep: CondaDep | PipDep) -> str | None:
+    """The spec as the file writes it, without channel and name (``>=1.13``, ``=1.2=*mkl*``)."""
+    text = dep.text.strip()
+    if isinstance(dep, PipDep) and (dep.req is None or dep.req.kind != "requirement"):
+        return redact(text)
+    rest = _NAME_HEAD.sub("", text, count=1)
+    return redact(rest) if rest else None
+
+
+def _option_key(dep: PipDep) -> _OptionKey:
+    req = dep.req
+    assert req is not None
+    if req.kind == "editable":
+        return ("--editable", req.name or req.url or dep.text)
+    option = _OPTION_ALIASES.get(req.option or "", req.option or "")
+    if option in _SINGLE_OPTIONS:
+        return (option, "")
+    return (option, req.option_value)
+
+
+def _raw_value(dep: PipDep) -> str:
+    """An option line's value (``-e`` and ``-r`` lines: their target), else the whole line."""
+    req = dep.req
+    assert req is not None
+    if req.kind in ("editable", "include"):
+        return req.url or dep.text.strip()
+    return req.option_value or dep.text.strip()
+
+
+def _same_redacted(a: PipDep, b: PipDep) -> bool:
+    return redact(_raw_value(a)) == redact(_raw_value(b))
+
+
+# ------------------------------------------------------------------------------------ policy
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "channel": ("channel-added", "channel-removed", "channel-reordered", "channel-changed"),
+    "downgrade": ("downgraded",),
+}
+POLICY_WORDS: tuple[str, ...] = (*KINDS, *SIZES, "any", "risky", *ALIASES)
+
+
+@dataclass(frozen=True)
+class FailPolicy:
+    """The words of ``--fail-on``: kinds, sizes, aliases, ``risky`` and ``any``."""
+
+    words: tuple[str, ...]
+    _kinds: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def matches(self, change: Change) -> bool:
+        if "any" in self.words:
+            return True
+        if change.kind in self._kinds or (change.size is not None and change.size in self.words):
+            return True
+        return "risky" in self.words and bool(change.risks)
+
+    def failures(self, result: EnvDiff) -> tuple[Change, ...]:
+        """The changes that break the policy (none: the diff passes)."""
+        return tuple(c for c in result.changes if self.matches(c))
+
+    def __str__(self) -> str:
+        return ",".join(self.words)
+
+
+def parse_fail_on(value: str | Iterable[str]) -> FailPolicy:
+    """Parse ``--fail-on major,channel-added,downgraded`` (or a list, as a config file has it).
+
+    >>> parse_fail_on("Major, channel").words
+    ('major', 'channel')
+    >>> parse_fail_on("majro")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    envtool.errors.UsageError: --fail-on: unknown word 'majro'; valid words: added, removed, ...
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    words = tuple(dict.fromkeys(w.strip().lower() for w in items if w.strip()))
+    if not words:
+        raise UsageError(f"--fail-on needs at least one of: {', '.join(POLICY_WORDS)}")
+    unknown = [w for w in words if w not in POLICY_WORDS]
+    if unknown:
+        listed = ", ".join(repr(w) for w in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        raise UsageError(
+            f"--fail-on: unknown word{plural} {listed}; valid words: {', '.join(POLICY_WORDS)}"
+        )
+    kinds = {k for w in words for k in ALIASES.get(w, (w,)) if k in KINDS}
+    return FailPolicy(words, frozenset(kinds))
