@@ -31,6 +31,10 @@ PLATFORM_ONLY: tuple[tuple[str, str, str], ...] = (
     ("libuuid", "linux", "util-linux UUID library, Linux only"),
     ("libxcrypt", "linux", "glibc crypt replacement, Linux only"),
     ("__glibc", "linux", "virtual package: describes the machine, cannot be installed"),
+    ("__linux", "linux", "virtual package: describes the machine, cannot be installed"),
+    ("_sysroot_linux-*", "linux", "repodata shim for the glibc sysroot, Linux only"),
+    ("nccl", "linux", "NVIDIA multi-GPU communication library, built for Linux only"),
+    ("keyutils", "linux", "Linux kernel key-management library"),
     # Windows: MSVC runtime, UCRT and the MSYS2/MinGW toolchain.
     ("vc", "win", "MSVC runtime selector, Windows only"),
     ("vc14_runtime", "win", "MSVC 14 runtime, Windows only"),
@@ -40,6 +44,10 @@ PLATFORM_ONLY: tuple[tuple[str, str, str], ...] = (
     ("m2w64-*", "win", "MSYS2 MinGW-w64 toolchain package, Windows only"),
     ("m2-*", "win", "MSYS2 package, Windows only"),
     ("msys2-conda-epoch", "win", "MSYS2 epoch marker, Windows only"),
+    ("libwinpthread", "win", "MinGW POSIX threads runtime, Windows only"),
+    ("pthreads-win32", "win", "POSIX threads for Windows"),
+    ("console_shortcut", "win", "Anaconda Prompt Start-menu shortcut, Windows only"),
+    ("powershell_shortcut", "win", "Anaconda PowerShell Start-menu shortcut, Windows only"),
     ("pywin32", "win", "Windows API bindings"),
     ("pywin32-ctypes", "win", "Windows API bindings"),
     ("pywinpty", "win", "Windows pseudo-terminal"),
@@ -57,7 +65,32 @@ PLATFORM_ONLY: tuple[tuple[str, str, str], ...] = (
     ("__unix", "unix", "virtual package: describes the machine, cannot be installed"),
     ("__cuda", "any", "virtual package: describes the GPU driver, cannot be installed"),
     ("__archspec", "any", "virtual package: describes the CPU, cannot be installed"),
+    # Compilers and their runtimes name the target platform: gcc_linux-64, vs2019_win-64, ...
+    ("*_linux-64", "linux", "built for the linux-64 platform named in the package"),
+    ("*_linux-aarch64", "linux", "built for the linux-aarch64 platform named in the package"),
+    ("*_linux-ppc64le", "linux", "built for the linux-ppc64le platform named in the package"),
+    ("*_osx-64", "osx", "built for the osx-64 platform named in the package"),
+    ("*_osx-arm64", "osx", "built for the osx-arm64 platform named in the package"),
+    ("*_win-64", "win", "built for the win-64 platform named in the package"),
+    ("*_win-32", "win", "built for the win-32 platform named in the package"),
 )
+
+# PyPI projects that install (or work) on one platform only. In a pip section they are not
+# dropped but limited to their platform with an environment marker, so the same file still
+# installs them there: (PEP 503 name glob, platform, why).
+PIP_PLATFORM_ONLY: tuple[tuple[str, str, str], ...] = (
+    ("pywin32", "win", "Windows API bindings"),
+    ("pywin32-ctypes", "win", "Windows API bindings"),
+    ("pywinpty", "win", "Windows pseudo-terminal"),
+    ("wincertstore", "win", "Windows certificate store access"),
+    ("win-inet-pton", "win", "Windows socket shim"),
+    ("appnope", "osx", "macOS App Nap control"),
+    ("pyobjc", "osx", "Objective-C bridge, macOS only"),
+    ("pyobjc-*", "osx", "Objective-C bridge, macOS only"),
+)
+
+# sys_platform values of the platforms above (PEP 508 markers).
+_MARKERS = {"win": 'sys_platform == "win32"', "osx": 'sys_platform == "darwin"'}
 
 
 def platform_only(name: str) -> tuple[str, str] | None:
@@ -66,4 +99,13 @@ def platform_only(name: str) -> tuple[str, str] | None:
     for pattern, platform, why in PLATFORM_ONLY:
         if fnmatchcase(lower, pattern):
             return platform, why
+    return None
+
+
+def pip_platform_marker(name: str) -> tuple[str, str, str] | None:
+    """(platform, why, PEP 508 marker) if the PyPI project ``name`` is platform-only."""
+    lower = name.lower()
+    for pattern, platform, why in PIP_PLATFORM_ONLY:
+        if fnmatchcase(lower, pattern):
+            return platform, why, _MARKERS[platform]
     return None

@@ -1,0 +1,329 @@
+"""Pruning rules: turn an :class:`EnvFile` into a smaller, more portable one, saying why.
+
+:func:`prune` is pure: it takes a parsed file and :class:`PruneOptions` and returns the pruned
+file plus one :class:`Decision` per thing it dropped, rewrote or deliberately kept, in file
+order. :func:`apply_edits` turns those decisions into :mod:`envtool.yaml_edit` operations, so
+the original text is edited in place and every line no decision touches stays byte-identical.
+
+How one spec line is rewritten (builds, pins) lives in :mod:`envtool.spec_rewrite`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from typing import Literal
+
+from envtool import yaml_edit
+from envtool.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
+from envtool.errors import UsageError
+from envtool.portable import platform_only
+from envtool.spec import CondaSpec, PinLevel
+from envtool.spec_rewrite import rewrite_conda, rewrite_pip
+
+Action = Literal["drop", "rewrite", "keep"]
+Section = Literal["conda", "pip", "pip-section", "channels", "prefix"]
+
+LEAVES_NEEDS_ENV = (
+    "--leaves needs an environment: a file alone has no record of what was requested "
+    "(use it with export or clone)"
+)
+
+
+@dataclass(frozen=True)
+class PruneOptions:
+    """The PRUNE OPTIONS of DESIGN §2 (shared by ``prune``, ``export`` and ``clone``)."""
+
+    no_builds: bool = False
+    keep_variant_builds: bool = True
+    leaves: bool = False
+    portable: bool = False
+    pin: PinLevel | None = None
+    no_pip: bool = False
+    pip_only: bool = False
+    drop: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    channels: tuple[str, ...] | None = None  # None: leave the channel list alone
+    keep_prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One thing pruning did (or deliberately did not do) to one item of the file."""
+
+    section: Section
+    action: Action
+    name: str  # package name, or the key ("channels", "prefix", "pip")
+    old: str  # the item's text as written
+    new: str | None  # the replacement text (rewrite only)
+    reason: str  # a sentence for --explain
+    line: int | None = None  # 1-based line in the input
+    path: Path_ = ()  # where the item lives, as in CondaDep.path
+
+    @property
+    def changes(self) -> bool:
+        return self.action != "keep"
+
+    def describe(self) -> str:
+        """``drop x=1=b — reason`` / ``rewrite a → b — reason`` / ``keep x — reason``."""
+        arrow = f" → {self.new}" if self.action == "rewrite" and self.new is not None else ""
+        return f"{self.action} {self.old}{arrow} — {self.reason}"
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    env: EnvFile  # items keep the lines and paths they had in the input
+    decisions: tuple[Decision, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return any(d.changes for d in self.decisions)
+
+
+# ------------------------------------------------------------------------------------ rules
+
+
+def check_options(options: PruneOptions, requested: set[str] | None) -> None:
+    """Raise :class:`UsageError` for options that cannot work together or here."""
+    if options.no_pip and options.pip_only:
+        raise UsageError("--no-pip and --pip-only contradict each other; use one")
+    if options.leaves and requested is None:
+        raise UsageError(LEAVES_NEEDS_ENV)
+
+
+def prune(env: EnvFile, options: PruneOptions, *, requested: set[str] | None = None) -> PruneResult:
+    """Apply ``options`` to ``env``; ``requested`` (for --leaves): the names the user asked for."""
+    check_options(options, requested)
+    wanted = {r.lower() for r in requested} if requested is not None else None
+    decisions: list[Decision] = []
+    pip, pip_decisions = _prune_pip(env, options)
+    keeps_pip = bool(pip)
+    conda: list[CondaDep] = []
+    for dep in env.conda:
+        kept = _prune_conda(dep, options, wanted, keeps_pip, decisions)
+        if kept is not None:
+            conda.append(kept)
+    decisions.extend(pip_decisions)
+    channels = _prune_channels(env, options, decisions)
+    prefix = env.prefix
+    if "prefix" in env.key_lines and not options.keep_prefix:
+        prefix = None
+        decisions.append(
+            Decision(
+                "prefix",
+                "drop",
+                "prefix",
+                f"prefix: {env.prefix or ''}".rstrip(),
+                None,
+                "the exporting machine's path; conda ignores or misuses it elsewhere "
+                "(--keep-prefix keeps it)",
+                env.key_lines["prefix"],
+                ("prefix",),
+            )
+        )
+    new_env = replace(env, conda=tuple(conda), pip=pip, channels=channels, prefix=prefix)
+    ordered = sorted(
+        enumerate(decisions), key=lambda e: (e[1].line if e[1].line is not None else 1 << 30, e[0])
+    )
+    return PruneResult(new_env, tuple(d for _, d in ordered))
+
+
+def _first_match(name: str, patterns: Iterable[str], pip: bool) -> str | None:
+    for pattern in patterns:
+        pat = re.sub(r"[-_.]+", "-", pattern.lower()) if pip else pattern.lower()
+        if fnmatchcase(name, pat):
+            return pattern
+    return None
+
+
+def _drop_reason_conda(
+    spec: CondaSpec, options: PruneOptions, wanted: set[str] | None, keeps_pip: bool
+) -> str | None:
+    name = spec.name
+    pattern = _first_match(name, options.drop, pip=False)
+    if pattern is not None:
+        return f"matches --drop {pattern!r}"
+    if options.portable:
+        found = platform_only(name)
+        if found:
+            return f"platform-only ({found[0]}): {found[1]}"
+    leaf = wanted is None or name in wanted or (name == "pip" and keeps_pip)
+    if options.leaves and not leaf:
+        return "not requested: the solver pulled it in as a dependency (--leaves)"
+    if options.pip_only and name not in ("python", "pip"):
+        return "not pip, python or the pip section (--pip-only)"
+    return None
+
+
+def _prune_conda(
+    dep: CondaDep,
+    options: PruneOptions,
+    wanted: set[str] | None,
+    keeps_pip: bool,
+    decisions: list[Decision],
+) -> CondaDep | None:
+    spec = dep.spec
+    if spec is None:  # unparseable (only in non-strict use): nothing can be judged
+        return dep
+
+    def decide(action: Action, reason: str, new: str | None = None) -> None:
+        decisions.append(
+            Decision("conda", action, spec.name, dep.text, new, reason, dep.line, dep.path)
+        )
+
+    why = _drop_reason_conda(spec, options, wanted, keeps_pip)
+    if why is not None:
+        keeper = _first_match(spec.name, options.keep, pip=False)
+        if keeper is None:
+            decide("drop", why)
+            return None
+        decide("keep", f"kept by --keep {keeper!r} (else: {why})")
+    rw = rewrite_conda(
+        dep.text,
+        no_builds=options.no_builds,
+        keep_variant_builds=options.keep_variant_builds,
+        pin=options.pin,
+    )
+    if rw.text is None:
+        for note in rw.notes:
+            decide("keep", note)
+        return dep
+    decide("rewrite", "; ".join(rw.reasons + rw.notes), rw.text)
+    return make_conda_dep(rw.text, dep.line, dep.path)
+
+
+def _prune_pip(
+    env: EnvFile, options: PruneOptions
+) -> tuple[tuple[PipDep, ...] | None, list[Decision]]:
+    if env.pip is None:
+        return None, []
+    decisions: list[Decision] = []
+    kept: list[PipDep] = []
+    for dep in env.pip:
+        name = dep.req.name if dep.req else None
+
+        def decide(action: Action, reason: str, new: str | None = None, d: PipDep = dep) -> None:
+            label = d.req.name if d.req and d.req.name else d.text
+            decisions.append(Decision("pip", action, label, d.text, new, reason, d.line, d.path))
+
+        why = "the pip section is dropped (--no-pip)" if options.no_pip else None
+        if name is not None and why is None:
+            pattern = _first_match(name, options.drop, pip=True)
+            why = f"matches --drop {pattern!r}" if pattern is not None else None
+        if why is not None:
+            keeper = _first_match(name, options.keep, pip=True) if name else None
+            if keeper is None:
+                decide("drop", why)
+                continue
+            decide("keep", f"kept by --keep {keeper!r} (else: {why})")
+        rw = rewrite_pip(dep.text, pin=options.pin, portable=options.portable)
+        if rw.text is None:
+            for note in rw.notes:
+                decide("keep", note)
+            kept.append(dep)
+        else:
+            decide("rewrite", "; ".join(rw.reasons + rw.notes), rw.text)
+            kept.append(make_pip_dep(rw.text, dep.line, dep.path))
+    if options.no_pip and not kept and env.pip:
+        # One decision for the whole section rather than one per line.
+        first = env.pip[0]
+        n = len(env.pip)
+        return None, [
+            Decision(
+                "pip-section",
+                "drop",
+                "pip",
+                f"pip section ({n} line{'s' if n != 1 else ''})",
+                None,
+                "the pip section is dropped (--no-pip)",
+                first.line,
+                first.path[:2],
+            )
+        ]
+    if env.pip and not kept:
+        return None, decisions  # every line dropped: the empty section goes too
+    return tuple(kept), decisions
+
+
+def _prune_channels(
+    env: EnvFile, options: PruneOptions, decisions: list[Decision]
+) -> tuple[str, ...]:
+    new = options.channels
+    if new is None or new == env.channels:
+        return env.channels
+    old_text = "[" + ", ".join(env.channels) + "]"
+    if new:
+        reason = "channel list rewritten (--channels)"
+    else:
+        reason = "channel list removed (--channels ''): conda uses the configured channels"
+    decisions.append(
+        Decision(
+            "channels",
+            "rewrite",
+            "channels",
+            f"channels: {old_text}",
+            "channels: [" + ", ".join(new) + "]",
+            reason,
+            env.key_lines.get("channels"),
+            ("channels",),
+        )
+    )
+    return new
+
+
+# ------------------------------------------------------------------------------- file edits
+
+
+def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
+    """The byte-preserving edits that turn the input text into the pruned file."""
+    ops: list[yaml_edit.Op] = []
+    changes = [d for d in result.decisions if d.changes]
+    # When every line of the pip section goes, the section goes as a whole.
+    gone: set[Path_] = set()
+    if result.env.pip is None:
+        gone = {d.path[:2] for d in changes if d.section in ("pip", "pip-section")}
+    for d in changes:
+        if d.section in ("conda", "pip"):
+            if d.path[:2] in gone and d.section == "pip":
+                continue
+            if d.action == "drop":
+                ops.append(yaml_edit.DeleteItem(d.path))
+            else:
+                assert d.new is not None
+                ops.append(yaml_edit.SetScalar(d.path, d.new))
+        elif d.section == "channels":
+            if result.env.channels:
+                ops.append(yaml_edit.SetList("channels", result.env.channels, after="name"))
+            else:
+                ops.append(yaml_edit.DeleteKey("channels"))
+        elif d.section == "prefix":
+            ops.append(yaml_edit.DeleteKey("prefix"))
+    ops.extend(yaml_edit.DeleteItem(path) for path in sorted(gone, key=str))
+    if (
+        not result.env.conda
+        and result.env.pip is None
+        and any(d.section in ("conda", "pip-section") or d.path[:2] in gone for d in changes)
+    ):
+        # Nothing left: "dependencies: []" rather than a key with no value (conda wants a list).
+        ops = [op for op in ops if not isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar))]
+        ops.append(yaml_edit.SetList("dependencies", ()))
+    return ops
+
+
+def apply_edits(text: str, result: PruneResult, source: str = "<string>") -> str:
+    """The input ``text`` edited as ``result`` says; untouched lines stay byte-identical."""
+    ops = edit_ops(result)
+    # Edits inside the pip list go first: if the dependencies list is flow style, an outer
+    # edit rewrites it as a whole, which would overlap an inner one made in the same pass.
+    inner: list[yaml_edit.Op] = [
+        op
+        for op in ops
+        if isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
+    ]
+    outer = [op for op in ops if op not in inner]
+    if inner and outer:
+        text = yaml_edit.apply(text, inner, source)
+        return yaml_edit.apply(text, outer, source)
+    return yaml_edit.apply(text, ops, source)

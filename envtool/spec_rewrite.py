@@ -1,0 +1,303 @@
+"""Rewriting one spec line: strip its build, re-pin its version, keeping the form it has.
+
+A conda spec is split where its version and build are written (``name=v=b``, ``name v b``,
+``name==v``, ``channel::name=v``, ``name[version=..., build=...]``) and only those parts are
+replaced, so ``scipy==1.11.4=py311h_0`` loses its build as ``scipy==1.11.4`` and
+``numpy 1.26.4 py311h_0`` as ``numpy 1.26.4``. Every rewrite is parsed back and compared with
+what was meant; a spec in a form this cannot rewrite safely is left alone, with a note.
+
+>>> rewrite_conda("pytorch::pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0", no_builds=True).text
+'pytorch::pytorch=2.1.0=*cuda*'
+>>> rewrite_conda("openssl=1.1.1w", pin="minor").text
+'openssl=1.1'
+>>> rewrite_conda("numpy>=1.13", pin="minor").notes
+('version >=1.13 is a range, not a pin: left as written',)
+>>> rewrite_pip("Torch[cu121]==2.1.2 ; python_version > '3.8'", pin="minor").text
+"Torch[cu121]==2.1.* ; python_version > '3.8'"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from envtool.portable import pip_platform_marker
+from envtool.spec import (
+    CondaSpec,
+    PinLevel,
+    SpecError,
+    parse_conda,
+    parse_pip,
+    truncate_version,
+    variant_glob,
+)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What to do with one line: its new text (None: leave it), and why."""
+
+    text: str | None = None
+    reasons: tuple[str, ...] = ()  # why it changed
+    notes: tuple[str, ...] = ()  # what was deliberately left alone, and why
+
+
+# ------------------------------------------------------------------------------------ conda
+
+_HEAD = r"(?P<head>(?:[^\s\[\]]+::)?[A-Za-z0-9_.\-]+)"
+_EQ = re.compile(
+    _HEAD + r"(?P<op>==?)(?P<ver>[^=\s\[\]<>!~,|][^=\s\[\]<>~,|]*)(?:=(?P<build>[^=\s\[\]]+))?$"
+)
+_SPACE = re.compile(
+    _HEAD + r"(?P<sep>\s+)(?P<ver>[^\s\[\]]+)(?:(?P<bsep>\s+)(?P<build>[^\s\[\]]+))?$"
+)
+_BARE = re.compile(_HEAD + r"$")
+_SEGMENT = re.compile(r"(?:'[^']*'|\"[^\"]*\"|[^,])+")
+
+
+@dataclass
+class _CondaText:
+    """A conda spec split where its version and build are written, for minimal rewrites."""
+
+    head: str  # "channel::name"
+    style: Literal["eq", "space", "bare", "other"]
+    rest: str  # for "other": the text after head, as written
+    op: str = "="
+    sep: str = " "
+    bsep: str = " "
+    ver: str | None = None
+    build: str | None = None
+    bracket: list[str] | None = None  # the "key=value" segments inside [...], as written
+    short: bool = False  # the version was set by a pin: "=1.1" may stand for 1.1.*
+
+    @classmethod
+    def split(cls, text: str) -> _CondaText:
+        outside, bracket = text.strip(), None
+        at = outside.find("[")
+        if at > 0 and outside.endswith("]"):
+            bracket = _SEGMENT.findall(outside[at + 1 : -1])
+            outside = outside[:at]
+        for style, pattern in (("eq", _EQ), ("space", _SPACE), ("bare", _BARE)):
+            m = pattern.match(outside)
+            if m:
+                groups = m.groupdict()
+                return cls(
+                    m["head"],
+                    style,  # type: ignore[arg-type]
+                    "",
+                    op=groups.get("op") or "=",
+                    sep=groups.get("sep") or " ",
+                    bsep=groups.get("bsep") or " ",
+                    ver=groups.get("ver"),
+                    build=groups.get("build"),
+                    bracket=bracket,
+                )
+        m = re.match(_HEAD, outside)
+        head = m["head"] if m else outside
+        return cls(head, "other", outside[len(head) :], bracket=bracket)
+
+    # -- the bracket ------------------------------------------------------------
+    def _bracket_index(self, key: str) -> int | None:
+        for i, seg in enumerate(self.bracket or ()):
+            if re.match(rf"\s*{key}\s*=", seg):
+                return i
+        return None
+
+    def _set_bracket(self, key: str, value: str | None) -> None:
+        assert self.bracket is not None
+        i = self._bracket_index(key)
+        assert i is not None
+        if value is None:
+            del self.bracket[i]
+            if self.bracket:
+                self.bracket[0] = self.bracket[0].lstrip()
+            return
+        k, _, old = self.bracket[i].partition("=")
+        old = old.strip()
+        quote = old[0] if old[:1] in ("'", '"') else ""
+        if not quote and not re.fullmatch(r"[A-Za-z0-9_.!+]+", value):
+            quote = "'"
+        self.bracket[i] = f"{k}={quote}{value}{quote}"
+
+    # -- edits ------------------------------------------------------------------
+    def set_build(self, build: str | None, spec: CondaSpec) -> bool:
+        if self.style in ("eq", "space") and self.build is not None:
+            self.build = build
+        elif self._bracket_index("build") is not None:
+            self._set_bracket("build", build)
+        elif self.style == "other" and spec.version:
+            sep = "" if spec.version[0] in "<>=!~" else " "  # numpy>=1.13, not numpy >=1.13
+            self.style, self.sep, self.ver, self.build = "space", sep, spec.version, build
+        else:
+            return False
+        return True
+
+    def set_version(self, fuzzy: str | None) -> bool:
+        """Pin to ``fuzzy``.* (``name=1.1``), or remove the version when None."""
+        new = None if fuzzy is None else f"{fuzzy}.*"
+        if self.style in ("eq", "space") and self.ver not in (None, "*"):
+            self.op, self.ver, self.short = "=", new, True
+        elif self._bracket_index("version") is not None:
+            self._set_bracket("version", new)
+        else:
+            return False
+        return True
+
+    def render(self) -> str:
+        ver, build = self.ver if self.ver != "*" else None, self.build
+        if self.short and ver and build is None and self.style == "eq":
+            ver = ver.removesuffix(".*")  # "openssl=1.1" as conda writes it; with a build, =1.1.*=b
+        if self.style == "eq":
+            out = self.head
+            if ver is not None:
+                out += f"{self.op}{ver}"
+            elif build is not None:
+                out += "=*"
+            out += f"={build}" if build is not None else ""
+        elif self.style == "space":
+            out = self.head
+            if ver is not None or build is not None:
+                out += f"{self.sep}{ver if ver is not None else '*'}"
+            out += f"{self.bsep}{build}" if build is not None else ""
+        else:
+            out = self.head + self.rest
+        if self.bracket:
+            out += "[" + ",".join(self.bracket) + "]"
+        return out
+
+
+def _release_parts(version: str) -> int:
+    return len(version.rpartition("!")[2].split("+", 1)[0].split("."))
+
+
+def _pin_target(pinned: str, level: PinLevel) -> str | None:
+    """The version a pin of ``level`` keeps, or ``pinned`` itself when it is short enough."""
+    if level == "none":
+        return None
+    keep = {"exact": 99, "minor": 2, "major": 1}[level]
+    if _release_parts(pinned) <= keep:
+        return pinned
+    return truncate_version(pinned, level)
+
+
+def rewrite_conda(
+    text: str,
+    *,
+    no_builds: bool = False,
+    keep_variant_builds: bool = True,
+    pin: PinLevel | None = None,
+) -> Rewrite:
+    """Strip the build of conda spec ``text`` (keeping a variant as a glob) and/or re-pin it."""
+    try:
+        spec = parse_conda(text)
+    except SpecError:
+        return Rewrite()
+    parts = _CondaText.split(text)
+    reasons: list[str] = []
+    notes: list[str] = []
+    expect_build = spec.build
+    expect_version: str | None = "same"
+    if no_builds and spec.build is not None:
+        glob = variant_glob(spec.build) if keep_variant_builds else None
+        if glob != spec.build and parts.set_build(glob, spec):
+            expect_build = glob
+            if glob is None:
+                reasons.append(f"build string {spec.build} stripped (builds are per platform)")
+            else:
+                reasons.append(f"variant build {spec.build} kept as {glob}")
+    level = pin
+    if level is not None and spec.version not in (None, "*"):
+        if spec.pinned is None:
+            notes.append(f"version {spec.version} is a range, not a pin: left as written")
+        elif level != "exact":
+            target = _pin_target(spec.pinned, level)
+            if target != spec.pinned and parts.set_version(target):
+                expect_version = None if target is None else f"{target}.*"
+                if target is None:
+                    reasons.append("version pin removed (--pin none)")
+                else:
+                    reasons.append(f"pinned to the {level} version {target} (--pin {level})")
+    if not reasons:
+        return Rewrite(notes=tuple(notes))
+    new_text = parts.render()
+    if new_text == text or not _same_meaning(new_text, spec, expect_build, expect_version):
+        notes.append("spec written in a form envtool cannot rewrite safely: left as written")
+        return Rewrite(notes=tuple(notes))
+    return Rewrite(new_text, tuple(reasons), tuple(notes))
+
+
+def _same_meaning(new_text: str, old: CondaSpec, build: str | None, version: str | None) -> bool:
+    """Does ``new_text`` parse to ``old`` with this build and version ("same": as before)?"""
+    try:
+        new = parse_conda(new_text)
+    except SpecError:
+        return False
+    if (new.name, new.channel, new.build) != (old.name, old.channel, build):
+        return False
+    if version is None:
+        return new.version in (None, "*")
+    if version == "same":  # stripping a build may turn ==1.2 into 1.2.*, as conda's export does
+        any_version = (None, "*")
+        if old.version in any_version:
+            return new.version in any_version
+        return new.pinned == old.pinned and (old.pinned is not None or new.version == old.version)
+    return new.version == version
+
+
+# -------------------------------------------------------------------------------------- pip
+
+
+def rewrite_pip(text: str, *, pin: PinLevel | None = None, portable: bool = False) -> Rewrite:
+    """Re-pin pip requirement ``text`` (``==`` pins only); ``portable`` marks it per platform."""
+    try:
+        req = parse_pip(text)
+    except SpecError:
+        return Rewrite()
+    if req.kind != "requirement":
+        return Rewrite()
+    reasons: list[str] = []
+    notes: list[str] = []
+    if pin is not None and req.specifier:
+        repinned = _repin_pip(text, req.pinned, req.specifier, pin)
+        if repinned is None:
+            notes.append(f"version {req.specifier} is a range, not a pin: left as written")
+        elif repinned[0] != text:
+            text = repinned[0]
+            if repinned[1] is None:
+                reasons.append("version pin removed (--pin none)")
+            else:
+                reasons.append(f"pinned to the {pin} version {repinned[1]} (--pin {pin})")
+                local = (req.pinned or "").partition("+")[2]
+                if local:
+                    notes.append(
+                        f"local version label +{local} dropped (a wildcard cannot carry it)"
+                    )
+    if portable and req.name and not req.marker:
+        found = pip_platform_marker(req.name)
+        if found and not re.search(r"\s-", text):
+            platform, why, marker = found
+            text = f"{text} ; {marker}"
+            reasons.append(f"platform-only ({platform}): {why}; limited to it with a marker")
+    if not reasons:
+        return Rewrite(notes=tuple(notes))
+    return Rewrite(text, tuple(reasons), tuple(notes))
+
+
+def _repin_pip(
+    text: str, pinned: str | None, specifier: str, level: PinLevel
+) -> tuple[str, str | None] | None:
+    """(``text`` with its ``==`` pin at ``level``, the version kept), or None if not a pin."""
+    if pinned is None or specifier.startswith("==="):
+        return None
+    base = pinned[:-2] if pinned.endswith(".*") else pinned
+    target = _pin_target(base, level)
+    if target == base:
+        return text, target  # exact, or nothing to drop at this level
+    head_len = len(re.split(r"\s*;|\s+--?[a-z]", text, maxsplit=1)[0])
+    found = re.compile(r"\s*==\s*" + re.escape(pinned) + r"(?![\w.*+!-])").search(text, 0, head_len)
+    if found is None:
+        return None
+    spaced = found.group(0)
+    new = "" if target is None else f"{spaced[: spaced.index('==')]}=={target}.*"
+    return text[: found.start()] + new + text[found.end() :], target
