@@ -150,7 +150,7 @@ def rename(file: str, new_name: str, output: str | None, in_place: bool, keep_pr
 
 
 @cli.command()
-@click.argument("file", metavar="FILE")
+@click.argument("files", metavar="FILE...", nargs=-1, required=True)
 @prune_options
 @output_options
 @click.option(
@@ -162,19 +162,23 @@ def rename(file: str, new_name: str, output: str | None, in_place: bool, keep_pr
 @click.pass_context
 def prune(
     ctx: click.Context,
-    file: str,
+    /,  # positional-only, so mypy accepts the **kwargs signature under pass_context
+    files: tuple[str, ...],
     output: str | None,
     in_place: bool,
     check_only: bool,
     explain: bool,
     **kwargs: Any,
 ) -> int:
-    """Prune FILE: builds, prefix, platform-only packages, pip section, pin level."""
+    """Prune FILE: builds, prefix, platform-only packages, pip section, pin level.
+
+    Several FILEs (as pre-commit passes them) need --check or --in-place.
+    """
     from envtool.commands import prune as command
 
     options = _prune_options(kwargs)
-    return command.run(
-        file,
+    return command.run_files(
+        files,
         options,
         output=output,
         in_place=in_place,

@@ -1,0 +1,670 @@
+"""prune: every rule, byte-preserving edits, --check/--in-place/--explain, errors, the corpus."""
+
+from __future__ import annotations
+
+import difflib
+import doctest
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+from conftest import DATA, Run, corpus_files, needs_corpus, run_envtool
+
+from envtool import envfile, fileio, spec_rewrite
+from envtool.errors import UsageError
+from envtool.prune import Decision, PruneOptions, PruneResult, apply_edits, prune
+
+
+def pruned(text: str, **options: object) -> str:
+    env = envfile.parse(text)
+    return apply_edits(text, prune(env, PruneOptions(**options)))  # type: ignore[arg-type]
+
+
+def decisions(text: str, **options: object) -> list[tuple[str, str, str | None, str]]:
+    env = envfile.parse(text)
+    result = prune(env, PruneOptions(**options))  # type: ignore[arg-type]
+    return [(d.action, d.old, d.new, d.reason) for d in result.decisions]
+
+
+def deps(*items: str) -> str:
+    return "name: t\ndependencies:\n" + "".join(f"  - {i}\n" for i in items)
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(spec_rewrite).failed == 0
+
+
+# ------------------------------------------------------------------------------ --no-builds
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("numpy=1.26.4=py311h64a7726_0", "numpy=1.26.4"),
+        ("numpy==1.26.4=py311h64a7726_0", "numpy==1.26.4"),
+        ("numpy 1.26.4 py311h64a7726_0", "numpy 1.26.4"),
+        ("numpy=*=py311h64a7726_0", "numpy"),
+        ("numpy[build=py311h64a7726_0]", "numpy"),
+        ("numpy[version='1.26.4', build=py311h64a7726_0]", "numpy[version='1.26.4']"),
+        ("numpy=1.26.4[build=py311h64a7726_0]", "numpy=1.26.4"),
+        ("numpy>=1.13=py_0", "numpy>=1.13"),
+        ("conda-forge::numpy=1.26.4=py311h64a7726_0", "conda-forge::numpy=1.26.4"),
+        # variants survive as globs
+        ("pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0", "pytorch=2.1.0=*cuda*"),
+        ("pytorch::pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0", "pytorch::pytorch=2.1.0=*cuda*"),
+        ("pytorch 2.1.0 py3.11_cpu_0", "pytorch 2.1.0 *cpu*"),
+        ("blas=2.120=mkl", "blas=2.120=*mkl*"),
+        ("libblas=3.9.0=20_linux64_openblas", "libblas=3.9.0=*openblas*"),
+        ("tensorflow=2.4.1=gpu_py39h8236f22_0", "tensorflow=2.4.1=*gpu*"),
+        ("jaxlib[build=cuda112py39h_0]", "jaxlib[build='*cuda*']"),
+        ("numpy=1.21.2=py39_nomkl_0", "numpy=1.21.2"),  # nomkl is not an mkl variant
+    ],
+)
+def test_no_builds_every_spec_form(before: str, after: str) -> None:
+    assert pruned(deps(before), no_builds=True) == deps(after)
+
+
+def test_no_builds_without_variant_keeping() -> None:
+    text = deps("pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0", "x=1=*cuda*")
+    assert pruned(text, no_builds=True, keep_variant_builds=False) == deps("pytorch=2.1.0", "x=1")
+
+
+def test_no_builds_leaves_a_variant_glob_alone() -> None:
+    text = deps("pytorch=2.1.0=*cuda*", "numpy=1.26", "scipy")
+    assert pruned(text, no_builds=True) == text
+    assert decisions(text, no_builds=True) == []
+
+
+def test_no_builds_reasons() -> None:
+    text = deps("numpy=1.26.4=py311h_0", "pytorch=2.1=py3.11_cuda12.1_0")
+    assert decisions(text, no_builds=True) == [
+        (
+            "rewrite",
+            "numpy=1.26.4=py311h_0",
+            "numpy=1.26.4",
+            "build string py311h_0 stripped (builds are per platform)",
+        ),
+        (
+            "rewrite",
+            "pytorch=2.1=py3.11_cuda12.1_0",
+            "pytorch=2.1=*cuda*",
+            "variant build py3.11_cuda12.1_0 kept as *cuda*",
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------------ --pin
+
+
+@pytest.mark.parametrize(
+    ("before", "level", "after"),
+    [
+        ("openssl=1.1.1w", "exact", "openssl=1.1.1w"),
+        ("openssl=1.1.1w", "minor", "openssl=1.1"),
+        ("openssl=1.1.1w", "major", "openssl=1"),
+        ("openssl=1.1.1w", "none", "openssl"),
+        ("numpy==1.26.4", "minor", "numpy=1.26"),
+        ("numpy 1.26.4", "minor", "numpy 1.26.*"),
+        ("numpy=1.26.*", "major", "numpy=1"),
+        ("numpy[version='1.26.4']", "minor", "numpy[version='1.26.*']"),
+        ("pytorch::pytorch=2.1.0", "minor", "pytorch::pytorch=2.1"),
+        ("x=1!2.3.4", "minor", "x=1!2.3"),
+        # a kept build forces "==", so the pin is written as a wildcard
+        ("numpy=1.26.4=py311h_0", "minor", "numpy=1.26.*=py311h_0"),
+        ("numpy=1.26.4=py311h_0", "none", "numpy=*=py311h_0"),
+        # short versions stay as written: nothing to drop at this level
+        ("python==3.10", "minor", "python==3.10"),
+        ("python=3.10", "minor", "python=3.10"),
+        ("tzdata=2023c", "major", "tzdata=2023c"),
+        ("python=3.10", "major", "python=3"),
+        # loose and unversioned specs are left alone
+        ("numpy>=1.13", "minor", "numpy>=1.13"),
+        ("numpy>=1.13", "none", "numpy>=1.13"),
+        ("numpy", "none", "numpy"),
+    ],
+)
+def test_pin_conda(before: str, level: str, after: str) -> None:
+    assert pruned(deps(before), pin=level) == deps(after)
+
+
+def test_pin_composes_with_no_builds() -> None:
+    text = deps("numpy=1.26.4=py311h_0", "pytorch=2.1.0=py3.11_cuda12.1_0")
+    assert pruned(text, pin="exact", no_builds=True) == deps("numpy=1.26.4", "pytorch=2.1.0=*cuda*")
+    assert pruned(text, pin="minor", no_builds=True) == deps("numpy=1.26", "pytorch=2.1.*=*cuda*")
+    assert pruned(text, pin="none", no_builds=True) == deps("numpy", "pytorch=*=*cuda*")
+
+
+def test_pin_explains_loose_specs() -> None:
+    assert decisions(deps("numpy>=1.13", "openssl=1.1.1w"), pin="minor") == [
+        ("keep", "numpy>=1.13", None, "version >=1.13 is a range, not a pin: left as written"),
+        (
+            "rewrite",
+            "openssl=1.1.1w",
+            "openssl=1.1",
+            "pinned to the minor version 1.1 (--pin minor)",
+        ),
+    ]
+
+
+PIP = "name: t\ndependencies:\n  - pip:\n    - {}\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "level", "after"),
+    [
+        ("torch==2.1.2", "exact", "torch==2.1.2"),
+        ("torch==2.1.2", "minor", "torch==2.1.*"),
+        ("torch==2.1.2", "major", "torch==2.*"),
+        ("torch==2.1.2", "none", "torch"),
+        ("torch == 2.1.2", "minor", "torch ==2.1.*"),
+        ("torch==2.1.*", "minor", "torch==2.1.*"),
+        ("torch==2.1.*", "none", "torch"),
+        ("torch==2.1", "minor", "torch==2.1"),
+        ("torch==2.1.2+cu121", "minor", "torch==2.1.*"),
+        ("Torch[cu121]==2.1.2 ; python_version > '3.8'", "minor",
+         "Torch[cu121]==2.1.* ; python_version > '3.8'"),
+        ("Torch[cu121]==2.1.2 ; python_version > '3.8'", "none",
+         "Torch[cu121] ; python_version > '3.8'"),
+        ("torch==2.1.2 --hash=sha256:abc", "major", "torch==2.* --hash=sha256:abc"),
+        ("requests>=2", "none", "requests>=2"),
+        ("torch===2.1.2", "minor", "torch===2.1.2"),
+        ("--extra-index-url https://x/simple", "none", "--extra-index-url https://x/simple"),
+        ("-e git+https://github.com/o/r.git@v1.2.3#egg=r", "none",
+         "-e git+https://github.com/o/r.git@v1.2.3#egg=r"),
+    ],
+)  # fmt: skip
+def test_pin_pip(before: str, level: str, after: str) -> None:
+    assert pruned(PIP.format(before), pin=level) == PIP.format(after)
+
+
+def test_pin_pip_says_when_a_local_label_goes() -> None:
+    [(_, _, new, reason)] = decisions(PIP.format("torch==2.1.2+cu121"), pin="minor")
+    assert new == "torch==2.1.*"
+    assert reason == (
+        "pinned to the minor version 2.1 (--pin minor); "
+        "local version label +cu121 dropped (a wildcard cannot carry it)"
+    )
+
+
+# ------------------------------------------------------------------------------- --portable
+
+
+def test_portable_drops_platform_only_packages_with_reasons() -> None:
+    text = deps(
+        "_libgcc_mutex=0.1=main", "numpy=1.26", "vc=14.3=h64f974e_17", "libcxx=16.0.6", "m2w64-gmp"
+    )
+    assert pruned(text, portable=True) == deps("numpy=1.26")
+    assert [(a, r) for a, _, _, r in decisions(text, portable=True)] == [
+        (
+            "drop",
+            "platform-only (linux): conda-forge/defaults mutex selecting the Linux GCC runtime",
+        ),
+        ("drop", "platform-only (win): MSVC runtime selector, Windows only"),
+        ("drop", "platform-only (osx): LLVM C++ standard library, macOS builds"),
+        ("drop", "platform-only (win): MSYS2 MinGW-w64 toolchain package, Windows only"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["gcc_linux-64", "vs2019_win-64", "clang_osx-arm64", "__linux", "nccl", "ucrt"]
+)
+def test_portable_list_covers(name: str) -> None:
+    assert pruned(deps(name, "numpy"), portable=True) == deps("numpy")
+
+
+def test_portable_marks_platform_only_pip_projects() -> None:
+    text = PIP.format("pywin32==306") + "    - appnope\n    - pywinpty ; os_name == 'nt'\n"
+    assert pruned(text, portable=True) == (
+        PIP.format('pywin32==306 ; sys_platform == "win32"')
+        + '    - appnope ; sys_platform == "darwin"\n'
+        + "    - pywinpty ; os_name == 'nt'\n"
+    )
+
+
+# --------------------------------------------------------------------- --no-pip / --pip-only
+
+WITH_PIP = (
+    "name: t\ndependencies:\n  - python=3.11\n  - numpy=1.26\n  - pip\n"
+    "  - pip:\n      - torch==2.1.2\n      - -e .\n  - scipy\n"
+)
+
+
+def test_no_pip_drops_the_section_as_one_decision() -> None:
+    assert pruned(WITH_PIP, no_pip=True) == (
+        "name: t\ndependencies:\n  - python=3.11\n  - numpy=1.26\n  - pip\n  - scipy\n"
+    )
+    assert decisions(WITH_PIP, no_pip=True) == [
+        ("drop", "pip section (2 lines)", None, "the pip section is dropped (--no-pip)")
+    ]
+
+
+def test_no_pip_keeps_what_keep_protects() -> None:
+    assert pruned(WITH_PIP, no_pip=True, keep=("torch",)) == WITH_PIP.replace("      - -e .\n", "")
+
+
+def test_pip_only_keeps_pip_python_and_the_pip_section() -> None:
+    assert pruned(WITH_PIP, pip_only=True) == (
+        "name: t\ndependencies:\n  - python=3.11\n  - pip\n"
+        "  - pip:\n      - torch==2.1.2\n      - -e .\n"
+    )
+
+
+def test_no_pip_and_pip_only_contradict() -> None:
+    with pytest.raises(UsageError, match="contradict"):
+        prune(envfile.parse(WITH_PIP), PruneOptions(no_pip=True, pip_only=True))
+
+
+# ---------------------------------------------------------------------------- --drop / --keep
+
+
+def test_drop_globs_on_normalized_names_conda_and_pip() -> None:
+    text = (
+        "name: t\ndependencies:\n  - NVIDIA::cuda-nvcc=12.1\n  - cuda-runtime\n  - numpy\n"
+        "  - pip:\n      - nvidia_cublas_cu12==12.1.3.1\n      - Nvidia.Cudnn-CU12\n      - torch\n"
+    )
+    assert pruned(text, drop=("CUDA-*", "nvidia-*")) == (
+        "name: t\ndependencies:\n  - numpy\n  - pip:\n      - torch\n"
+    )
+
+
+def test_keep_wins_over_every_drop_rule_and_is_reported() -> None:
+    text = deps("libgcc-ng=13.2.0", "numpy", "scipy")
+    assert pruned(text, portable=True, drop=("*",), keep=("libgcc*", "scipy")) == deps(
+        "libgcc-ng=13.2.0", "scipy"
+    )
+    assert decisions(text, portable=True, drop=("*",), keep=("libgcc*", "scipy")) == [
+        ("keep", "libgcc-ng=13.2.0", None, "kept by --keep 'libgcc*' (else: matches --drop '*')"),
+        ("drop", "numpy", None, "matches --drop '*'"),
+        ("keep", "scipy", None, "kept by --keep 'scipy' (else: matches --drop '*')"),
+    ]
+    portable_only = decisions(text, portable=True, keep=("libgcc-ng",))
+    [(action, _, _, reason)] = portable_only
+    assert (action, reason) == (
+        "keep",
+        "kept by --keep 'libgcc-ng' (else: platform-only (linux): GCC runtime library, "
+        "Linux builds only)",
+    )
+
+
+def test_kept_items_are_still_rewritten() -> None:
+    text = deps("libgcc-ng=13.2.0=h807b86a_3")
+    assert pruned(text, portable=True, no_builds=True, keep=("libgcc-ng",)) == deps(
+        "libgcc-ng=13.2.0"
+    )
+
+
+def test_dropping_every_pip_line_drops_the_section() -> None:
+    text = "name: t\ndependencies:\n  - numpy\n  - pip:\n      - a\n      # c\n      - b\n  - x\n"
+    assert pruned(text, drop=("a", "b")) == "name: t\ndependencies:\n  - numpy\n  - x\n"
+
+
+def test_dropping_everything_leaves_an_empty_list() -> None:
+    assert pruned(deps("vc", "ucrt"), portable=True) == "name: t\ndependencies: []\n"
+    flow = "name: t\ndependencies: [vc, {pip: [pywin32]}]\n"
+    assert pruned(flow, portable=True, no_pip=True) == "name: t\ndependencies: []\n"
+
+
+# ------------------------------------------------------------------- --channels / prefix
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "name: t\nchannels:\n    - defaults  # old\n    - conda-forge\ndependencies: []\n",
+            "name: t\nchannels:\n    - pytorch\n    - conda-forge\ndependencies: []\n",
+        ),
+        (
+            "name: t\nchannels: [defaults]\ndependencies: []\n",
+            "name: t\nchannels: [pytorch, conda-forge]\ndependencies: []\n",
+        ),
+        (
+            "name: t\ndependencies: []\n",
+            "name: t\nchannels:\n  - pytorch\n  - conda-forge\ndependencies: []\n",
+        ),
+    ],
+)
+def test_channels_rewrite_keeps_the_list_style(before: str, after: str) -> None:
+    assert pruned(before, channels=("pytorch", "conda-forge")) == after
+
+
+def test_channels_empty_removes_the_key_and_same_list_is_no_decision() -> None:
+    text = "name: t\nchannels: [a, b]\ndependencies: []\n"
+    assert pruned(text, channels=()) == "name: t\ndependencies: []\n"
+    assert decisions(text, channels=("a", "b")) == []
+
+
+def test_prefix_dropped_by_default_with_a_reason_and_kept_on_request() -> None:
+    text = "name: t\ndependencies: []\nprefix: /home/me/envs/t  # mine\n"
+    assert pruned(text) == "name: t\ndependencies: []\n"
+    assert pruned(text, keep_prefix=True) == text
+    [(action, old, _, reason)] = decisions(text)
+    assert (action, old) == ("drop", "prefix: /home/me/envs/t")
+    assert "--keep-prefix" in reason
+
+
+# -------------------------------------------------------------------------------- --leaves
+
+
+def test_leaves_keeps_only_requested_and_pip_for_the_pip_section() -> None:
+    text = (
+        "name: t\ndependencies:\n  - libzlib=1.2\n  - numpy=1.26\n  - pip=24\n  - python=3.11\n"
+        "  - pip:\n      - torch\n"
+    )
+    result = prune(envfile.parse(text), PruneOptions(leaves=True), requested={"NumPy", "python"})
+    assert apply_edits(text, result) == (
+        "name: t\ndependencies:\n  - numpy=1.26\n  - pip=24\n  - python=3.11\n"
+        "  - pip:\n      - torch\n"
+    )
+    assert result.decisions[0].reason.endswith("(--leaves)")
+
+
+def test_leaves_without_requested_specs_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="needs an environment"):
+        prune(envfile.parse(deps("numpy")), PruneOptions(leaves=True))
+
+
+# ------------------------------------------------------------------ decisions and the model
+
+
+def test_decisions_are_ordered_by_file_position_and_deterministic() -> None:
+    text = (
+        "dependencies:\n  - vc=14\n  - numpy=1.26.4=py_0\n  - pip:\n      - pywin32==1\n"
+        "prefix: /p\nchannels: [a]\nname: t\n"
+    )
+    options = PruneOptions(no_builds=True, portable=True, channels=("b",))
+    first = prune(envfile.parse(text), options)
+    assert first == prune(envfile.parse(text), options)
+    assert [(d.line, d.action, d.section) for d in first.decisions] == [
+        (2, "drop", "conda"),
+        (3, "rewrite", "conda"),
+        (5, "rewrite", "pip"),
+        (6, "drop", "prefix"),
+        (7, "rewrite", "channels"),
+    ]
+
+
+def test_result_model_matches_the_edited_file() -> None:
+    text = Path(DATA / "prune-linux-export" / "input.yml").read_text()
+    result = prune(envfile.parse(text), PruneOptions(no_builds=True, portable=True))
+    assert isinstance(result, PruneResult) and result.changed
+    assert envfile.parse(apply_edits(text, result)) == result.env
+    assert result.env.prefix is None
+    drop = result.decisions[0]
+    assert isinstance(drop, Decision) and drop.describe() == (
+        "drop _libgcc_mutex=0.1=conda_forge — "
+        "platform-only (linux): conda-forge/defaults mutex selecting the Linux GCC runtime"
+    )
+
+
+# ------------------------------------------------------------------ golden scenario folders
+
+SCENARIOS = sorted(p.name for p in DATA.glob("prune-*") if p.is_dir())
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: str) -> None:
+    folder = DATA / scenario
+    monkeypatch.chdir(folder)
+    args = shlex.split((folder / "args").read_text())
+    out = tmp_path / "out.yml"
+    result = cli("prune", "input.yml", *args, "-o", str(out))
+    assert (result.code, result.err) == (0, "")
+    assert out.read_bytes() == (folder / "expected.yml").read_bytes()
+    # --check agrees: exit 1 exactly when the expected output differs from the input
+    check = cli("prune", "input.yml", *args, "--check")
+    changed = (folder / "expected.yml").read_bytes() != (folder / "input.yml").read_bytes()
+    assert check.code == (1 if changed else 0)
+    # and the expected output is a fixed point
+    monkeypatch.chdir(tmp_path)
+    assert cli("prune", "out.yml", *args, "--check").code == 0
+
+
+def test_scenarios_cover_crlf_utf16_and_flow_style() -> None:
+    inputs = [(DATA / s / "input.yml").read_bytes() for s in SCENARIOS]
+    assert any(b"\r\n" in data and not data.startswith(b"\xff\xfe") for data in inputs)
+    assert any(data.startswith(b"\xff\xfe") for data in inputs)
+    assert any(b"dependencies: [" in data for data in inputs)
+
+
+# ------------------------------------------------------------------------------ the command
+
+EXPORT = (
+    "name: ml\nchannels:\n  - conda-forge\ndependencies:\n  - _libgcc_mutex=0.1=main\n"
+    "  - numpy=1.26.4=py311h64a7726_0\n  - python=3.11.7\nprefix: /home/me/envs/ml\n"
+)
+EXPORT_PRUNED = (
+    "name: ml\nchannels:\n  - conda-forge\ndependencies:\n  - numpy=1.26.4\n  - python=3.11.7\n"
+)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    f = tmp_path / "env.yml"
+    f.write_text(EXPORT)
+    return f
+
+
+def test_default_writes_to_stdout_and_leaves_the_file(cli, export: Path) -> None:
+    result = cli("prune", str(export), "--no-builds", "--portable")
+    assert (result.code, result.out, result.err) == (0, EXPORT_PRUNED, "")
+    assert export.read_text() == EXPORT
+
+
+def test_output_file_keeps_utf16_and_crlf(cli, tmp_path: Path) -> None:
+    src = tmp_path / "win.yml"
+    src.write_bytes(EXPORT.replace("\n", "\r\n").encode("utf-16"))
+    out = tmp_path / "out.yml"
+    assert cli("prune", str(src), "--no-builds", "--portable", "-o", str(out)).code == 0
+    assert out.read_bytes() == EXPORT_PRUNED.replace("\n", "\r\n").encode("utf-16")
+
+
+def test_in_place_rewrites_atomically_and_leaves_no_temp_files(cli, export: Path) -> None:
+    result = cli("prune", str(export), "--no-builds", "--portable", "--in-place")
+    assert (result.code, result.out, result.err) == (0, "", "")
+    assert export.read_text() == EXPORT_PRUNED
+    assert [p.name for p in export.parent.iterdir()] == ["env.yml"]
+
+
+def test_in_place_leaves_an_unchanged_file_untouched(cli, export: Path) -> None:
+    export.write_text(EXPORT_PRUNED)
+    os.utime(export, (1_000_000, 1_000_000))
+    assert cli("prune", str(export), "--no-builds", "--in-place").code == 0
+    assert export.stat().st_mtime == 1_000_000
+
+
+def test_in_place_failure_keeps_the_original(
+    cli, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    result = cli("prune", str(export), "--no-builds", "--in-place")
+    assert result.code == 2
+    assert result.err == f"envtool: error: {export}: cannot write: No space left on device\n"
+    assert export.read_text() == EXPORT
+    assert [p.name for p in export.parent.iterdir()] == ["env.yml"]
+
+
+def test_check_exits_1_and_says_what_would_change(cli, export: Path) -> None:
+    result = cli("prune", str(export), "--no-builds", "--portable", "--check")
+    assert result.code == 1 and result.out == ""
+    assert result.err == (
+        f"{export}:5: drop _libgcc_mutex=0.1=main — platform-only (linux): "
+        "conda-forge/defaults mutex selecting the Linux GCC runtime\n"
+        f"{export}:6: rewrite numpy=1.26.4=py311h64a7726_0 → numpy=1.26.4 — "
+        "build string py311h64a7726_0 stripped (builds are per platform)\n"
+        f"{export}:8: drop prefix: /home/me/envs/ml — the exporting machine's path; "
+        "conda ignores or misuses it elsewhere (--keep-prefix keeps it)\n"
+        f"envtool: {export} would change: 2 drops, 1 rewrite (run without --check to apply)\n"
+    )
+    assert export.read_text() == EXPORT
+    assert cli("-q", "prune", str(export), "--check").err == ""
+
+
+def test_check_exits_0_when_nothing_would_change(cli, export: Path) -> None:
+    export.write_text(EXPORT_PRUNED)
+    assert cli("prune", str(export), "--no-builds", "--portable", "--check") == Run(0, "", "")
+
+
+def test_explain_lists_every_decision_including_keeps(cli, export: Path) -> None:
+    result = cli("prune", str(export), "--pin", "minor", "--keep-prefix", "--explain")
+    assert result.code == 0
+    assert result.err == (
+        f"{export}:6: rewrite numpy=1.26.4=py311h64a7726_0 → numpy=1.26.*=py311h64a7726_0 — "
+        "pinned to the minor version 1.26 (--pin minor)\n"
+        f"{export}:7: rewrite python=3.11.7 → python=3.11 — "
+        "pinned to the minor version 3.11 (--pin minor)\n"
+    )
+    keep = cli("prune", str(export), "--portable", "--keep", "_libgcc*", "--explain")
+    assert keep.err.splitlines()[0] == (
+        f"{export}:5: keep _libgcc_mutex=0.1=main — kept by --keep '_libgcc*' (else: "
+        "platform-only (linux): conda-forge/defaults mutex selecting the Linux GCC runtime)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--leaves"], "--leaves needs an environment"),
+        (["--no-pip", "--pip-only"], "--no-pip and --pip-only contradict each other"),
+        (["-", "--in-place"], "--in-place needs a file, not standard input"),
+        (["--in-place", "-o", "x.yml"], "use either --in-place or -o/--output, not both"),
+        (["--check", "-o", "x.yml"], "--check writes nothing"),
+        (["--pin", "tiny"], "Invalid value for '--pin'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(cli, export: Path, args: list[str], message: str) -> None:
+    argv = ["prune", *args] if args[0] == "-" else ["prune", str(export), *args]
+    result = cli(*argv)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("envtool: error: ") and message in result.err
+    assert "Traceback" not in result.err
+    assert export.read_text() == EXPORT
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (deps("numpy", "numpy>=>1"), ":4: ", "invalid conda spec 'numpy>=>1'"),
+        ("name: t\ndependencies:\n  - pip:\n    - torch==!!\n", ":4: ", "invalid pip line"),
+        ("name: [t\n", ":2: ", "invalid YAML"),
+        ("- numpy\n", ":1: ", "expected a mapping at the top level"),
+    ],
+)
+def test_bad_input_is_one_line_naming_file_and_line(
+    cli, tmp_path: Path, text: str, where: str, message: str
+) -> None:
+    f = tmp_path / "bad.yml"
+    f.write_text(text)
+    result = cli("prune", str(f), "--no-builds", "--in-place")
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert result.err.startswith(f"envtool: error: {f}{where}") and message in result.err
+    assert f.read_text() == text
+
+
+def test_missing_file(cli, tmp_path: Path) -> None:
+    result = cli("prune", str(tmp_path / "nope.yml"))
+    assert (result.code, result.err) == (
+        2,
+        f"envtool: error: {tmp_path / 'nope.yml'}: no such file\n",
+    )
+
+
+def test_stdin_to_stdout_as_a_real_process() -> None:
+    result = run_envtool("prune", "-", "--no-builds", "--portable", input=EXPORT)
+    assert (result.code, result.out, result.err) == (0, EXPORT_PRUNED, "")
+
+
+def test_check_as_a_real_process(export: Path) -> None:
+    result = run_envtool("prune", str(export), "--portable", "--check")
+    assert result.code == 1 and "would change: 2 drops" in result.err
+    bad = run_envtool("prune", str(export), "--leaves")
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "Traceback" not in bad.err
+
+
+# ------------------------------------------------------------------------------ the corpus
+
+
+def touched_lines(env: envfile.EnvFile, result: PruneResult) -> set[int]:
+    """Lines of the input that a decision is allowed to change."""
+    lines: set[int] = set()
+    for d in result.decisions:
+        if not d.changes or d.line is None:
+            continue
+        if d.section == "pip-section" or (d.section == "pip" and result.env.pip is None):
+            pip_lines = [p.line for p in env.pip or () if p.line]
+            lines.update(range(min(pip_lines) - 1, max(pip_lines) + 1))  # and "- pip:"
+        elif d.section == "channels":
+            lines.update(range(d.line, d.line + len(env.channels) + 1))
+        else:
+            lines.add(d.line)
+    return lines
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus_prunes_byte_preservingly(cli, path: Path) -> None:
+    args = ("--no-builds", "--portable", "--pin", "minor")
+    result = cli("prune", str(path), *args)
+    try:
+        tf = fileio.read(str(path))
+        env = envfile.parse_file(tf)
+    except Exception:
+        assert result.code == 2 and result.err.count("\n") == 1, result.err
+        assert result.err.startswith(f"envtool: error: {path}")
+        return
+    assert result.code == 0, result.err
+    options = PruneOptions(no_builds=True, portable=True, pin="minor")
+    pruned_result = prune(env, options)
+    new_text = apply_edits(tf.text, pruned_result, tf.source)
+    assert result.out == new_text
+    assert envfile.parse(new_text) == pruned_result.env  # the output re-parses to the model
+    assert (new_text != tf.text) == pruned_result.changed
+    old_lines = tf.text.splitlines(keepends=True)
+    new_lines = new_text.splitlines(keepends=True)
+    allowed = touched_lines(env, pruned_result)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            untouched = [n for n in range(i1 + 1, i2 + 1) if n not in allowed]
+            assert not untouched, f"lines {untouched} changed without a decision"
+        assert tag != "insert" or any(d.section == "channels" for d in pruned_result.decisions)
+
+
+# ------------------------------------------------------------------ several files (pre-commit)
+
+
+def test_check_several_files_worst_exit_wins(cli, tmp_path: Path, export: Path) -> None:
+    clean = tmp_path / "clean.yml"
+    clean.write_text(EXPORT_PRUNED)
+    result = cli("prune", str(clean), str(export), "--portable", "--check")
+    assert result.code == 1
+    assert f"envtool: {export} would change: 2 drops" in result.err
+    assert str(clean) not in result.err
+    assert cli("prune", str(clean), str(clean), "--check").code == 0
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: [x\n")
+    result = cli("prune", str(broken), str(export), "--portable", "--check")
+    assert result.code == 2
+    assert result.err.startswith(f"envtool: error: {broken}:2: invalid YAML")
+    assert f"envtool: {export} would change" in result.err  # the others are still checked
+
+
+def test_in_place_several_files(cli, tmp_path: Path, export: Path) -> None:
+    other = tmp_path / "other.yml"
+    other.write_text(EXPORT)
+    assert cli("prune", str(export), str(other), "--no-builds", "--portable", "-i").code == 0
+    assert export.read_text() == other.read_text() == EXPORT_PRUNED
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env.yml", "other.yml"]
+
+
+@pytest.mark.parametrize("extra", [[], ["-o", "out.yml"], ["--check", "-o", "out.yml"]])
+def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str]) -> None:
+    result = cli("prune", str(export), str(export), *extra)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert (
+        "several FILEs need --check or --in-place" in result.err or "--check writes" in result.err
+    )
