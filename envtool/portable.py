@@ -9,7 +9,9 @@ for the target platform. Keeping them makes ``conda env create`` fail elsewhere 
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+import re
+from fnmatch import translate
+from functools import cache
 
 # (glob pattern, platform, why)
 PLATFORM_ONLY: tuple[tuple[str, str, str], ...] = (
@@ -95,17 +97,25 @@ _MARKERS = {"win": 'sys_platform == "win32"', "osx": 'sys_platform == "darwin"'}
 
 def platform_only(name: str) -> tuple[str, str] | None:
     """(platform, why) if ``name`` is a platform-only package, else None."""
-    lower = name.lower()
-    for pattern, platform, why in PLATFORM_ONLY:
-        if fnmatchcase(lower, pattern):
-            return platform, why
-    return None
+    found = _first(PLATFORM_ONLY, name)
+    return (found[1], found[2]) if found else None
 
 
 def pip_platform_marker(name: str) -> tuple[str, str, str] | None:
     """(platform, why, PEP 508 marker) if the PyPI project ``name`` is platform-only."""
-    lower = name.lower()
-    for pattern, platform, why in PIP_PLATFORM_ONLY:
-        if fnmatchcase(lower, pattern):
-            return platform, why, _MARKERS[platform]
-    return None
+    found = _first(PIP_PLATFORM_ONLY, name)
+    return (found[1], found[2], _MARKERS[found[1]]) if found else None
+
+
+def _first(table: tuple[tuple[str, str, str], ...], name: str) -> tuple[str, str, str] | None:
+    """The first row of ``table`` whose glob matches ``name`` (case-insensitive)."""
+    match = _matcher(table).match(name.lower())
+    return table[int(match.lastgroup[1:])] if match and match.lastgroup else None
+
+
+@cache
+def _matcher(table: tuple[tuple[str, str, str], ...]) -> re.Pattern[str]:
+    # One regex of all the globs, in order: a 2,000-package export is checked in a few ms.
+    return re.compile(
+        "|".join(f"(?P<g{i}>{translate(pattern)})" for i, (pattern, _, _) in enumerate(table))
+    )

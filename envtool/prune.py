@@ -317,12 +317,11 @@ def apply_edits(text: str, result: PruneResult, source: str = "<string>") -> str
     ops = edit_ops(result)
     # Edits inside the pip list go first: if the dependencies list is flow style, an outer
     # edit rewrites it as a whole, which would overlap an inner one made in the same pass.
-    inner: list[yaml_edit.Op] = [
-        op
-        for op in ops
-        if isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
-    ]
-    outer = [op for op in ops if op not in inner]
+    inner: list[yaml_edit.Op] = []
+    outer: list[yaml_edit.Op] = []
+    for op in ops:
+        nested = isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
+        (inner if nested else outer).append(op)
     if inner and outer:
         text = yaml_edit.apply(text, inner, source)
         return yaml_edit.apply(text, outer, source)
