@@ -496,8 +496,8 @@ def test_check_exits_1_and_says_what_would_change(cli, export: Path) -> None:
         "conda-forge/defaults mutex selecting the Linux GCC runtime\n"
         f"{export}:6: rewrite numpy=1.26.4=py311h64a7726_0 → numpy=1.26.4 — "
         "build string py311h64a7726_0 stripped (builds are per platform)\n"
-        f"{export}:8: drop prefix: /home/me/envs/ml — the exporting machine's path; "
-        "conda ignores or misuses it elsewhere (--keep-prefix keeps it)\n"
+        f"{export}:8: drop prefix: /home/me/envs/ml — the exporting machine's env path: "
+        "`conda env create` would install there (--keep-prefix keeps it)\n"
         f"envtool: {export} would change: 2 drops, 1 rewrite (run without --check to apply)\n"
     )
     assert export.read_text() == EXPORT
@@ -507,6 +507,16 @@ def test_check_exits_1_and_says_what_would_change(cli, export: Path) -> None:
 def test_check_exits_0_when_nothing_would_change(cli, export: Path) -> None:
     export.write_text(EXPORT_PRUNED)
     assert cli("prune", str(export), "--no-builds", "--portable", "--check") == Run(0, "", "")
+
+
+def test_check_with_explain_lists_every_decision_once(cli, export: Path) -> None:
+    result = cli("prune", str(export), "--portable", "--keep", "_libgcc*", "--check", "--explain")
+    assert result.code == 1
+    assert [line.split(" — ")[0] for line in result.err.splitlines()] == [
+        f"{export}:5: keep _libgcc_mutex=0.1=main",
+        f"{export}:8: drop prefix: /home/me/envs/ml",
+        f"envtool: {export} would change: 1 drop (run without --check to apply)",
+    ]
 
 
 def test_explain_lists_every_decision_including_keeps(cli, export: Path) -> None:
@@ -563,6 +573,22 @@ def test_bad_input_is_one_line_naming_file_and_line(
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert result.err.startswith(f"envtool: error: {f}{where}") and message in result.err
     assert f.read_text() == text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{name: x, dependencies: [numpy=1=b]}\n", "cannot edit a flow-style ({...}) file"),
+        (deps("&a numpy=1=b", "*a"), "cannot edit in place: an item to change is a YAML alias"),
+    ],
+)
+def test_files_that_cannot_be_edited_in_place(cli, tmp_path: Path, text: str, message: str) -> None:
+    f = tmp_path / "env.yml"
+    f.write_text(text)
+    result = cli("prune", str(f), "--no-builds")
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(f"envtool: error: {f}") and message in result.err
+    assert cli("prune", str(f)).code == 0  # nothing to change: nothing to refuse
 
 
 def test_missing_file(cli, tmp_path: Path) -> None:
@@ -665,6 +691,6 @@ def test_in_place_several_files(cli, tmp_path: Path, export: Path) -> None:
 def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str]) -> None:
     result = cli("prune", str(export), str(export), *extra)
     assert result.code == 2 and result.err.count("\n") == 1
-    assert (
-        "several FILEs need --check or --in-place" in result.err or "--check writes" in result.err
+    assert result.err == (
+        "envtool: error: several FILEs need --check or --in-place (stdout and -o take one)\n"
     )
