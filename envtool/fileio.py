@@ -126,9 +126,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # disk full, permission, target is a directory, ...
+            raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
         raise
 
 

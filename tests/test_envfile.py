@@ -151,3 +151,15 @@ def test_binary_and_non_utf8_are_errors(tmp_path: Path) -> None:
         fileio.read(str(tmp_path / "missing.yml"))
     with pytest.raises(InputError, match="is a directory"):
         fileio.read(str(tmp_path))
+
+
+def test_write_atomic_failure_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    from envtool.errors import UsageError
+
+    target = tmp_path / "out.yml"
+    target.mkdir()  # os.replace onto a directory fails after the temp file is written
+    with pytest.raises(UsageError, match=r"out\.yml: cannot write: "):
+        fileio.write_atomic(target, b"name: a\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.yml"]
+    with pytest.raises(UsageError, match="cannot write: no directory"):
+        fileio.write_atomic(tmp_path / "missing" / "out.yml", b"x")

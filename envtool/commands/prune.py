@@ -95,10 +95,7 @@ def run(
     if target is None or target == "-":
         fileio.write_text_output(None, new_text)
     elif changed or not in_place:  # an unchanged file is not rewritten (its mtime stays)
-        try:
-            fileio.write_atomic(target, tf.encode(new_text))
-        except OSError as exc:  # write_atomic has removed its temp file; the target is intact
-            raise UsageError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        fileio.write_atomic(target, tf.encode(new_text))
     return EXIT_OK
 
 
