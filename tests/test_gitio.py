@@ -390,3 +390,9 @@ def test_cli_diff_bad_revision_is_exit_2_one_line(
     result = cli("diff", "HEAD~9:environment.yml", "environment.yml")
     assert result.code == EXIT_ERROR
     assert result.err == "envtool: error: HEAD~9:environment.yml: unknown git revision 'HEAD~9'\n"
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    assert doctest.testmod(gitio).failed == 0
