@@ -1,35 +1,420 @@
-"""The embedded backend (py-rattler). Being written: every method reports that for now."""
+"""The embedded backend: conda environments with py-rattler only, no conda needed.
+
+- Finds envs as conda does (:mod:`envtool.condaconfig`): ``-n NAME`` in the envs dirs,
+  ``-p PREFIX``, else the active env (``CONDA_PREFIX``).
+- Reads them from ``conda-meta`` (:mod:`envtool.prefix`, :mod:`envtool.history`).
+- Creates them by solving the file's channels (plus the configured ones unless the file lists
+  ``nodefaults``) and installing into a staging dir beside the target (:mod:`envtool.staging`),
+  then records a conda-format history block and the file's variables, then runs the pip
+  section with the new env's own python.
+- Clones them record by record (no solve; files hard-linked from the package cache), copying
+  the files no package owns (pip installs) with the old prefix rewritten, and the variables.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from envtool.backends import CreateOptions, CreateResult, EnvLocation, InstalledEnv
-from envtool.errors import BackendError
+from envtool import __version__, engine, history, prefix, process
+from envtool.backends import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    InstalledPackage,
+    OnExists,
+)
+from envtool.condaconfig import CondaConfig, canonical_channel, channel_urls, env_name, load
+from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
+from envtool.staging import StagedPrefix
 
 if TYPE_CHECKING:
     from envtool.envfile import EnvFile
 
 
 class NativeBackend:
+    """The py-rattler backend. Configuration is read from ``environ`` once, when first needed."""
+
     name = "native"
 
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = dict(os.environ if environ is None else environ)
+        self._config: CondaConfig | None = None
+
+    @property
+    def config(self) -> CondaConfig:
+        if self._config is None:
+            self._config = load(self._environ)
+        return self._config
+
+    def _canonical(self, channel: str) -> str:
+        return canonical_channel(channel, self.config)
+
+    # ------------------------------------------------------------------------------ locating
+
     def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        raise BackendError("the native backend is not ready yet")
+        if name is not None and prefix is not None:
+            raise UsageError("give either -n/--name or -p/--prefix, not both")
+        if prefix is not None:
+            path = _absolute(prefix)
+            if not path.is_dir():
+                raise EnvNotFoundError(f"no environment at {path}: no such directory")
+            if not _is_env(path):
+                raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
+            return self._location(path)
+        if name is not None:
+            found = self._find_by_name(name)
+            if found is None:
+                searched = [str(d) for d in self.config.envs_dirs]
+                if name == "base":
+                    searched.insert(0, f"root prefix {self.config.root_prefix or '(none found)'}")
+                raise EnvNotFoundError(
+                    f"no environment named {name!r} (searched: {', '.join(searched)})"
+                )
+            return found
+        active = self._environ.get("CONDA_PREFIX")
+        if active and _is_env(_absolute(active)):
+            return self._location(_absolute(active))
+        raise UsageError("no environment given and none is active: use -n NAME or -p PREFIX")
+
+    def _find_by_name(self, name: str) -> EnvLocation | None:
+        root = self.config.root_prefix
+        if name == "base":
+            return self._location(root) if root is not None and _is_env(root) else None
+        _check_name(name)
+        for envs_dir in self.config.envs_dirs:
+            candidate = envs_dir / name
+            if _is_env(candidate):
+                return EnvLocation(candidate, name)
+        return None
+
+    def _location(self, path: Path) -> EnvLocation:
+        return EnvLocation(path, env_name(path, self.config))
 
     def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        raise BackendError("the native backend is not ready yet")
+        if name is not None and prefix is not None:
+            raise UsageError("give either -n/--name or -p/--prefix, not both")
+        if prefix is not None:
+            return self._location(_absolute(prefix))
+        if name is None:
+            raise UsageError("give the new environment a name (-n NAME) or a path (-p PREFIX)")
+        if name == "base":
+            raise UsageError("'base' is the root environment; choose another name")
+        _check_name(name)
+        existing = self._find_by_name(name)
+        if existing is not None:
+            return existing
+        for envs_dir in self.config.envs_dirs:
+            if _writable_dir(envs_dir):
+                return EnvLocation(envs_dir / name, name)
+        dirs = ", ".join(str(d) for d in self.config.envs_dirs)
+        raise BackendError(f"no writable envs directory for {name!r} (tried: {dirs})")
 
     def list_envs(self) -> tuple[EnvLocation, ...]:
-        raise BackendError("the native backend is not ready yet")
+        found: dict[Path, EnvLocation] = {}
+        root = self.config.root_prefix
+        if root is not None and _is_env(root):
+            found[root] = EnvLocation(root, "base")
+        candidates: list[Path] = []
+        for envs_dir in self.config.envs_dirs:
+            try:
+                candidates.extend(sorted(p for p in envs_dir.iterdir() if p.is_dir()))
+            except OSError:
+                continue
+        home = Path(self._environ.get("HOME") or os.path.expanduser("~"))
+        try:
+            lines = (home / ".conda" / "environments.txt").read_text("utf-8").splitlines()
+            candidates.extend(_absolute(line.strip()) for line in lines if line.strip())
+        except (OSError, UnicodeDecodeError):
+            pass
+        for path in candidates:
+            if path not in found and _is_env(path):
+                found[path] = self._location(path)
+        return tuple(found.values())
+
+    # ------------------------------------------------------------------------------- reading
 
     def read(self, location: EnvLocation) -> InstalledEnv:
-        raise BackendError("the native backend is not ready yet")
+        path = location.prefix
+        if not _is_env(path):
+            raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
+        records = prefix.read_records(path, self._canonical)
+        packages = tuple(r.package for r in records)
+        revisions = history.parse(prefix.read_history_text(path))
+        return InstalledEnv(
+            location=location,
+            packages=packages,
+            pip=prefix.read_pip(path, records),
+            history_specs=history.requested_specs(revisions, {p.name for p in packages}),
+            variables=prefix.read_variables(path),
+            configured_channels=self.config.channels,
+            platform=_platform_of(packages),
+        )
+
+    # ------------------------------------------------------------------------------ creating
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
-        raise BackendError("the native backend is not ready yet")
+        source = env.source or "<environment file>"
+        env.validate()
+        if not env.has_dependencies:
+            raise InputError(source, "no 'dependencies' list")
+        specs = [dep.text.strip() for dep in env.conda]
+        pip_lines = tuple(p.text for p in env.pip or ())
+        urls = self.solve_channels(env.channels, options.base_dir)
+        replacing = self._check_target(target, options.on_exists) if not options.dry_run else False
+        progress = options.progress
+        records: list[Any] = []
+        if specs:
+            records = engine.solve(
+                urls,
+                specs,
+                platform=engine.current_platform(),
+                channel_priority=self.config.channel_priority,
+                source=source,
+                progress=progress,
+            )
+        packages = tuple(sorted((self._package(r) for r in records), key=lambda p: p.name))
+        if pip_lines and not any(p.name == "python" for p in packages):
+            raise BackendError(
+                f"{source}: the pip section needs python, but the environment would have none "
+                "(add python to dependencies)"
+            )
+        if options.dry_run:
+            return CreateResult(target, packages, pip_lines, dry_run=True)
+        with StagedPrefix(target.prefix, replace=replacing) as stage:
+            engine.install(
+                records,
+                stage.path,
+                target_prefix=target.prefix,
+                cache_dir=self._cache_dir(),
+                requested_specs=specs,
+                progress=progress,
+                source=source,
+            )
+            block = history.format_block(
+                datetime.now(),
+                options.command,
+                (_dist(p) for p in packages),
+                [history.conda_spec(s) for s in specs],
+                envtool_version=__version__,
+            )
+            _append_history(stage.path, block)
+            prefix.write_variables(stage.path, env.variables)
+            stage.commit()
+            if pip_lines:
+                progress.phase(f"pip install ({len(pip_lines)} lines)")
+                pip_install(target.prefix, pip_lines, options.base_dir)
+            stage.finish()
+        return CreateResult(target, packages, pip_lines, replaced=replacing)
+
+    def solve_channels(self, channels: Iterable[str], base_dir: Path | None) -> list[str]:
+        """Base URLs to solve from: the file's channels, then the configured ones unless the
+        file says ``nodefaults`` (as ``conda env create`` does)."""
+        listed = [c for c in channels if c.strip()]
+        names = [c for c in listed if c != "nodefaults"]
+        if "nodefaults" not in listed:
+            names += [c for c in self.config.channels if c not in names]
+        urls: list[str] = []
+        for channel in names:
+            urls.extend(channel_urls(channel, self.config, base_dir))
+        return list(dict.fromkeys(urls))
+
+    def _package(self, record: Any) -> InstalledPackage:
+        channel = str(record.channel or "") or str(record.url).rsplit("/", 2)[0]
+        return InstalledPackage(
+            name=record.name.normalized,
+            version=str(record.version),
+            build=str(record.build),
+            build_number=int(record.build_number),
+            channel=self._canonical(channel),
+            subdir=str(record.subdir),
+            url=str(record.url),
+            depends=tuple(str(d) for d in record.depends),
+            md5=str(record.md5 or ""),
+        )
+
+    def _cache_dir(self) -> Path | None:
+        return engine.package_cache(self.config.pkgs_dirs)
+
+    def _check_target(self, target: EnvLocation, on_exists: OnExists) -> bool:
+        """Whether an env at ``target`` will be replaced; raises when it must not be."""
+        path = target.prefix
+        if not os.path.lexists(path) or (path.is_dir() and not any(path.iterdir())):
+            return False
+        if on_exists != "replace":
+            what = "an environment" if _is_env(path) else "a non-empty directory"
+            raise UsageError(
+                f"{path} already exists ({what}); use --on-exists replace to replace it"
+            )
+        if not _is_env(path):
+            raise UsageError(f"{path} exists and is not a conda environment; not replacing it")
+        protected = [Path(sys.prefix)]
+        if self.config.root_prefix is not None:
+            protected.append(self.config.root_prefix)
+        if any(_same(path, p) for p in protected):
+            raise UsageError(f"{path} is the base environment (or runs envtool); not replacing it")
+        return True
+
+    # ------------------------------------------------------------------------------- cloning
 
     def clone(
         self, source: EnvLocation, target: EnvLocation, options: CreateOptions
     ) -> CreateResult:
-        raise BackendError("the native backend is not ready yet")
+        if not _is_env(source.prefix):
+            raise EnvNotFoundError(
+                f"{source.prefix} is not a conda environment (no conda-meta/history)"
+            )
+        if _same(source.prefix, target.prefix):
+            raise UsageError(f"cannot clone {source.prefix} onto itself")
+        records = prefix.read_records(source.prefix, self._canonical)
+        packages = tuple(r.package for r in records)
+        if options.dry_run:
+            return CreateResult(target, packages, dry_run=True)
+        replacing = self._check_target(target, options.on_exists)
+        installed = {p.name for p in packages}
+        revisions = history.parse(prefix.read_history_text(source.prefix))
+        specs = history.requested_specs(revisions, installed) or tuple(
+            _pinned_spec(p) for p in packages
+        )
+        engine_records = engine.read_prefix_records(source.prefix)
+        progress = options.progress
+        with StagedPrefix(target.prefix, replace=replacing) as stage:
+            engine.install(
+                engine_records,
+                stage.path,
+                target_prefix=target.prefix,
+                cache_dir=self._cache_dir(),
+                requested_specs=specs,
+                progress=progress,
+                source=f"clone of {source.prefix}",
+            )
+            untracked = list(prefix.untracked_files(source.prefix, records))
+            if untracked:
+                progress.phase(f"copying {len(untracked)} files no package owns")
+            for rel in untracked:
+                copy_with_prefix(source.prefix, stage.path, rel, target.prefix)
+            prefix.write_variables(stage.path, prefix.read_variables(source.prefix))
+            block = history.format_block(
+                datetime.now(),
+                options.command,
+                (_dist(p) for p in packages),
+                list(specs),
+                envtool_version=__version__,
+            )
+            _append_history(stage.path, block)
+            stage.commit()
+            stage.finish()
+        return CreateResult(target, packages, replaced=replacing)
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+
+def _absolute(path: str | Path) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(path)))
+
+
+def _is_env(path: Path) -> bool:
+    return prefix.is_env(path)
+
+
+def _same(a: Path, b: Path) -> bool:
+    if _absolute(a) == _absolute(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_name(name: str) -> None:
+    from envtool.envfile import check_env_name
+
+    check_env_name(name)
+
+
+def _writable_dir(path: Path) -> bool:
+    """An existing writable dir, or one that can be created under a writable ancestor."""
+    if path.is_dir():
+        return os.access(path, os.W_OK | os.X_OK)
+    if os.path.lexists(path):
+        return False  # a file (or a dangling link) where the dir should be
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+
+
+def _platform_of(packages: Iterable[InstalledPackage]) -> str:
+    from envtool.export import env_platform
+
+    return env_platform(packages)
+
+
+def _dist(p: InstalledPackage) -> str:
+    return history.dist_line(p.channel, p.subdir, p.name, p.version, p.build)
+
+
+def _pinned_spec(p: InstalledPackage) -> str:
+    """conda's clone spec: ``channel/subdir::name==version=build``."""
+    where = f"{p.channel}/{p.subdir}::" if p.channel and p.subdir else ""
+    return f"{where}{p.name}=={p.version}={p.build}"
+
+
+def _append_history(path: Path, block: str) -> None:
+    history_file = path / "conda-meta" / "history"
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    with history_file.open("a", encoding="utf-8") as fh:
+        fh.write(block)
+
+
+def copy_with_prefix(src_root: Path, dst_root: Path, rel: str, new_prefix: Path) -> None:
+    """Copy one file of an env, replacing the old prefix in UTF-8 text (as conda's clone does)."""
+    src = src_root / rel
+    dst = dst_root / rel
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    old, new = str(src_root), str(new_prefix)
+    if src.is_symlink():
+        link = os.readlink(src)
+        os.symlink(link.replace(old, new) if link.startswith(old) else link, dst)
+        return
+    data = src.read_bytes()
+    if old.encode() in data:
+        with contextlib.suppress(UnicodeDecodeError):  # a binary file is copied as it is
+            data = data.decode("utf-8").replace(old, new).encode("utf-8")
+    dst.write_bytes(data)
+    os.chmod(dst, src.stat().st_mode & 0o7777)
+
+
+def pip_install(env_prefix: Path, lines: Iterable[str], base_dir: Path | None) -> None:
+    """``<env>/bin/python -m pip install -U -r <tmpfile>``, run from the env file's directory.
+
+    The requirements file is written in that directory (so ``-r other.txt`` lines resolve as
+    they would beside the env file), or in the temp dir when it is read-only; it is always
+    removed afterwards.
+    """
+    python = env_prefix / ("python.exe" if sys.platform == "win32" else "bin/python")
+    if not python.exists():
+        raise BackendError(
+            f"the pip section needs python, but {env_prefix} has no {python.name} "
+            "(add python to dependencies)"
+        )
+    workdir = base_dir if base_dir is not None else Path.cwd()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".envtool-pip-", suffix=".requirements.txt", dir=workdir)
+    except OSError:
+        fd, tmp = tempfile.mkstemp(prefix="envtool-pip-", suffix=".requirements.txt")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{line}\n" for line in lines))
+        process.run([python, "-m", "pip", "install", "-U", "-r", tmp], cwd=workdir)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -1,0 +1,366 @@
+"""conda's configuration, read as conda reads it (DESIGN §4), and conda's channel names.
+
+Files on the .condarc search path are read in order, each one a file or a ``condarc.d/``-style
+directory of ``*.yml``/``*.yaml`` files; later sources take precedence, and lists merge with the
+higher-precedence items first, de-duplicated (conda's ``SequenceParameter``). ``CONDA_<KEY>``
+environment variables come last, with the highest precedence. Only the keys envtool needs are
+read: ``root_prefix``, ``envs_dirs`` (alias ``envs_path``), ``pkgs_dirs``, ``channels``,
+``channel_alias``, ``default_channels``, ``channel_priority``. Not supported: ``#!final`` /
+``#!top`` markers, ``custom_channels``, ``custom_multichannels``.
+
+>>> cfg = CondaConfig()
+>>> canonical_channel("https://conda.anaconda.org/conda-forge/linux-64", cfg)
+'conda-forge'
+>>> canonical_channel("https://repo.anaconda.com/pkgs/main/noarch", cfg)
+'defaults'
+>>> canonical_channel("file:///srv/channel/noarch", cfg)
+'file:///srv/channel'
+>>> canonical_channel("https://host.example/t/tk-123/chan/linux-64/", cfg)
+'https://host.example/chan'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envtool.errors import InputError
+
+DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
+DEFAULT_CHANNELS_UNIX = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+DEFAULT_CHANNELS_WIN = (*DEFAULT_CHANNELS_UNIX, "https://repo.anaconda.com/pkgs/msys2")
+UNKNOWN_CHANNEL = "<unknown>"
+
+SEARCH_PATH = (
+    "/etc/conda/.condarc",
+    "/etc/conda/condarc",
+    "/etc/conda/condarc.d/",
+    "/var/lib/conda/.condarc",
+    "/var/lib/conda/condarc",
+    "/var/lib/conda/condarc.d/",
+    "$CONDA_ROOT/.condarc",
+    "$CONDA_ROOT/condarc",
+    "$CONDA_ROOT/condarc.d/",
+    "$XDG_CONFIG_HOME/conda/.condarc",
+    "$XDG_CONFIG_HOME/conda/condarc",
+    "$XDG_CONFIG_HOME/conda/condarc.d/",
+    "~/.config/conda/.condarc",
+    "~/.config/conda/condarc",
+    "~/.config/conda/condarc.d/",
+    "~/.conda/.condarc",
+    "~/.conda/condarc",
+    "~/.conda/condarc.d/",
+    "~/.condarc",
+    "$CONDA_PREFIX/.condarc",
+    "$CONDA_PREFIX/condarc",
+    "$CONDA_PREFIX/condarc.d/",
+    "$CONDARC",
+)
+
+# Environment variables for list keys, and how their value is split (conda's string_delimiter).
+_LIST_VARS = {
+    "envs_dirs": (("CONDA_ENVS_DIRS", "CONDA_ENVS_PATH"), os.pathsep),
+    "pkgs_dirs": (("CONDA_PKGS_DIRS",), ","),
+    "channels": (("CONDA_CHANNELS",), ","),
+    "default_channels": (("CONDA_DEFAULT_CHANNELS",), ","),
+}
+_SCALAR_VARS = {
+    "root_prefix": ("CONDA_ROOT_PREFIX",),
+    "channel_alias": ("CONDA_CHANNEL_ALIAS",),
+    "channel_priority": ("CONDA_CHANNEL_PRIORITY",),
+}
+_KEY_ALIASES = {"envs_path": "envs_dirs"}
+
+_SUBDIR = re.compile(r"^(noarch|(linux|osx|win|zos|freebsd|emscripten|wasi)-[a-z0-9_]+)$")
+_TOKEN = re.compile(r"/t/[^/]+")
+_VAR = re.compile(r"\$(?:(\w+)|\{(\w+)\})")
+_CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CondaConfig:
+    """The configuration values envtool uses, after merging every source."""
+
+    root_prefix: Path | None = None
+    envs_dirs: tuple[Path, ...] = ()  # configured first, then <root>/envs, then ~/.conda/envs
+    pkgs_dirs: tuple[Path, ...] = ()  # only the configured ones; empty: rattler's default cache
+    channels: tuple[str, ...] = ("defaults",)
+    channel_alias: str = DEFAULT_CHANNEL_ALIAS
+    default_channels: tuple[str, ...] = field(
+        default_factory=lambda: (
+            DEFAULT_CHANNELS_WIN if sys.platform == "win32" else DEFAULT_CHANNELS_UNIX
+        )
+    )
+    channel_priority: str = "flexible"
+    sources: tuple[str, ...] = ()  # the files (and "environment") values came from
+
+
+# ------------------------------------------------------------------------------------- loading
+
+
+def load(
+    environ: Mapping[str, str] | None = None, *, target_prefix: str | None = None
+) -> CondaConfig:
+    """The merged configuration. ``target_prefix`` replaces ``$CONDA_PREFIX`` on the search path
+    (conda does the same when a command names its env with ``-n``/``-p``)."""
+    env = dict(os.environ if environ is None else environ)
+    home = Path(env.get("HOME") or os.path.expanduser("~"))
+    exe_root = _root_from_conda_exe(env.get("CONDA_EXE"))
+    expand_env = dict(env)
+    if not expand_env.get("CONDA_ROOT") and exe_root is not None:
+        expand_env["CONDA_ROOT"] = str(exe_root)
+    if target_prefix is not None:
+        expand_env["CONDA_PREFIX"] = target_prefix
+
+    layers: list[tuple[str, dict[str, Any]]] = []
+    for path in _rc_files(expand_env, home):
+        layers.append((str(path), _read_rc(path)))
+    layers.append(("environment", _from_environment(env)))
+
+    scalars: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for _source, data in layers:
+        for key, value in data.items():
+            key = _KEY_ALIASES.get(key, key)
+            if key in _LIST_VARS and isinstance(value, list):
+                # Higher precedence (later) sources go first; duplicates keep the first place.
+                lists[key] = _unique([str(v) for v in value if v is not None] + lists.get(key, []))
+            elif key in _SCALAR_VARS and isinstance(value, (str, int, float, bool)):
+                scalars[key] = str(value)
+
+    def expand(p: str) -> Path:
+        p = _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), p)
+        if p == "~" or p.startswith(("~/", "~\\")):
+            return home / p[2:]
+        return Path(p)
+
+    root: Path | None = None
+    if scalars.get("root_prefix"):
+        root = expand(scalars["root_prefix"])
+    elif env.get("CONDA_ROOT"):
+        root = expand(env["CONDA_ROOT"])
+    else:
+        root = exe_root
+
+    envs = [expand(p) for p in lists.get("envs_dirs", [])]
+    if root is not None:
+        envs.append(root / "envs")
+    envs.append(home / ".conda" / "envs")
+
+    base = CondaConfig()
+    return CondaConfig(
+        root_prefix=_absolute(root) if root is not None else None,
+        envs_dirs=tuple(_unique_paths(_absolute(p) for p in envs)),
+        pkgs_dirs=tuple(_unique_paths(_absolute(expand(p)) for p in lists.get("pkgs_dirs", []))),
+        channels=tuple(lists.get("channels") or base.channels),
+        channel_alias=(scalars.get("channel_alias") or base.channel_alias).rstrip("/"),
+        default_channels=tuple(
+            c.rstrip("/") for c in (lists.get("default_channels") or base.default_channels)
+        ),
+        channel_priority=scalars.get("channel_priority", base.channel_priority).lower(),
+        sources=tuple(source for source, data in layers if data),
+    )
+
+
+def _root_from_conda_exe(exe: str | None) -> Path | None:
+    """The install a ``CONDA_EXE`` points into: ``/opt/conda/bin/conda`` → ``/opt/conda``."""
+    if not exe:
+        return None
+    path = Path(exe)
+    parent = path.parent
+    if parent.name.lower() in ("bin", "scripts", "condabin", "library"):
+        parent = parent.parent
+        if parent.name.lower() == "library":  # Windows: <root>\Library\bin\conda.bat
+            parent = parent.parent
+    return parent
+
+
+def _rc_files(environ: Mapping[str, str], home: Path) -> Iterator[Path]:
+    for entry in SEARCH_PATH:
+        path = _expand_search_entry(entry, environ, home)
+        if path is None:
+            continue
+        if path.is_file():
+            yield path
+        elif path.is_dir() and (entry.endswith("/") or entry == "$CONDARC"):
+            yield from sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix in (".yml", ".yaml")
+            )
+
+
+def _expand_search_entry(entry: str, environ: Mapping[str, str], home: Path) -> Path | None:
+    if entry.startswith("~"):
+        return home / entry[2:]
+    if entry.startswith("$"):
+        var, _, rest = entry[1:].partition("/")
+        value = environ.get(var)
+        if not value:
+            return None  # conda leaves "$VAR/..." unexpanded, a path that never exists
+        return Path(value) / rest if rest else Path(value)
+    return Path(entry)
+
+
+def _read_rc(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read conda configuration: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "conda configuration is not UTF-8 text") from exc
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # a safe loader: .condarc values are typed
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            str(path),
+            f"invalid conda configuration: {getattr(exc, 'problem', None) or 'invalid YAML'}",
+            mark.line + 1 if mark is not None else None,
+        ) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(str(path), "invalid conda configuration: expected a mapping")
+    return {str(k): v for k, v in data.items()}
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, (names, sep) in _LIST_VARS.items():
+        for name in names:
+            value = environ.get(name)
+            if value:
+                data[key] = [v.strip() for v in value.split(sep) if v.strip()]
+                break
+    for key, names in _SCALAR_VARS.items():
+        for name in names:
+            value = environ.get(name)
+            if value:
+                data[key] = value
+                break
+    return data
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _unique_paths(paths: Iterable[Path]) -> list[Path]:
+    return list(dict.fromkeys(paths))
+
+
+def _absolute(path: Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
+# ------------------------------------------------------------------------------------- channels
+
+
+def _strip_url(url: str) -> str:
+    """A channel URL without credentials, token, trailing slash and platform subdir."""
+    url = _CREDENTIALS.sub(r"\1", url.strip())
+    url = _TOKEN.sub("", url).rstrip("/")
+    head, _, last = url.rpartition("/")
+    if head and _SUBDIR.match(last) and not head.endswith(":/"):
+        url = head.rstrip("/")
+    return url
+
+
+def is_url(channel: str) -> bool:
+    return "://" in channel
+
+
+def canonical_channel(channel: str, config: CondaConfig) -> str:
+    """The channel's name as conda prints it in an export (its *canonical name*).
+
+    A URL under the channel alias → the part after it (``conda-forge``); one of the default
+    channels → ``defaults``; any other URL → the URL without subdir, token or credentials; a
+    name stays a name (without a trailing subdir).
+    """
+    if not channel or channel == UNKNOWN_CHANNEL:
+        return UNKNOWN_CHANNEL
+    if not is_url(channel):
+        name = _strip_url(channel)
+        if name == "defaults":
+            return name
+        for default in config.default_channels:
+            if default.endswith("/" + name):  # "pkgs/main" is the name of a default channel
+                return "defaults"
+        return name
+    url = _strip_url(channel)
+    for default in config.default_channels:
+        if _strip_url(default) == url:
+            return "defaults"
+    alias = _strip_url(config.channel_alias)
+    if url.startswith(alias + "/"):
+        return url[len(alias) + 1 :]
+    return url
+
+
+def channel_urls(channel: str, config: CondaConfig, base_dir: Path | None = None) -> list[str]:
+    """The base URLs to solve from for one channel of an environment file.
+
+    ``defaults`` → the default channels; a name → ``<channel_alias>/<name>``; a URL as is; a local
+    path → a ``file://`` URL. A *relative* local path (``./channel``, ``../x``, ``file:channel``,
+    ``file:./channel``) resolves against ``base_dir``, the environment file's directory, so a
+    file that ships beside its channel works from any working directory.
+    """
+    channel = channel.strip()
+    if channel == "defaults":
+        return list(config.default_channels)
+    local = local_channel_path(channel, base_dir)
+    if local is not None:
+        return [local.as_uri()]
+    if is_url(channel):
+        return [channel.rstrip("/")]
+    return [f"{config.channel_alias}/{channel.strip('/')}"]
+
+
+def local_channel_path(channel: str, base_dir: Path | None = None) -> Path | None:
+    """The directory a local channel entry names, or None when it is not a local path."""
+    text = channel
+    if text.startswith("file://"):
+        return None  # an absolute file URL is used as it is
+    if text.startswith("file:"):
+        text = text[len("file:") :]
+    elif not (
+        text.startswith(("./", "../", "/", "~", ".\\", "..\\"))
+        or text in (".", "..")
+        or re.match(r"^[A-Za-z]:[\\/]", text)
+    ):
+        return None
+    path = Path(os.path.expanduser(text))
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    return Path(os.path.abspath(path))
+
+
+# -------------------------------------------------------------------------------------- env names
+
+
+def env_name(prefix: Path, config: CondaConfig) -> str | None:
+    """conda's name for the env at ``prefix``: ``base`` for the root, the directory's name when it
+    sits in an envs dir, else None (conda then uses the path)."""
+    prefix = _absolute(prefix)
+    if config.root_prefix is not None and _same_path(prefix, config.root_prefix):
+        return "base"
+    for envs_dir in config.envs_dirs:
+        if _same_path(prefix.parent, envs_dir):
+            return prefix.name
+    return None
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

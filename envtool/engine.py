@@ -1,0 +1,278 @@
+"""py-rattler, wrapped: solve, install and read records, with every engine error made envtool's.
+
+The only module that calls py-rattler's solver and installer. Everything it raises is an
+:class:`~envtool.errors.EnvtoolError` with a one-line message (a Rust panic included);
+KeyboardInterrupt passes through so the caller can clean up.
+
+An unsatisfiable solve is explained spec by spec: every spec that cannot be met on its own is
+listed at once with the reason (no such package / which versions exist), rather than one per
+run; when each spec is fine alone, the conflict is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from envtool.backends import NullProgress, Progress
+from envtool.errors import BackendError, EnvtoolError
+
+T = TypeVar("T")
+
+MAX_VERSIONS_SHOWN = 5
+
+
+def run(
+    coro: Coroutine[Any, Any, T], what: str, *, passthrough: tuple[type[BaseException], ...] = ()
+) -> T:
+    """Run an engine coroutine; engine errors become BackendError("{what}: ...")."""
+    try:
+        return asyncio.run(coro)
+    except BaseException as exc:  # rattler's errors, and a Rust panic (a BaseException)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, EnvtoolError, *passthrough)):
+            raise
+        raise BackendError(f"{what}: {first_line(exc)}") from exc
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0].strip() if text else type(exc).__name__
+    return line.rstrip(":")
+
+
+def current_platform() -> str:
+    from rattler.platform.subdir import Subdir
+
+    return str(Subdir.current())
+
+
+def _priority(name: str) -> Any:
+    from rattler import ChannelPriority
+
+    return {
+        "strict": ChannelPriority.Strict,
+        "disabled": ChannelPriority.Disabled,
+        "false": ChannelPriority.Disabled,
+    }.get(name, ChannelPriority.Flexible)
+
+
+def solve(
+    channels: Sequence[str],
+    specs: Sequence[str],
+    *,
+    platform: str,
+    channel_priority: str = "flexible",
+    source: str = "",
+    progress: Progress | None = None,
+) -> list[Any]:
+    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch."""
+    from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
+    from rattler.exceptions import InvalidMatchSpecError, SolverError
+
+    progress = progress or NullProgress()
+    if not channels:
+        raise BackendError(f"{source or 'solve'}: no channels to install from")
+    try:
+        matchspecs = [MatchSpec(s) for s in specs]
+    except InvalidMatchSpecError as exc:
+        raise BackendError(f"{source}: invalid spec: {first_line(exc)}") from exc
+    platforms: Any = [platform, "noarch"] if platform != "noarch" else ["noarch"]
+    try:
+        virtual = VirtualPackage.detect(VirtualPackageOverrides.from_env())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise BackendError(
+            f"cannot detect this system's virtual packages: {first_line(exc)}"
+        ) from exc
+    gateway = Gateway()
+    progress.phase(f"solving {len(specs)} specs")
+
+    async def go(ms: list[Any]) -> list[Any]:
+        from rattler import solve as rattler_solve
+
+        return await rattler_solve(
+            list(channels),
+            ms,
+            gateway=gateway,
+            platforms=platforms,
+            virtual_packages=virtual,
+            channel_priority=_priority(channel_priority),
+        )
+
+    try:
+        return run(
+            _catching(go(matchspecs), SolverError),
+            f"{source}: cannot solve",
+            passthrough=(_Unsolvable,),
+        )
+    except _Unsolvable as exc:
+        reasons = _explain(gateway, channels, platforms, specs, go)
+        if reasons:
+            what = f"{len(reasons)} spec{'s' if len(reasons) > 1 else ''} cannot be satisfied"
+            raise BackendError(f"{source}: {what}: {'; '.join(reasons)}") from exc
+        raise BackendError(f"{source}: the specs conflict: {first_line(exc.cause)}") from exc
+
+
+class _Unsolvable(Exception):
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def _catching(coro: Coroutine[Any, Any, T], kind: type[BaseException]) -> T:
+    try:
+        return await coro
+    except kind as exc:
+        raise _Unsolvable(exc) from exc
+
+
+def _explain(
+    gateway: Any,
+    channels: Sequence[str],
+    platforms: Any,
+    specs: Sequence[str],
+    go: Any,
+) -> list[str]:
+    """For each spec that cannot be met on its own: ``spec (why)``."""
+    from rattler import MatchSpec
+
+    reasons: list[str] = []
+    for text in specs:
+        ms = MatchSpec(text)
+        try:
+            run(go([ms]), "solve")
+            continue
+        except BackendError:
+            pass
+        name = ms.name.normalized if ms.name is not None else text
+        try:
+            found = run(gateway.query(list(channels), platforms, [name], recursive=False), "query")
+        except BackendError:
+            found = []
+        versions = sorted(
+            {str(r.version) for records in found for r in records},
+            key=_version_key,
+        )
+        if not versions:
+            reasons.append(f"{text} (no package named {name!r} in the channels)")
+        elif _any_matches(ms, found):
+            reasons.append(f"{text} (its dependencies cannot be satisfied)")
+        else:
+            shown = ", ".join(versions[-MAX_VERSIONS_SHOWN:])
+            more = "..., " if len(versions) > MAX_VERSIONS_SHOWN else ""
+            reasons.append(f"{text} (available: {more}{shown})")
+    return reasons
+
+
+def _any_matches(ms: Any, found: list[list[Any]]) -> bool:
+    return any(ms.matches(r) for records in found for r in records)
+
+
+def _version_key(text: str) -> Any:
+    from rattler import Version
+
+    try:
+        return Version(text)
+    except Exception:  # an odd version sorts first
+        return Version("0")
+
+
+# ------------------------------------------------------------------------------------ installing
+
+
+class _Reporter:
+    """rattler's InstallerReporter → :class:`Progress` (how many of how many linked)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.total = 0
+        self.done = 0
+        self.names: dict[int, str] = {}
+
+    def on_transaction_start(self, total_operations: int) -> None:
+        self.total = total_operations
+        self.progress.phase(f"linking {total_operations} packages")
+
+    def on_link_start(self, operation: int, package_name: str) -> int:
+        self.names[operation] = package_name
+        return operation
+
+    def on_link_complete(self, index: int) -> None:
+        self.done += 1
+        self.progress.advance(self.done, self.total, self.names.get(index, ""))
+
+    def __getattr__(self, name: str) -> Any:
+        # every other callback of the reporter protocol: ignore it (tokens are ints)
+        if name.startswith("on_"):
+            return lambda *args: 0
+        raise AttributeError(name)
+
+
+def install(
+    records: Sequence[Any],
+    prefix: Path,
+    *,
+    target_prefix: Path | None = None,
+    cache_dir: Path | None = None,
+    requested_specs: Sequence[str] = (),
+    progress: Progress | None = None,
+    source: str = "",
+) -> None:
+    """Install ``records`` into ``prefix`` (an empty dir), patching paths for ``target_prefix``.
+
+    ``records`` may be solved records or an existing env's PrefixRecords (a clone: packages are
+    hard-linked from the cache, fetched from their URL when not cached).
+    """
+    from rattler import MatchSpec
+    from rattler import install as rattler_install
+
+    reporter = _Reporter(progress or NullProgress())
+    requested = [MatchSpec(s)._match_spec for s in requested_specs]  # 0.28 takes the inner type
+    coro = rattler_install(
+        list(records),
+        prefix,
+        cache_dir=cache_dir,
+        installed_packages=[],
+        show_progress=False,
+        requested_specs=requested or None,
+        reporter=reporter,
+        alternative_target_prefix=target_prefix
+        if target_prefix is not None and target_prefix != prefix
+        else None,
+    )
+    run(coro, f"{source}: cannot install" if source else "cannot install")
+
+
+def read_prefix_records(prefix: Path) -> list[Any]:
+    """The env's records as py-rattler PrefixRecords (what a clone installs)."""
+    from rattler import PrefixRecord
+
+    out = []
+    meta = prefix / "conda-meta"
+    for path in sorted(meta.glob("*.json")):
+        try:
+            out.append(PrefixRecord.from_path(path))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            raise BackendError(f"{path}: cannot read package record: {first_line(exc)}") from exc
+    return out
+
+
+def package_cache(pkgs_dirs: Sequence[Path]) -> Path | None:
+    """The first usable configured package cache dir, else None (rattler's default)."""
+    for d in pkgs_dirs:
+        if d.is_dir():
+            if os.access(d, os.W_OK):
+                return d
+            continue
+        parent = d.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if os.access(parent, os.W_OK):
+            return d
+    return None

@@ -1,0 +1,259 @@
+"""conda's ``conda-meta/history``: read the user's requested specs, write a revision block.
+
+The format (DESIGN §4)::
+
+    ==> 2026-11-25 02:54:40 <==
+    # cmd: conda env create -f env-a.yml -p /opt/conda/envs/a
+    # conda version: 26.7.1
+    +file:///srv/channel/noarch::alpha-2.0-h4616a5c_0
+    # update specs: ['beta', 'alpha=2.0', "delta[version='>=3']"]
+
+Reading follows conda's ``History.get_requested_specs_map``: only blocks with a ``# cmd:`` line
+count; ``update``/``install``/``create`` specs set a package's spec (a later one replaces an
+earlier one), ``remove``/``uninstall`` specs drop it, ``neutered`` specs replace it; packages no
+longer installed are left out. Both the list form (``['a', 'b']``) and conda < 4.5's comma form
+(``python>=3.5,numpy >=1.0,<2.0``) are read.
+
+envtool writes no ``# conda version:`` line: conda refuses to touch an env whose history names
+a conda newer than itself, and envtool is not conda.
+
+>>> blocks = parse(EXAMPLE)
+>>> requested_specs(blocks)
+('beta', 'alpha=2.0', "delta[version='>=3']")
+>>> requested_specs(blocks, installed={"alpha", "beta"})
+('beta', 'alpha=2.0')
+>>> env_form("file:///srv/channel/noarch::delta==3.2.1=h4616a5c_0")
+'delta=3.2.1=h4616a5c_0'
+>>> conda_spec("delta>=3"), conda_spec("alpha=2.0"), conda_spec("numpy=1.26.4=py311_0")
+("delta[version='>=3']", 'alpha=2.0', 'numpy==1.26.4=py311_0')
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from envtool.spec import SpecError, parse_conda
+
+EXAMPLE = """\
+==> 2026-11-25 02:54:40 <==
+# cmd: conda env create -f env-a.yml -p /opt/conda/envs/a
+# conda version: 26.7.1
++file:///srv/channel/noarch::alpha-2.0-h4616a5c_0
+# update specs: ['beta', 'alpha=2.0', "delta[version='>=3']"]
+"""
+
+_HEADER = re.compile(r"==>\s*(.+?)\s*<==")
+_CMD = re.compile(r"#\s*cmd:\s*(.+)")
+_SPECS = re.compile(r"#\s*(\w+)\s*specs:\s*(.+)?")
+_RELATION = re.compile(r"^\s*(=|==|!=|<|<=|>|>=|~=)")
+_NAME_END = re.compile(r"[\s=<>!~\[(]")
+_ENV_FORM = re.compile(r"^==?([^=<>!~|,*\[\]\s]+)(?:=([^=<>!~|,*\[\]\s]+))?$")
+_UPDATE_ACTIONS = ("update", "install", "create")
+_REMOVE_ACTIONS = ("remove", "uninstall")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One ``==> date <==`` block."""
+
+    date: str
+    cmd: str | None = None
+    linked: tuple[str, ...] = ()  # "+channel/subdir::name-version-build" without the "+"
+    unlinked: tuple[str, ...] = ()
+    update_specs: tuple[str, ...] = ()
+    remove_specs: tuple[str, ...] = ()
+    neutered_specs: tuple[str, ...] = ()
+
+
+# -------------------------------------------------------------------------------------- reading
+
+
+def parse(text: str) -> tuple[Revision, ...]:
+    """Every revision block of a history file, oldest first."""
+    blocks: list[tuple[str, list[str], list[str], dict[str, object]]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        header = _HEADER.match(line)
+        if header:
+            blocks.append((header.group(1), [], [], {}))
+        elif not blocks:
+            continue  # conda would fail on a history that does not start with a header
+        elif line.startswith("#"):
+            blocks[-1][3].update(_parse_comment(line))
+        elif line.startswith("+"):
+            blocks[-1][1].append(line[1:])
+        elif line.startswith("-"):
+            blocks[-1][2].append(line[1:])
+    return tuple(_revision(*block) for block in blocks)
+
+
+def _revision(
+    date: str, linked: list[str], unlinked: list[str], items: dict[str, object]
+) -> Revision:
+    def specs(key: str) -> tuple[str, ...]:
+        value = items.get(key, ())
+        return tuple(value) if isinstance(value, list) else ()
+
+    cmd = items.get("cmd")
+    return Revision(
+        date=date,
+        cmd=cmd if isinstance(cmd, str) else None,
+        linked=tuple(linked),
+        unlinked=tuple(unlinked),
+        update_specs=specs("update_specs"),
+        remove_specs=specs("remove_specs"),
+        neutered_specs=specs("neutered_specs"),
+    )
+
+
+def _parse_comment(line: str) -> dict[str, object]:
+    cmd = _CMD.match(line)
+    if cmd:
+        return {"cmd": cmd.group(1).strip()}
+    m = _SPECS.match(line)
+    if not m:
+        return {}
+    action, text = m.group(1), (m.group(2) or "").strip()
+    specs: list[str] = []
+    if text.startswith("["):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return {}
+        if isinstance(value, (list, tuple)):
+            specs = [str(s) for s in value]
+    elif "[" not in text:
+        specs = _old_format_specs(text)
+    specs = [s for s in specs if s and not s.endswith("@")]
+    if not specs:
+        return {}
+    if action in _UPDATE_ACTIONS:
+        return {"update_specs": specs}
+    if action in _REMOVE_ACTIONS:
+        return {"remove_specs": specs}
+    if action == "neutered":
+        return {"neutered_specs": specs}
+    return {}
+
+
+def _old_format_specs(text: str) -> list[str]:
+    """conda < 4.5 wrote ``python>=3.5.1,jupyter >=1.0.0,<2.0``: a piece that starts with a
+    version relation belongs to the spec before it."""
+    specs: list[str] = []
+    for piece in text.split(","):
+        if specs and _RELATION.match(piece):
+            specs[-1] = f"{specs[-1]},{piece}"
+        else:
+            specs.append(piece.strip())
+    return specs
+
+
+def spec_name(spec: str) -> str:
+    """The package name of a conda spec string: ``conda-forge::NumPy>=1`` → ``numpy``."""
+    head, sep, rest = spec.partition("::")
+    text = rest if sep and "[" not in head else spec
+    return _NAME_END.split(text.strip(), maxsplit=1)[0].lower()
+
+
+def requested_specs(
+    revisions: Iterable[Revision], installed: Collection[str] | None = None
+) -> tuple[str, ...]:
+    """The user's requested specs, resolved as conda resolves them, in first-requested order."""
+    specs: dict[str, str] = {}
+    for rev in revisions:
+        if rev.cmd is None:
+            continue
+        for spec in rev.remove_specs:
+            specs.pop(spec_name(spec), None)
+        for spec in (*rev.update_specs, *rev.neutered_specs):
+            specs[spec_name(spec)] = spec
+    return tuple(s for n, s in specs.items() if installed is None or n in installed)
+
+
+def env_form(spec: str) -> str:
+    """A history spec as ``conda env export --from-history`` prints it: no channel, and a plain
+    version (and build) as ``name=version[=build]``; anything else is left as conda wrote it."""
+    head, sep, rest = spec.partition("::")
+    text = rest if sep and "[" not in head else spec
+    name = _NAME_END.split(text, maxsplit=1)[0]
+    constraint = text[len(name) :]
+    m = _ENV_FORM.match(constraint)
+    if m:
+        version, build = m.group(1), m.group(2)
+        return f"{name}={version}" + (f"={build}" if build else "")
+    return text
+
+
+# -------------------------------------------------------------------------------------- writing
+
+
+def conda_spec(text: str) -> str:
+    """A user's spec as conda's ``str(MatchSpec)`` records it in a history file."""
+    try:
+        spec = parse_conda(text)
+    except SpecError:
+        return text.strip()
+    out = f"{spec.channel}::{spec.name}" if spec.channel else spec.name
+    brackets: list[str] = []
+    version, build = spec.version, spec.build
+    exact = False
+    if version:
+        if any(c in version for c in "><$^|,"):
+            brackets.append(f"version='{version}'")
+        elif version[:2] in ("!=", "~="):
+            if build:
+                brackets.append(f"version='{version}'")
+            else:
+                out += version
+        elif version.endswith(".*"):
+            out += "=" + version[:-2]
+        elif version == "*":
+            pass
+        elif version.endswith("*"):
+            out += "=" + version[:-1]
+        elif version.startswith("=="):
+            out += version
+            exact = True
+        else:
+            out += "==" + version
+            exact = True
+    if build:
+        if any(c in build for c in "><$^|,"):
+            brackets.append(f"build='{build}'")
+        elif "*" in build or not exact:
+            brackets.append(f"build={build}")
+        else:
+            out += "=" + build
+    return out + (f"[{','.join(brackets)}]" if brackets else "")
+
+
+def dist_line(channel: str, subdir: str, name: str, version: str, build: str) -> str:
+    """``channel/subdir::name-version-build`` as conda lists a linked package."""
+    where = f"{channel}/{subdir}" if channel and subdir else (channel or subdir)
+    return f"{where}::{name}-{version}-{build}" if where else f"{name}-{version}-{build}"
+
+
+def format_block(
+    when: datetime,
+    command: str,
+    linked: Iterable[str],
+    update_specs: Sequence[str],
+    *,
+    envtool_version: str,
+) -> str:
+    """A revision block as conda writes it (without the ``# conda version:`` line)."""
+    lines = [
+        f"==> {when.strftime('%Y-%m-%d %H:%M:%S')} <==",
+        f"# cmd: {command}",
+        f"# envtool version: {envtool_version}",
+        *(f"+{dist}" for dist in sorted(linked)),
+    ]
+    if update_specs:
+        lines.append(f"# update specs: {list(update_specs)!r}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,143 @@
+"""Reading an installed env from disk: records, pip packages, variables, untracked files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import GOLDEN
+
+from envtool import prefix
+from envtool.errors import InputError
+
+
+def golden_prefix(tmp_path: Path, which: str, *, pip: bool = True) -> Path:
+    """A prefix dir holding one of conda's golden ``conda-meta`` folders, as conda left it;
+    for ``p`` also python's site-packages with a pip-installed ``toyreq`` (.dist-info)."""
+    root = tmp_path / "conda" / "envs" / which
+    meta = root / "conda-meta"
+    meta.mkdir(parents=True)
+    for src in sorted((GOLDEN / f"prefix-{which}-conda-meta").iterdir()):
+        shutil.copyfile(src, meta / src.name)  # copyfile: writable copies of read-only files
+    if which == "p":
+        site = root / "lib" / "python3.11" / "site-packages"
+        site.mkdir(parents=True)
+        (site / "README.txt").write_text("site-packages\n")
+        if pip:
+            dist = site / "toyreq-1.2.3.dist-info"
+            dist.mkdir()
+            (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toyreq\nVersion: 1.2.3\n")
+            (dist / "RECORD").write_text("toyreq/__init__.py,,\n")
+            (dist / "INSTALLER").write_text("pip\n")
+            (site / "toyreq").mkdir()
+            (site / "toyreq" / "__init__.py").write_text("")
+    for d in ("share",):
+        (root / d).mkdir(exist_ok=True)
+    return root
+
+
+def _canon(channel: str) -> str:
+    return channel.removesuffix("/noarch")
+
+
+def test_reads_golden_records(tmp_path: Path) -> None:
+    records = prefix.read_records(golden_prefix(tmp_path, "a"), _canon)
+    assert [(r.package.name, r.package.version, r.package.build) for r in records] == [
+        ("alpha", "2.0", "h4616a5c_0"),
+        ("beta", "1.5", "h4616a5c_0"),
+        ("delta", "3.2.1", "h4616a5c_0"),
+    ]
+    beta = records[1].package
+    assert beta.channel == "file:///srv/channel"
+    assert beta.depends == ("alpha >=1.0",)
+    assert beta.url == "file:///srv/channel/noarch/beta-1.5-h4616a5c_0.tar.bz2"
+    assert records[1].files == ("share/beta/VERSION",)
+
+
+def test_pip_packages_are_dist_infos_no_record_owns(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path, "p")
+    site = root / "lib" / "python3.11" / "site-packages"
+    # a .dist-info a conda record lists is conda's, not pip's
+    owned = site / "owned-1.0.dist-info"
+    owned.mkdir()
+    (owned / "METADATA").write_text("Name: owned\nVersion: 1.0\n")
+    (owned / "RECORD").write_text("")
+    rec = root / "conda-meta" / "owned-1.0-0.json"
+    rec.write_text(
+        json.dumps(
+            {
+                "name": "owned",
+                "version": "1.0",
+                "build": "0",
+                "files": ["lib/python3.11/site-packages/owned-1.0.dist-info/RECORD"],
+            }
+        )
+    )
+    # conda needs a RECORD; egg-info dirs and files count too; names normalize like conda's
+    norecord = site / "norecord-1.0.dist-info"
+    norecord.mkdir()
+    (norecord / "METADATA").write_text("Name: norecord\nVersion: 1.0\n")
+    egg = site / "Old_Style.Pkg-0.5.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: Old_Style.Pkg\nVersion: 0.5\n\nName: x\n")
+    (site / "single-2.0.egg-info").write_text("Name: single\nVersion: 2.0\n")
+    records = prefix.read_records(root, _canon)
+    assert [(p.name, p.version) for p in prefix.read_pip(root, records)] == [
+        ("old-style-pkg", "0.5"),
+        ("single", "2.0"),
+        ("toyreq", "1.2.3"),
+    ]
+
+
+def test_no_python_no_pip_packages(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path, "a")
+    assert prefix.read_pip(root, prefix.read_records(root, _canon)) == ()
+    assert prefix.site_packages_dir(()) is None
+
+
+def test_records_whose_file_name_does_not_match_are_ignored(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path, "a")
+    shutil.copyfile(
+        root / "conda-meta" / "alpha-2.0-h4616a5c_0.json", root / "conda-meta" / "stray.json"
+    )
+    assert len(prefix.read_records(root, _canon)) == 3
+
+
+def test_corrupt_record_is_an_input_error(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path, "a")
+    (root / "conda-meta" / "alpha-2.0-h4616a5c_0.json").write_text("{not json")
+    with pytest.raises(InputError, match=r"alpha-2\.0-h4616a5c_0\.json: corrupt package record"):
+        prefix.read_records(root, _canon)
+
+
+def test_variables_from_state(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path, "a")
+    assert prefix.read_variables(root) == {}
+    (root / "conda-meta" / "state").write_text(
+        json.dumps({"env_vars": {"A": "1", "GONE": "***unset***", "B": "x y"}})
+    )
+    assert prefix.read_variables(root) == {"A": "1", "B": "x y"}
+    prefix.write_variables(root, {"C": "3"})
+    assert prefix.read_variables(root) == {"C": "3"}
+    (root / "conda-meta" / "state").write_text("nope")
+    with pytest.raises(InputError, match="corrupt state file"):
+        prefix.read_variables(root)
+
+
+def test_is_env_and_untracked_files(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path, "p")
+    assert prefix.is_env(root)
+    assert not prefix.is_env(tmp_path)
+    (root / "CACHEDIR.TAG").write_text("rattler's\n")
+    (root / "bin").mkdir()
+    (root / "bin" / "link").symlink_to("../lib")
+    records = prefix.read_records(root, _canon)
+    assert sorted(prefix.untracked_files(root, records)) == [
+        "bin/link",
+        "lib/python3.11/site-packages/toyreq-1.2.3.dist-info/INSTALLER",
+        "lib/python3.11/site-packages/toyreq-1.2.3.dist-info/METADATA",
+        "lib/python3.11/site-packages/toyreq-1.2.3.dist-info/RECORD",
+        "lib/python3.11/site-packages/toyreq/__init__.py",
+    ]
