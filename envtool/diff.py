@@ -246,13 +246,13 @@ def diff(
     patterns = tuple(ignore)
     builder = _Builder(old, new, ignore_builds, _ignorer(patterns))
     builder.compare()
-    # Section, then kind, then name; channels keep their list (priority) order: a stable sort.
+    # Section, kind, name (then values, for options sharing a name); channels keep their list
+    # (priority) order: the sort is stable and their key stops at the kind.
     changes = sorted(
         builder.changes,
         key=lambda c: (
-            SECTIONS.index(c.section),
-            _KIND_ORDER[c.kind],
-            "" if c.section == "channels" else c.name,
+            (SECTIONS.index(c.section), _KIND_ORDER[c.kind])
+            + (() if c.section == "channels" else (c.name, c.old or "", c.new or ""))
         ),
     )
     return EnvDiff(
@@ -534,14 +534,20 @@ class _Builder:
             )
         # A build variant that changes (pytorch *cuda* → *cpu*) is noted on whatever is reported.
         variant, variant_risks = (None, ()) if self.ignore_builds else _variant(sa.build, sb.build)
-        if sa.version != sb.version:
+        # One version when the specs are equal or pin the same one (`=1.2=b` vs `=1.2`: what
+        # `conda env export --no-builds` does): then only the build or the pin's form changed.
+        same_version = sa.version == sb.version or (
+            sa.pinned is not None and sa.pinned == sb.pinned
+        )
+        if not same_version:
             pins = (sa.pinned, sb.pinned, sa.version, sb.version)
             self._version_change("conda", name, a, b, *pins, note=variant, risks=variant_risks)
-        elif sa.build != sb.build and not self.ignore_builds:
-            if sa.build and sb.build and not _is_glob(sa.build) and not _is_glob(sb.build):
-                version = sa.pinned or sa.version or ""
-                old: str | None = f"{version} {sa.build}".strip()
-                new: str | None = f"{version} {sb.build}".strip()
+        elif sa.build != sb.build:
+            if self.ignore_builds:
+                return
+            if sa.pinned and sa.build and sb.build and not _is_glob(sa.build + sb.build):
+                old: str | None = f"{sa.pinned} {sa.build}"
+                new: str | None = f"{sb.pinned} {sb.build}"
                 kind: Kind = "rebuilt"
                 note = variant
             else:
@@ -550,6 +556,8 @@ class _Builder:
                 note = "build changed" if sa.build and sb.build else "build pin added"
                 note = variant or ("build pin removed" if not sb.build else note)
             self._add("conda", kind, name, old, new, a, b, note=note, risks=variant_risks)
+        elif sa.version != sb.version:  # `=1.2` (1.2.*) and `==1.2`: the same version, pinned apart
+            self._add("conda", "spec-changed", name, _as_written(a), _as_written(b), a, b)
 
     def _pip_pair(self, name: str, a: PipDep, b: PipDep) -> None:
         ra, rb = a.req, b.req
@@ -660,14 +668,18 @@ def _redact_opt(text: str | None) -> str | None:
 
 
 def _variant(old: str | None, new: str | None) -> tuple[str | None, tuple[str, ...]]:
-    """("variant cuda -> cpu", risks) when a build's variant changes; risky unless one is gained."""
+    """A note when a build's variant changes (``variant cuda -> cpu``); risky when one is lost."""
     if old == new:
         return None, ()
     a, b = variant_glob(old), variant_glob(new)
     if a == b:
         return None, ()
-    a, b = (a or "*none*").strip("*"), (b or "*none*").strip("*")
-    return f"variant {a} -> {b}", (RISK_VARIANT,) if a != "none" else ()
+    if a is None:
+        return f"variant {(b or '').strip('*')} added", ()
+    was = a.strip("*")
+    if new is None:  # the build pin is gone: a solver may pick any variant (a CPU pytorch)
+        return f"{was} variant no longer pinned", (RISK_VARIANT,)
+    return f"variant {was} -> {(b or '*none*').strip('*')}", (RISK_VARIANT,)
 
 
 def _is_glob(build: str) -> bool:

@@ -151,7 +151,7 @@ def _total(result: EnvDiff) -> str:
 
 def _extra_risks(change: Change) -> list[str]:
     """Risk reasons the row does not already say (a ↓ row says "downgrade" itself)."""
-    said = (change.note or "").startswith("variant ")  # "variant cuda -> cpu" says it
+    said = "variant" in (change.note or "")  # "variant cuda -> cpu" says it
     return [
         r
         for r in change.risks
@@ -259,7 +259,7 @@ def _text_row(change: Change, ascii_only: bool) -> _Row:
 
 
 def _format_rows(
-    rows: Sequence[_Row], arrow: str, paint: Callable[..., str], cap: int = 28
+    rows: Sequence[_Row], arrow: str, paint: Callable[..., str], cap: int = 32
 ) -> list[str]:
     """Rows with the name column aligned across the section, values within each kind."""
     name_width = min(max((len(r.name) for r in rows), default=0), cap + 8)
@@ -298,7 +298,7 @@ def _md(text: str) -> str:
     An underscore inside a word (``ld_impl_linux-64``) is not emphasis on GitHub: left alone.
     """
     text = _clean(text)
-    return re.sub(r"([\\`*\[\]<>|~&]|(?<!\w)_|_(?!\w))", r"\\\1", text)
+    return re.sub(r"([\\`*\[\]<|~&]|(?<!\w)_|_(?!\w))", r"\\\1", text)
 
 
 def _code(text: str | None) -> str:
@@ -338,17 +338,24 @@ def _md_change(change: Change, ascii_only: bool) -> str:
 
 
 def _risk_line(change: Change, arrow: str) -> str:
+    """One bullet of the risky callout."""
     name = _code(change.name)
-    where = f" ({change.section})" if change.section in ("conda", "pip") else ""
-    if change.kind == "downgraded":
-        return f"{name} downgraded {_code(change.old)} {arrow} {_code(change.new)}{where}"
-    if change.kind == "upgraded":
-        return f"{name} major upgrade {_code(change.old)} {arrow} {_code(change.new)}{where}"
     if change.kind == "channel-added":
         return f"new channel {name}"
     if change.kind == "channel-changed":
         return f"{name} now from channel {_code(change.new)} (was {_code(change.old) or 'none'})"
-    return f"{', '.join(change.risks)}: {_code(change.new_text or change.new)}{where}"
+    if change.kind == "pip-option-changed":
+        return f"{', '.join(change.risks)}: {_code(change.new_text or change.new)} (pip)"
+    values = f"{_code(change.old) or '(any)'} {arrow} {_code(change.new) or '(any)'}"
+    if change.kind == "downgraded":
+        text = f"{name} downgraded {values}"
+    elif RISK_MAJOR in change.risks:
+        text = f"{name} major upgrade {values}"
+    else:
+        text = f"{name} {values}"
+    if change.note and "variant" in change.note:
+        text += f", {_md(change.note)}"
+    return f"{text} ({change.section})"
 
 
 def _risk_order(change: Change) -> int:

@@ -98,7 +98,8 @@ def _write(result: EnvDiff, fmt: str, stream: TextIO) -> None:
         text = render(result, fmt, color=color, ascii_only=True)
         if not _encodable(text, encoding):  # a non-ASCII name or value: escape just those
             text = text.encode(encoding, "backslashreplace").decode(encoding)
-    fileio.write_text_output(None, text)
+    stream.write(text)
+    stream.flush()
 
 
 def _encodable(text: str, encoding: str) -> bool:
