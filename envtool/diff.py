@@ -30,9 +30,9 @@ Decisions where DESIGN is silent (documented here, tested in tests/test_diff.py)
 * Two versions are comparable when each spec pins one version (``=1.2``, ``==1.2.3``,
   ``=1.2=build``); anything else (``>=1.13``, a pin added or removed, a build glob) is
   ``spec-changed``. Pip versions compare by packaging's order, conda's by rattler's.
-* ``moved``: a package that left conda and appeared in pip (or back), matched by PEP 503 name;
-  it carries the versions and, if both are pinned and differ, a size. It is in the section it
-  moved to, with the note "from conda" / "from pip".
+* ``moved``: a package that left conda and appeared in pip (or back), matched by PEP 503 name
+  (and ``pytorch`` is pip's ``torch``); it carries the versions and, if both are pinned and
+  differ, a size. It is in the section it moved to, with the note "from conda" / "from pip".
 * ``-e``/``-r``/``-c`` lines and options (``--extra-index-url``...) are ``pip-option-changed``.
 * Channel spellings that name the same channel (``conda-forge`` and
   ``https://conda.anaconda.org/conda-forge/``) are equal; ``prefix:`` and unknown top-level keys
@@ -478,18 +478,19 @@ class _Builder:
     ) -> None:
         """Pair conda-only-on-one-side with pip-only-on-the-other; remove the pairs in place."""
         for name in sorted(old_conda.keys() - new_conda.keys()):
-            pip_name = normalize_pip_name(name)
+            pip_name = _pip_name(name)
             if pip_name in new_pip and pip_name not in old_pip:
-                self._move("pip", pip_name, old_conda.pop(name), new_pip.pop(pip_name))
+                note = "from conda" + (f" ({name})" if name in _PIP_NAMES else "")
+                self._move("pip", pip_name, old_conda.pop(name), new_pip.pop(pip_name), note)
         for name in sorted(new_conda.keys() - old_conda.keys()):
-            pip_name = normalize_pip_name(name)
+            pip_name = _pip_name(name)
             if pip_name in old_pip and pip_name not in new_pip:
-                self._move("conda", name, old_pip.pop(pip_name), new_conda.pop(name))
+                note = "from pip" + (f" ({pip_name})" if name in _PIP_NAMES else "")
+                self._move("conda", name, old_pip.pop(pip_name), new_conda.pop(name), note)
 
-    def _move(self, section: Section, name: str, a: Dep, b: Dep) -> None:
+    def _move(self, section: Section, name: str, a: Dep, b: Dep, note: str) -> None:
         va, vb = _pinned(a), _pinned(b)
         size = change_size(va, vb) if va and vb and va != vb else None
-        note = "from conda" if section == "pip" else "from pip"
         old, new = _version_display(a), _version_display(b)
         self._add(section, "moved", name, old, new, a, b, size=size, note=note)
 
@@ -634,6 +635,15 @@ class _Builder:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+# Conda packages published on PyPI under another name. Small on purpose: only names that are
+# certainly the same project (most conda names are the PyPI name, PEP 503-normalized).
+_PIP_NAMES = {"pytorch": "torch", "py-xgboost": "xgboost"}
+
+
+def _pip_name(conda_name: str) -> str:
+    return _PIP_NAMES.get(conda_name) or normalize_pip_name(conda_name)
 
 
 def _dedupe(channels: Sequence[str]) -> list[str]:

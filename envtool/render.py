@@ -234,10 +234,10 @@ def _text_row(change: Change, ascii_only: bool) -> _Row:
         tail.append("downgrade")
     if kind == "moved":
         tail += [change.note or "", change.size or ""]
-    elif kind == "channel-changed" and change.section != "channels":
+    if kind == "channel-changed" and change.section != "channels":
         tail.append("channel")
         old, new = old or "(none)", new or "(none)"
-    elif kind == "spec-changed":
+    elif kind in ("spec-changed", "moved"):
         old, new = old or "(any)", new or "(any)"
     if change.section == "channels":
         old = new = None  # the name says it all (a rotated token: the note says so)
@@ -415,10 +415,14 @@ def _md_section(
         table = [f"| | {_COLUMN[section]} | old | new | change |", "|---|---|---|---|---|"]
     for c in rows:
         cells = [_symbol(c, ascii_only), _md(c.name)]
-        if section != "channels":
+        if section == "channels":  # names that may be URLs: code, so GitHub does not link them
+            cells[1] = _code(c.name)
+            if c.kind == "channel-changed" and c.old != c.new:
+                cells[1] = f"{_code(c.old)} {arrow} {_code(c.new)}"
+        elif c.kind in ("spec-changed", "moved"):
+            cells += [_code(c.old) or "(any)", _code(c.new) or "(any)"]
+        else:
             cells += [_code(c.old), _code(c.new)]
-        elif c.kind == "channel-changed" and c.old != c.new:
-            cells[1] = f"{_code(c.old)} {arrow} {_code(c.new)}"
         table.append("| " + " | ".join([*cells, _md_change(c, ascii_only)]) + " |")
     if len(rows) > fold_after:
         summary = _md(", ".join(_phrases(changes)))

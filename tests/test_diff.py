@@ -185,6 +185,12 @@ def test_moved_between_conda_and_pip_matches_pep503_names() -> None:
     assert [c.note for c in result.changes] == ["from pip", "from conda"]
 
 
+def test_moved_knows_that_conda_pytorch_is_pip_torch() -> None:
+    change = only(d(env("pip\npytorch=2.0.0", pip=""), env("pip", pip="torch==2.0.1")))
+    assert (change.section, change.kind, change.name) == ("pip", "moved", "torch")
+    assert (change.old, change.new, change.note) == ("2.0.0", "2.0.1", "from conda (pytorch)")
+
+
 def test_a_package_in_both_sections_is_compared_per_section() -> None:
     result = d(env("pip=23", pip="pip==23.0"), env("pip=24", pip="pip==23.0"))
     assert summary(result) == [("conda", "upgraded", "pip", "23", "24", "major")]
