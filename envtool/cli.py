@@ -137,6 +137,139 @@ def _prune_options(kwargs: dict[str, Any]) -> Any:
 # ------------------------------------------------------------------------------------ commands
 
 
+def env_options(func: F) -> F:
+    """-n/--name and -p/--prefix: the env a command reads (export) or makes (create, clone)."""
+    func = click.option("-p", "--prefix", metavar="PREFIX", help="The environment at this path.")(
+        func
+    )
+    return click.option(
+        "-n", "--name", metavar="NAME", help="The environment with this name (in the envs dirs)."
+    )(func)
+
+
+ON_EXISTS = click.option(
+    "--on-exists",
+    type=click.Choice(["fail", "replace"]),
+    default="fail",
+    show_default=True,
+    help="What to do when the target environment already exists.",
+)
+
+
+@cli.command()
+@env_options
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json", "explicit"]),
+    default="yaml",
+    show_default=True,
+    help="Environment file (YAML/JSON) or an @EXPLICIT list of package URLs.",
+)
+@click.option("--from-history", is_flag=True, help="Only the specs the user asked for.")
+@prune_options
+@click.option("--rename", metavar="NEW", help="Set name: to NEW in the exported file.")
+@click.pass_context
+def export(
+    ctx: click.Context,
+    /,
+    name: str | None,
+    prefix: str | None,
+    output: str | None,
+    fmt: str,
+    from_history: bool,
+    explain: bool,
+    rename: str | None,
+    **kwargs: Any,
+) -> int:
+    """Export an installed environment as conda does (without its prefix: line)."""
+    from envtool.commands import export as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        output=output,
+        fmt=fmt,
+        from_history=from_history,
+        options=_prune_options(kwargs),
+        explain=explain,
+        rename=rename,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
+@env_options
+@ON_EXISTS
+@click.option(
+    "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
+)
+@click.pass_context
+def create(
+    ctx: click.Context,
+    file: str,
+    name: str | None,
+    prefix: str | None,
+    on_exists: str,
+    dry_run: bool,
+) -> int:
+    """Create an environment from FILE (solve, install, then its pip section)."""
+    from envtool.commands import create as command
+
+    g = _globals(ctx)
+    return command.run(
+        file=file,
+        name=name,
+        prefix=prefix,
+        on_exists="replace" if on_exists == "replace" else "fail",
+        dry_run=dry_run,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@click.argument("source", metavar="SOURCE")
+@env_options
+@prune_options
+@click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
+@click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
+@ON_EXISTS
+@click.pass_context
+def clone(
+    ctx: click.Context,
+    /,
+    source: str,
+    name: str | None,
+    prefix: str | None,
+    dry_run: bool,
+    output: str | None,
+    on_exists: str,
+    explain: bool,
+    **kwargs: Any,
+) -> int:
+    """Make a new environment from SOURCE: an env name, a prefix or an environment file."""
+    from envtool.commands import clone as command
+
+    g = _globals(ctx)
+    return command.run(
+        source=source,
+        name=name,
+        prefix=prefix,
+        options=_prune_options(kwargs),
+        explain=explain,
+        dry_run=dry_run,
+        output=output,
+        on_exists="replace" if on_exists == "replace" else "fail",
+        backend=g.backend,
+        console=g.console,
+    )
+
+
 @cli.command()
 @click.argument("file", metavar="FILE")
 @click.argument("new_name", metavar="NEW_NAME")

@@ -69,19 +69,42 @@ def graph_leaves(packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
 
 
 def topological(packages: Iterable[InstalledPackage]) -> list[InstalledPackage]:
-    """Dependencies before dependents; names break ties (and cycles) for a stable order."""
+    """Dependencies before dependents; names break ties, and a dependency cycle (python ↔ pip)
+    goes in name order once everything it needs outside the cycle is placed."""
     by_name = {p.name: p for p in packages}
     deps = {n: {spec_name(d) for d in p.depends} & by_name.keys() - {n} for n, p in by_name.items()}
     done: list[InstalledPackage] = []
     placed: set[str] = set()
     while len(placed) < len(by_name):
-        ready = sorted(n for n in by_name if n not in placed and deps[n] <= placed)
-        if not ready:  # a cycle: take the first remaining name
-            ready = [min(n for n in by_name if n not in placed)]
+        left = [n for n in sorted(by_name) if n not in placed]
+        ready = [n for n in left if deps[n] <= placed]
+        if not ready:
+            ready = _sink_cycle(left, deps, placed)
         for n in ready:
             placed.add(n)
             done.append(by_name[n])
     return done
+
+
+def _sink_cycle(left: list[str], deps: dict[str, set[str]], placed: set[str]) -> list[str]:
+    """The first (by name) cycle among ``left`` that needs nothing outside itself."""
+
+    def reach(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            for d in deps[todo.pop()] - placed:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    reachable = {n: reach(n) for n in left}
+    for n in left:
+        cycle = {m for m in reachable[n] if n in reachable[m]} | {n}
+        if reachable[n] <= cycle:
+            return sorted(cycle)
+    return [left[0]]  # unreachable: some cycle always needs nothing outside itself
 
 
 def to_explicit(env: InstalledEnv, names: Iterable[str] | None = None) -> str:

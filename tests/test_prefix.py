@@ -13,10 +13,10 @@ from envtool import prefix
 from envtool.errors import InputError
 
 
-def golden_prefix(tmp_path: Path, which: str, *, pip: bool = True) -> Path:
-    """A prefix dir holding one of conda's golden ``conda-meta`` folders, as conda left it;
-    for ``p`` also python's site-packages with a pip-installed ``toyreq`` (.dist-info)."""
-    root = tmp_path / "conda" / "envs" / which
+def golden_prefix(envs_dir: Path, which: str, *, pip: bool = True) -> Path:
+    """``envs_dir/which``: a prefix holding one of conda's golden ``conda-meta`` folders, as
+    conda left it; for ``p`` also python's site-packages with a pip-installed ``toyreq``."""
+    root = envs_dir / which
     meta = root / "conda-meta"
     meta.mkdir(parents=True)
     for src in sorted((GOLDEN / f"prefix-{which}-conda-meta").iterdir()):
@@ -43,7 +43,7 @@ def _canon(channel: str) -> str:
 
 
 def test_reads_golden_records(tmp_path: Path) -> None:
-    records = prefix.read_records(golden_prefix(tmp_path, "a"), _canon)
+    records = prefix.read_records(golden_prefix(tmp_path / "envs", "a"), _canon)
     assert [(r.package.name, r.package.version, r.package.build) for r in records] == [
         ("alpha", "2.0", "h4616a5c_0"),
         ("beta", "1.5", "h4616a5c_0"),
@@ -57,7 +57,7 @@ def test_reads_golden_records(tmp_path: Path) -> None:
 
 
 def test_pip_packages_are_dist_infos_no_record_owns(tmp_path: Path) -> None:
-    root = golden_prefix(tmp_path, "p")
+    root = golden_prefix(tmp_path / "envs", "p")
     site = root / "lib" / "python3.11" / "site-packages"
     # a .dist-info a conda record lists is conda's, not pip's
     owned = site / "owned-1.0.dist-info"
@@ -81,7 +81,9 @@ def test_pip_packages_are_dist_infos_no_record_owns(tmp_path: Path) -> None:
     (norecord / "METADATA").write_text("Name: norecord\nVersion: 1.0\n")
     egg = site / "Old_Style.Pkg-0.5.egg-info"
     egg.mkdir()
-    (egg / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: Old_Style.Pkg\nVersion: 0.5\n\nName: x\n")
+    (egg / "PKG-INFO").write_text(
+        "Metadata-Version: 1.0\nName: Old_Style.Pkg\nVersion: 0.5\n\nName: x\n"
+    )
     (site / "single-2.0.egg-info").write_text("Name: single\nVersion: 2.0\n")
     records = prefix.read_records(root, _canon)
     assert [(p.name, p.version) for p in prefix.read_pip(root, records)] == [
@@ -92,13 +94,13 @@ def test_pip_packages_are_dist_infos_no_record_owns(tmp_path: Path) -> None:
 
 
 def test_no_python_no_pip_packages(tmp_path: Path) -> None:
-    root = golden_prefix(tmp_path, "a")
+    root = golden_prefix(tmp_path / "envs", "a")
     assert prefix.read_pip(root, prefix.read_records(root, _canon)) == ()
     assert prefix.site_packages_dir(()) is None
 
 
 def test_records_whose_file_name_does_not_match_are_ignored(tmp_path: Path) -> None:
-    root = golden_prefix(tmp_path, "a")
+    root = golden_prefix(tmp_path / "envs", "a")
     shutil.copyfile(
         root / "conda-meta" / "alpha-2.0-h4616a5c_0.json", root / "conda-meta" / "stray.json"
     )
@@ -106,14 +108,14 @@ def test_records_whose_file_name_does_not_match_are_ignored(tmp_path: Path) -> N
 
 
 def test_corrupt_record_is_an_input_error(tmp_path: Path) -> None:
-    root = golden_prefix(tmp_path, "a")
+    root = golden_prefix(tmp_path / "envs", "a")
     (root / "conda-meta" / "alpha-2.0-h4616a5c_0.json").write_text("{not json")
     with pytest.raises(InputError, match=r"alpha-2\.0-h4616a5c_0\.json: corrupt package record"):
         prefix.read_records(root, _canon)
 
 
 def test_variables_from_state(tmp_path: Path) -> None:
-    root = golden_prefix(tmp_path, "a")
+    root = golden_prefix(tmp_path / "envs", "a")
     assert prefix.read_variables(root) == {}
     (root / "conda-meta" / "state").write_text(
         json.dumps({"env_vars": {"A": "1", "GONE": "***unset***", "B": "x y"}})
@@ -127,7 +129,7 @@ def test_variables_from_state(tmp_path: Path) -> None:
 
 
 def test_is_env_and_untracked_files(tmp_path: Path) -> None:
-    root = golden_prefix(tmp_path, "p")
+    root = golden_prefix(tmp_path / "envs", "p")
     assert prefix.is_env(root)
     assert not prefix.is_env(tmp_path)
     (root / "CACHEDIR.TAG").write_text("rattler's\n")

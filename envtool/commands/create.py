@@ -1,0 +1,130 @@
+"""``envtool create -f FILE``: make an environment from a file, all or nothing.
+
+The target is ``-p PREFIX``, else ``-n NAME``, else the file's ``name:`` (in the first
+writable envs dir). An existing env there is never touched unless ``--on-exists replace``.
+``--dry-run`` solves and prints what would be installed (stdout), changing nothing.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from envtool import envfile, fileio
+from envtool import progress as progress_mod
+from envtool.backends import (
+    Backend,
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    OnExists,
+    select_backend,
+)
+from envtool.envfile import EnvFile
+from envtool.errors import InputError, UsageError
+from envtool.ui import Console
+
+
+def run(
+    *,
+    file: str,
+    name: str | None,
+    prefix: str | None,
+    on_exists: OnExists,
+    dry_run: bool,
+    backend: str,
+    console: Console,
+) -> int:
+    tf = fileio.read(file)
+    env = envfile.parse_file(tf)
+    check_keys(env, console)
+    engine = select_backend(backend, console)
+    target = target_location(engine, env, name=name, prefix=prefix, source=tf.source)
+    base_dir = Path(file).resolve().parent if file != "-" else Path.cwd()
+    argv = ["create", "-f", file, *target_args(name, prefix)]
+    result = create(
+        engine,
+        env,
+        target,
+        base_dir,
+        on_exists=on_exists,
+        dry_run=dry_run,
+        console=console,
+        command=command_line(argv),
+    )
+    report(result, console)
+    return 0
+
+
+def check_keys(env: EnvFile, console: Console) -> None:
+    """``dependencies`` is required; unknown top-level keys are ignored with a warning (CEP 24)."""
+    if not env.has_dependencies:
+        raise InputError(env.source, "no 'dependencies' list: nothing to create")
+    for key in env.extra:
+        line = env.key_lines.get(key)
+        where = f"{env.source}:{line}" if line else env.source
+        console.warn(f"{where}: unknown key {key!r} ignored")
+
+
+def target_location(
+    engine: Backend, env: EnvFile, *, name: str | None, prefix: str | None, source: str
+) -> EnvLocation:
+    if prefix is not None or name is not None:
+        return engine.new_location(name=name, prefix=prefix)
+    if env.name:
+        return engine.new_location(name=env.name)
+    raise UsageError(f"{source} has no name: give the new environment -n NAME or -p PREFIX")
+
+
+def create(
+    engine: Backend,
+    env: EnvFile,
+    target: EnvLocation,
+    base_dir: Path,
+    *,
+    on_exists: OnExists,
+    dry_run: bool,
+    console: Console,
+    command: str,
+) -> CreateResult:
+    progress = progress_mod.for_console(console)
+    options = CreateOptions(
+        on_exists=on_exists,
+        dry_run=dry_run,
+        base_dir=base_dir,
+        command=command,
+        progress=progress,
+    )
+    console.detail(f"create: {target.prefix} with the {engine.name} backend")
+    try:
+        return engine.create(env, target, options)
+    finally:
+        progress.finish()
+
+
+def command_line(args: list[str]) -> str:
+    """The command for the history's ``# cmd:`` line (as a shell would take it)."""
+    return shlex.join(["envtool", *args])
+
+
+def target_args(name: str | None, prefix: str | None) -> list[str]:
+    return (["-n", name] if name is not None else []) + (["-p", prefix] if prefix else [])
+
+
+def report(result: CreateResult, console: Console) -> None:
+    """A dry run lists the packages on stdout; a real one says what it made on stderr."""
+    where = result.location.prefix
+    if result.dry_run:
+        width = max((len(p.name) for p in result.packages), default=4)
+        lines = [f"# would create {where} ({len(result.packages)} packages)"]
+        lines += [
+            f"{p.name:<{width}}  {p.version:<10} {p.build:<16} {p.channel}".rstrip()
+            for p in result.packages
+        ]
+        lines += [f"pip: {line}" for line in result.pip_lines]
+        fileio.write_text_output(None, "\n".join(lines) + "\n")
+        return
+    n = len(result.pip_lines)
+    pip = f", {n} pip line{'s' if n != 1 else ''}" if n else ""
+    verb = "replaced" if result.replaced else "created"
+    console.info(f"envtool: {verb} {where} ({len(result.packages)} packages{pip})")

@@ -1,0 +1,105 @@
+"""``envtool export``: an installed environment as an environment file (or explicit list).
+
+Without options the YAML is what ``conda env export`` prints for the env (DESIGN §4), except
+that ``prefix:`` is dropped unless ``--keep-prefix``. PRUNE OPTIONS apply on top (``--leaves``
+keeps the history's requested specs, else the dependency graph's leaves); ``--rename NEW`` sets
+``name:``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from envtool import export, fileio
+from envtool.backends import InstalledEnv, select_backend
+from envtool.envfile import EnvFile, check_env_name, dump_json, dump_yaml
+from envtool.errors import UsageError
+from envtool.ui import Console
+
+if TYPE_CHECKING:
+    from envtool.prune import PruneOptions
+
+FORMATS = ("yaml", "json", "explicit")
+
+
+def run(
+    *,
+    name: str | None,
+    prefix: str | None,
+    output: str | None,
+    fmt: str,
+    from_history: bool,
+    options: PruneOptions,
+    explain: bool,
+    rename: str | None,
+    backend: str,
+    console: Console,
+) -> int:
+    if rename is not None:
+        check_env_name(rename)
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+    engine = select_backend(backend, console)
+    location = engine.locate(name=name, prefix=prefix)
+    console.detail(f"export: reading {location.prefix}")
+    installed = engine.read(location)
+    env = export.to_envfile(installed, from_history=from_history)
+    pruned = False
+    if prunes(options):
+        env = apply_prune(env, options, installed_requested(installed, options), explain, console)
+        pruned = True
+    if rename is not None:
+        env = replace(env, name=rename)
+    if not options.keep_prefix:
+        env = replace(env, prefix=None)
+    if fmt == "yaml":
+        text = dump_yaml(env)
+    elif fmt == "json":
+        text = dump_json(env)
+    else:
+        if env.pip:
+            shown = ", ".join(p.text for p in env.pip[:3]) + (", ..." if len(env.pip) > 3 else "")
+            raise UsageError(
+                f"an explicit file cannot hold pip packages ({shown}); "
+                "add --no-pip to leave them out"
+            )
+        names = [d.name for d in env.conda] if pruned else None
+        text = export.to_explicit(installed, names)
+    fileio.write_text_output(output, text)
+    return 0
+
+
+def prunes(options: PruneOptions) -> bool:
+    """Whether any PRUNE OPTION would change a file (``--keep`` alone does not)."""
+    return bool(
+        options.no_builds
+        or options.leaves
+        or options.portable
+        or options.pin is not None
+        or options.no_pip
+        or options.pip_only
+        or options.drop
+        or options.channels is not None
+    )
+
+
+def installed_requested(installed: InstalledEnv, options: PruneOptions) -> set[str] | None:
+    return set(export.requested_names(installed)) if options.leaves else None
+
+
+def apply_prune(
+    env: EnvFile,
+    options: PruneOptions,
+    requested: set[str] | None,
+    explain: bool,
+    console: Console,
+) -> EnvFile:
+    """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr."""
+    from envtool.prune import prune
+
+    result = prune(env, options, requested=requested)
+    if explain:
+        for decision in result.decisions:
+            console.err.write(f"{env.source or 'export'}: {decision.describe()}\n")
+    return result.env
