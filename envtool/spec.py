@@ -133,19 +133,53 @@ def compare_versions(a: str, b: str) -> int:
 
 
 def _release(version: str) -> list[str]:
-    """The dot-separated release components, without epoch ("1!") or local part ("+cu121")."""
+    """The release components, without epoch ("1!") or local part ("+cu121")."""
     v = version.split("!", 1)[-1].split("+", 1)[0]
-    return re.split(r"[._-]", v)
+    return re.split(r"[._-]", v.lower())
+
+
+_SIZES: tuple[Size, ...] = ("major", "minor", "patch")
+_COMPONENT = re.compile(r"(\d*)(.*)")
 
 
 def change_size(old: str, new: str) -> Size:
-    """How big a version change is: the first release component that differs."""
+    """How big a version change is, by the first release component that differs.
+
+    A change of the number in component 0, 1 or 2 is major, minor or patch. A change of only a
+    release letter (tzdata ``2023b`` → ``2023c``, openssl ``1.1.1v`` → ``1.1.1w``) counts one
+    level finer, at most patch. Pre- and post-release changes (``1.0rc1`` → ``1.0``,
+    ``1.0`` → ``1.0.post1``) and changes past the third component are "other".
+
+    >>> [change_size(*p) for p in [("2023b", "2023c"), ("2023c", "2024a"), ("1.1.1v", "1.1.1w")]]
+    ['minor', 'major', 'patch']
+    >>> [change_size(*p) for p in [("1.0rc1", "1.0"), ("1.0", "1.0.post1"), ("1.2.3.4", "1.2.3.5")]]
+    ['other', 'other', 'other']
+    >>> change_size("1!1.0", "2!0.5"), change_size("3.0.12", "1.1.1w")
+    ('major', 'major')
+    """
+    if old.partition("!")[1] or new.partition("!")[1]:
+        epochs = (
+            old.split("!")[0] if "!" in old else "0",
+            new.split("!")[0] if "!" in new else "0",
+        )
+        if epochs[0] != epochs[1]:
+            return "major"
     a, b = _release(old), _release(new)
-    for index, size in enumerate(("major", "minor", "patch")):
+    for index in range(max(len(a), len(b))):
         x = a[index] if index < len(a) else "0"
         y = b[index] if index < len(b) else "0"
-        if x != y:
-            return size  # type: ignore[return-value]
+        if x == y:
+            continue
+        if index >= len(_SIZES):
+            return "other"
+        mx, my = _COMPONENT.fullmatch(x), _COMPONENT.fullmatch(y)
+        assert mx is not None and my is not None  # the pattern matches any string
+        if mx.group(1).lstrip("0") != my.group(1).lstrip("0"):
+            return _SIZES[index]
+        letters = {mx.group(2), my.group(2)} <= {"", *"abcdefghijklmnopqrstuvwxyz"}
+        if letters and len(mx.group(2)) <= 1 and len(my.group(2)) <= 1:
+            return _SIZES[min(index + 1, len(_SIZES) - 1)]
+        return "other"
     return "other"
 
 
