@@ -139,12 +139,23 @@ def write_package(channel: Path, pkg: Package) -> Path:
 
 
 def index(channel: Path) -> None:
-    """``repodata.json`` for every subdir (and an empty ``noarch/``), via py-rattler."""
+    """``repodata.json`` for every subdir (and an empty ``noarch/``), via py-rattler.
+
+    py-rattler stamps each record with the time of indexing (``indexed_timestamp``); it is set
+    to :data:`MTIME` and the JSON written with sorted keys, so the bytes are reproducible.
+    """
     from rattler.index import index_fs
 
     (channel / "noarch").mkdir(parents=True, exist_ok=True)
     asyncio.run(index_fs(channel, write_zst=False, write_shards=False, force=True))
     shutil.rmtree(channel / ".tmp", ignore_errors=True)
+    for repodata in sorted(channel.glob("*/repodata.json")):
+        data = json.loads(repodata.read_bytes())
+        for key in ("packages", "packages.conda"):
+            for record in data.get(key, {}).values():
+                if "indexed_timestamp" in record:
+                    record["indexed_timestamp"] = MTIME * 1000
+        repodata.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def build_channel(channel: Path, packages: Iterable[Package]) -> Path:
