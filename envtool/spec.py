@@ -196,14 +196,24 @@ def truncate_version(version: str, level: PinLevel) -> str | None:
 
 
 def variant_glob(build: str | None) -> str | None:
-    """A wildcard keeping a build's variant (``*cuda*``), or None when it carries none."""
+    """A wildcard keeping a build's variant (``*cuda*``), or None when it carries none.
+
+    PyTorch's own channel tags CUDA builds of torchvision/torchaudio ``py311_cu121``; that tag
+    names the CUDA version the build needs, so it is kept as it is (``*cu121*``).
+
+    >>> variant_glob("py3.11_cuda12.1_cudnn8.9.2_0"), variant_glob("py311_cu121")
+    ('*cuda*', '*cu121*')
+    >>> variant_glob("20_linux64_openblas"), variant_glob("nomkl"), variant_glob("h4616a5c_0")
+    ('*openblas*', None, None)
+    """
     if not build:
         return None
     lower = build.lower()
     for marker in VARIANT_MARKERS:
         if marker in lower and not (marker == "mkl" and "nomkl" in lower):
             return f"*{marker}*"
-    return None
+    tag = re.search(r"(?<![a-z])cu\d{2,4}(?!\d)", lower)
+    return f"*{tag.group(0)}*" if tag else None
 
 
 # --------------------------------------------------------------------------------------- pip
