@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envtool import __version__, engine, history, prefix, process
+from envtool import __version__, history, prefix, process
 from envtool.backends import (
     CreateOptions,
     CreateResult,
@@ -169,6 +169,8 @@ class NativeBackend:
         pip_lines = tuple(p.text for p in env.pip or ())
         urls = self.solve_channels(env.channels, options.base_dir)
         replacing = self._check_target(target, options.on_exists) if not options.dry_run else False
+        from envtool import engine  # py-rattler's solver/installer: only when creating
+
         progress = options.progress
         records: list[Any] = []
         if specs:
@@ -241,6 +243,8 @@ class NativeBackend:
         )
 
     def _cache_dir(self) -> Path | None:
+        from envtool import engine
+
         return engine.package_cache(self.config.pkgs_dirs)
 
     def _check_target(self, target: EnvLocation, on_exists: OnExists) -> bool:
@@ -283,6 +287,8 @@ class NativeBackend:
         specs = history.requested_specs(revisions, installed) or tuple(
             _pinned_spec(p) for p in packages
         )
+        from envtool import engine
+
         engine_records = engine.read_prefix_records(source.prefix)
         progress = options.progress
         with StagedPrefix(target.prefix, replace=replacing) as stage:
