@@ -147,6 +147,19 @@ def env_options(func: F) -> F:
     )(func)
 
 
+def target_options(func: F) -> F:
+    """-n/--name and -p/--prefix of the environment create and clone make."""
+    func = click.option(
+        "-p", "--prefix", metavar="PREFIX", help="Make the environment at this path."
+    )(func)
+    return click.option(
+        "-n",
+        "--name",
+        metavar="NAME",
+        help="Make the environment NAME in the first writable envs dir.",
+    )(func)
+
+
 ON_EXISTS = click.option(
     "--on-exists",
     type=click.Choice(["fail", "replace"]),
@@ -203,7 +216,7 @@ def export(
 
 @cli.command()
 @click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
-@env_options
+@target_options
 @ON_EXISTS
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
@@ -234,7 +247,7 @@ def create(
 
 @cli.command()
 @click.argument("source", metavar="SOURCE")
-@env_options
+@target_options
 @prune_options
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")

@@ -89,7 +89,7 @@ def solve(
             f"cannot detect this system's virtual packages: {first_line(exc)}"
         ) from exc
     gateway = Gateway()
-    progress.phase(f"solving {len(specs)} specs")
+    progress.phase(f"solving {len(specs)} spec{'s' if len(specs) != 1 else ''}")
 
     async def go(ms: list[Any]) -> list[Any]:
         from rattler import solve as rattler_solve
@@ -185,25 +185,40 @@ def _version_key(text: str) -> Any:
 
 
 class _Reporter:
-    """rattler's InstallerReporter → :class:`Progress` (how many of how many linked)."""
+    """rattler's InstallerReporter → :class:`Progress`: how many of how many packages are
+    downloaded and linked, and the last one's name."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.total = 0
-        self.done = 0
+        self.linked = 0
+        self.fetched = 0
         self.names: dict[int, str] = {}
+        self.cache_names: dict[int, str] = {}
 
     def on_transaction_start(self, total_operations: int) -> None:
         self.total = total_operations
-        self.progress.phase(f"linking {total_operations} packages")
+        self.progress.phase(f"installing {total_operations} packages")
+
+    def on_populate_cache_start(self, operation: int, package_name: str) -> int:
+        self.cache_names[operation] = package_name
+        return operation
+
+    def on_download_start(self, cache_entry: int) -> int:
+        return cache_entry
+
+    def on_download_completed(self, download_idx: int) -> None:
+        self.fetched += 1
+        name = self.cache_names.get(download_idx, "")
+        self.progress.advance(self.linked, self.total, f"downloaded {name}".rstrip())
 
     def on_link_start(self, operation: int, package_name: str) -> int:
         self.names[operation] = package_name
         return operation
 
     def on_link_complete(self, index: int) -> None:
-        self.done += 1
-        self.progress.advance(self.done, self.total, self.names.get(index, ""))
+        self.linked += 1
+        self.progress.advance(self.linked, self.total, f"linked {self.names.get(index, '')}")
 
     def __getattr__(self, name: str) -> Any:
         # every other callback of the reporter protocol: ignore it (tokens are ints)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -332,3 +333,41 @@ def test_ctrl_c_mid_install_removes_what_it_made(conda_home: CondaHome, tmp_path
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == "envtool: interrupted"
     assert not envs.exists()
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_counts_packages_and_clears_its_line(
+    conda_home: CondaHome, tmp_path: Path
+) -> None:
+    from envtool.backends.native import NativeBackend
+    from envtool.commands.create import create
+    from envtool.envfile import parse
+    from envtool.progress import TerminalProgress, for_console
+    from envtool.ui import Console
+
+    assert isinstance(for_console(Console(err=_Tty())), TerminalProgress)
+    assert not isinstance(for_console(Console(err=_Tty(), quiet=True)), TerminalProgress)
+    assert not isinstance(for_console(Console(err=io.StringIO())), TerminalProgress)
+    tty = _Tty()
+    env = parse(f"channels: [{conda_home.channel_url}]\ndependencies: [gamma]\n", "env.yml")
+    backend = NativeBackend()
+    result = create(
+        backend,
+        env,
+        backend.new_location(prefix=str(tmp_path / "e")),
+        tmp_path,
+        on_exists="fail",
+        dry_run=False,
+        console=Console(err=tty),
+        command="envtool create -f env.yml",
+    )
+    assert len(result.packages) == 3
+    drawn = tty.getvalue()
+    assert "solving 1 spec ..." in drawn
+    assert "installing 3 packages" in drawn
+    assert "3/3  linked " in drawn
+    assert drawn.endswith("\r\x1b[2K")  # the line is cleared at the end

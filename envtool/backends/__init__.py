@@ -95,7 +95,8 @@ class InstalledEnv:
     resolved as conda resolves them (later specs override earlier ones, removals remove,
     packages no longer installed dropped), in first-requested order, as conda's spec strings
     (``delta[version='>=3']``). ``configured_channels`` are the channels of the tool's
-    configuration (canonical names), which conda appends to an export's channel list.
+    configuration as configured (``context.channels``), which conda appends, as they are, to an
+    export's channel list.
     """
 
     location: EnvLocation
