@@ -70,14 +70,16 @@ def solve(
 ) -> list[Any]:
     """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch."""
     from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
-    from rattler.exceptions import InvalidMatchSpecError, SolverError
+    from rattler.exceptions import SolverError
 
     progress = progress or NullProgress()
     if not channels:
         raise BackendError(f"{source or 'solve'}: no channels to install from")
     try:
         matchspecs = [MatchSpec(s) for s in specs]
-    except InvalidMatchSpecError as exc:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # InvalidMatchSpecError, or a panic
         raise BackendError(f"{source}: invalid spec: {first_line(exc)}") from exc
     platforms: Any = [platform, "noarch"] if platform != "noarch" else ["noarch"]
     try:
@@ -246,7 +248,14 @@ def install(
     from rattler import install as rattler_install
 
     reporter = _Reporter(progress or NullProgress())
-    requested = [MatchSpec(s)._match_spec for s in requested_specs]  # 0.28 takes the inner type
+    requested = []
+    for text in requested_specs:  # only labels in conda-meta: one that does not parse is skipped
+        try:
+            requested.append(MatchSpec(text)._match_spec)  # 0.28 takes the inner type
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            continue
     coro = rattler_install(
         list(records),
         prefix,
