@@ -177,3 +177,11 @@ def test_env_name_rule(tmp_path: Path) -> None:
     assert env_name(tmp_path / "root", cfg) == "base"
     assert env_name(tmp_path / "root" / "envs" / "a", cfg) == "a"
     assert env_name(tmp_path / "elsewhere" / "a", cfg) is None
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from envtool import condaconfig
+
+    assert doctest.testmod(condaconfig).failed == 0
