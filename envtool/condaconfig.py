@@ -5,8 +5,9 @@ directory of ``*.yml``/``*.yaml`` files; later sources take precedence, and list
 higher-precedence items first, de-duplicated (conda's ``SequenceParameter``). ``CONDA_<KEY>``
 environment variables come last, with the highest precedence. Only the keys envtool needs are
 read: ``root_prefix``, ``envs_dirs`` (alias ``envs_path``), ``pkgs_dirs``, ``channels``,
-``channel_alias``, ``default_channels``, ``channel_priority``. Not supported: ``#!final`` /
-``#!top`` markers, ``custom_channels``, ``custom_multichannels``.
+``channel_alias``, ``default_channels``, ``channel_priority``. As in conda, setting
+``CONDA_RESTRICT_RC_SEARCH_PATH`` limits the search path to ``$CONDARC``. Not supported:
+``#!final`` / ``#!top`` markers, ``custom_channels``, ``custom_multichannels``.
 
 >>> cfg = CondaConfig()
 >>> canonical_channel("https://conda.anaconda.org/conda-forge/linux-64", cfg)
@@ -181,7 +182,9 @@ def _root_from_conda_exe(exe: str | None) -> Path | None:
 
 
 def _rc_files(environ: Mapping[str, str], home: Path) -> Iterator[Path]:
-    for entry in SEARCH_PATH:
+    # conda's own switch: with CONDA_RESTRICT_RC_SEARCH_PATH set only $CONDARC is read
+    search = ("$CONDARC",) if "CONDA_RESTRICT_RC_SEARCH_PATH" in environ else SEARCH_PATH
+    for entry in search:
         path = _expand_search_entry(entry, environ, home)
         if path is None:
             continue

@@ -138,6 +138,7 @@ def conda_home(
     monkeypatch.setenv("CONDA_CHANNELS", channel.as_uri())
     monkeypatch.setenv("RATTLER_CACHE_DIR", str(shared_caches / "rattler"))
     monkeypatch.setenv("ENVTOOL_BACKEND", "native")
+    monkeypatch.setenv("CONDA_RESTRICT_RC_SEARCH_PATH", "1")  # not even /etc/conda/.condarc
     return CondaHome(home, root, root / "envs", channel, pkgs)
 
 

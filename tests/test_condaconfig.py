@@ -185,3 +185,10 @@ def test_doctests() -> None:
     from envtool import condaconfig
 
     assert doctest.testmod(condaconfig).failed == 0
+
+
+def test_restricted_search_path_reads_only_condarc(home: Path, tmp_path: Path) -> None:
+    _write(home / ".condarc", "channels: [home]\n")
+    rc = _write(tmp_path / "only.rc", "channels: [only]\n")
+    env = {"HOME": str(home), "CONDARC": str(rc), "CONDA_RESTRICT_RC_SEARCH_PATH": "1"}
+    assert load(env).channels == ("only",)
