@@ -1,24 +1,32 @@
 """The conda / mamba / micromamba backends: exact command lines, parsing of what the tools print
-(conda 26.7.1's golden outputs, and JSON documents in the tools' shapes).
+(conda 26.7.1's golden outputs, and JSON documents in the tools' shapes), and the backend run
+end to end against a stand-in tool on PATH (there is no conda here). Real tools: marked
+``conda``, skipped when none is on PATH.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 import pytest
 
-from envtool import envfile
-from envtool.backends import EnvLocation
+from envtool import envfile, export, process
+from envtool.backends import CreateOptions, CreateResult, EnvLocation
 from envtool.backends import conda_argv as argv_for
+from envtool.backends.conda import CondaCliBackend, create_backend
+from envtool.backends.conda_errors import error_summary, one_line, text_error
 from envtool.backends.conda_json import (
     ListEntry,
     ToolInfo,
     env_locations,
-    error_summary,
     export_pip,
     export_to_envfile,
     extract_json,
@@ -32,14 +40,13 @@ from envtool.backends.conda_json import (
     to_packages,
 )
 from envtool.backends.conda_text import (
-    one_line,
     parse_create_text,
     parse_env_list_text,
     parse_explicit,
     parse_list_text,
-    text_error,
 )
-from envtool.errors import BackendError
+from envtool.errors import BackendError, EnvNotFoundError, ProcessError, UsageError
+from envtool.history import spec_name
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "conda-golden"
@@ -536,3 +543,449 @@ def test_text_errors_of_other_shapes() -> None:
     )
     assert one_line("a\n\n  b\n" + "c" * 400).endswith("…")
     assert "\n" not in one_line("a\nb")
+
+
+# --------------------------------------------------------------------- the stand-in tool on PATH
+
+INDEX = {
+    "alpha": {"version": "2.0", "build": "h4616a5c_0"},
+    "beta": {"version": "1.5", "build": "h4616a5c_0", "depends": ["alpha >=1.0"]},
+    "delta": {"version": "3.2.1", "build": "h4616a5c_0"},
+}
+ENV_YML = """\
+name: ignored
+channels:
+  - file:///srv/channel
+dependencies:
+  - alpha=2.0
+  - beta
+"""
+_CONDA_VARS = (
+    "CONDA_EXE",
+    "CONDA_PREFIX",
+    "CONDA_ROOT",
+    "CONDA_ROOT_PREFIX",
+    "CONDARC",
+    "CONDA_ENVS_DIRS",
+    "CONDA_ENVS_PATH",
+    "CONDA_CHANNELS",
+    "CONDA_CHANNEL_ALIAS",
+    "CONDA_DEFAULT_CHANNELS",
+    "MAMBA_ROOT_PREFIX",
+    "XDG_CONFIG_HOME",
+)
+
+
+@dataclass
+class Fake:
+    bin: Path
+    root: Path
+    log_file: Path
+    scratch: Path  # the temp dir envtool's scratch files go to
+
+    def exe(self, tool: str) -> str:
+        return str(self.bin / tool)
+
+    def backend(self, tool: argv_for.Tool) -> CondaCliBackend:
+        root = self.root if tool == "micromamba" else None
+        return CondaCliBackend(tool, self.exe(tool), root_prefix=root)
+
+    def calls(self) -> list[list[str]]:
+        if not self.log_file.exists():
+            return []
+        lines = self.log_file.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    def clear(self) -> None:
+        self.log_file.unlink(missing_ok=True)
+
+    def replay(self, answers: dict[str, dict[str, object]]) -> None:
+        path = self.bin.parent / "replay.json"
+        path.write_text(json.dumps(answers), encoding="utf-8")
+        os.environ["FAKE_REPLAY"] = str(path)
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake]:
+    """conda, mamba and micromamba stand-ins on PATH, with a root prefix and no user config."""
+    for var in _CONDA_VARS:
+        monkeypatch.delenv(var, raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    source = FAKE_TOOL.read_text(encoding="utf-8")
+    for tool in TOOLS:
+        script = bin_dir / tool
+        # -S: no site-packages, a faster start; the stand-in needs only the standard library
+        script.write_text(f"#!{sys.executable} -S\n{source}", encoding="utf-8")
+        script.chmod(0o755)
+    root = tmp_path / "root"
+    (root / "envs").mkdir(parents=True)
+    (root / "conda-meta").mkdir()
+    (root / "conda-meta" / "history").write_text("", encoding="utf-8")
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps(INDEX), encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_ROOT", str(root))
+    monkeypatch.setenv("FAKE_INDEX", str(index))
+    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "calls.log"))
+    monkeypatch.delenv("FAKE_REPLAY", raising=False)
+    yield Fake(bin_dir, root, tmp_path / "calls.log", scratch)
+
+
+def test_fake_tool_is_found_like_the_real_one(fake: Fake) -> None:
+    assert process.which("conda") == fake.exe("conda")
+    backend = create_backend("conda", fake.exe("conda"))
+    assert backend.name == "conda"
+    with pytest.raises(UsageError, match="unknown tool 'pip'"):
+        create_backend("pip", "pip")
+
+
+# ----------------------------------------------------------------- reading golden envs (replay)
+
+
+def _replay_env(fake: Fake, tmp_path: Path, env: str) -> tuple[CondaCliBackend, EnvLocation]:
+    """Env ``a`` or ``p`` of the goldens, its conda-meta copied, the tool answering with
+    conda's outputs for it."""
+    prefix = tmp_path / "opt" / "envs" / env
+    shutil.copytree(GOLDEN / f"prefix-{env}-conda-meta", prefix / "conda-meta")
+    exe = fake.exe("conda")
+
+    def key(argv: list[str]) -> str:
+        return " ".join(argv[1:])
+
+    answers: dict[str, dict[str, object]] = {
+        key(argv_for.list_packages("conda", exe, prefix)): {
+            "stdout": (JSON_DIR / f"list-{env}.json").read_text(encoding="utf-8")
+        }
+    }
+    if env == "a":
+        full = golden("export-a-json.out").output
+        history = (JSON_DIR / "export-a-fromhistory.json").read_text(encoding="utf-8")
+        history_err = ""
+    else:
+        full = golden("json-p.out").output  # its warnings first, then the JSON
+        text = golden("export-p-hist.out").output
+        history = yaml_part(text)  # as mamba 2.0 answered `env export --json`: YAML
+        history_err = text[: len(text) - len(history)]
+    answers[key(argv_for.export("conda", exe, prefix))] = {"stdout": full}
+    answers[key(argv_for.export("conda", exe, prefix, from_history=True))] = {
+        "stdout": history,
+        "stderr": history_err,
+    }
+    fake.replay(answers)
+    return fake.backend("conda"), EnvLocation(prefix, env)
+
+
+@pytest.mark.parametrize(
+    ("env", "options", "expected"),
+    [
+        ("a", {}, "export-a.out"),
+        ("a", {"from_history": True}, "export-a-fromhistory.out"),
+        ("a", {"no_builds": True}, "export-a-nobuilds.out"),
+        ("p", {}, "export-p.out"),
+        ("p", {"from_history": True}, "export-p-hist.out"),
+        ("p", {"no_builds": True}, "export-p-nob.out"),
+    ],
+)
+def test_read_gives_condas_export(
+    fake: Fake, tmp_path: Path, env: str, options: dict[str, bool], expected: str
+) -> None:
+    backend, location = _replay_env(fake, tmp_path, env)
+    installed = backend.read(location)
+    got = envfile.to_data(export.to_envfile(installed, **options))
+    want = envfile.to_data(envfile.parse(yaml_part(golden(expected).output), expected))
+    assert want.pop("prefix") == f"/opt/conda/envs/{env}"
+    assert got == {**want, "prefix": str(location.prefix)}  # the same file, at this prefix
+    assert [c[1:3] for c in fake.calls()][:3] == [
+        ["list", "--prefix"],
+        ["env", "export"],
+        ["env", "export"],
+    ]
+
+
+def test_read_takes_dependencies_and_urls_from_conda_meta(fake: Fake, tmp_path: Path) -> None:
+    backend, location = _replay_env(fake, tmp_path, "a")
+    installed = backend.read(location)
+    beta = next(p for p in installed.packages if p.name == "beta")
+    assert beta.depends == ("alpha >=1.0",)
+    assert beta.md5 == "777c64b1e6cc433489ab04650d3efbbd"
+    assert export.requested_names(installed) == ("beta", "alpha", "delta")
+    explicit = export.to_explicit(installed)
+    assert sorted(explicit.splitlines()[5:]) == sorted(
+        u for u, _ in parse_explicit(golden("list-explicit-a.out").output, "x")
+    )
+    assert installed.platform == "linux-64"  # noarch packages only: the tool's platform
+
+
+# ------------------------------------------------------------------ end to end on the stand-in
+
+
+def _create(
+    fake: Fake, tool: argv_for.Tool, name: str, text: str = ENV_YML, **options: object
+) -> tuple[CondaCliBackend, EnvLocation, CreateResult]:
+    backend = fake.backend(tool)
+    env = envfile.parse(text, "environment.yml")
+    target = backend.new_location(name=name)
+    result = backend.create(env, target, CreateOptions(**options))  # type: ignore[arg-type]  # test kwargs
+    return backend, target, result
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_create_read_locate_list(fake: Fake, tool: argv_for.Tool) -> None:
+    backend, target, result = _create(fake, tool, "work")
+    assert target == EnvLocation(fake.root / "envs" / "work", "work")
+    assert [p.dist for p in result.packages] == ["alpha-2.0-h4616a5c_0", "beta-1.5-h4616a5c_0"]
+    assert not result.replaced and not result.dry_run
+    calls = fake.calls()
+    made = next(c for c in calls if "--file" in c)
+    file = Path(made[made.index("--file") + 1])
+    root = fake.root if tool == "micromamba" else None
+    assert made[1:] == argv_for.create(tool, tool, file, target.prefix, root_prefix=root)[1:]
+    assert not file.exists() and list(fake.scratch.iterdir()) == []  # no stray temp files
+
+    assert backend.locate(name="work") == target
+    assert backend.locate(prefix=str(target.prefix)) == target
+    assert backend.locate(name="base") == EnvLocation(fake.root, "base")
+    assert target in backend.list_envs()
+    installed = backend.read(target)
+    assert installed.history_specs == ("alpha=2.0", "beta")
+    assert envfile.to_data(export.to_envfile(installed)) == {
+        "name": "work",
+        "channels": ["file:///srv/channel"],
+        "dependencies": ["alpha=2.0=h4616a5c_0", "beta=1.5=h4616a5c_0"],
+        "prefix": str(target.prefix),
+    }
+
+
+@pytest.mark.parametrize(
+    ("tool", "message"),
+    [
+        (
+            "conda",
+            "conda env create failed (exit 1): PackagesNotFoundError: not available from the "
+            "current channels: nonexistent",
+        ),
+        (
+            "micromamba",
+            "micromamba create failed (exit 1): could not solve: nothing provides requested "
+            "nonexistent",
+        ),
+    ],
+)
+def test_failed_create_says_why_and_removes_what_it_made(
+    fake: Fake, tool: argv_for.Tool, message: str
+) -> None:
+    with pytest.raises(BackendError) as info:
+        _create(fake, tool, "broken", ENV_YML + "  - nonexistent\n")
+    assert str(info.value) == message
+    assert isinstance(info.value.__cause__, ProcessError)
+    assert info.value.__cause__.returncode == 1
+    assert not (fake.root / "envs" / "broken").exists()  # the tool had half-made it
+    assert list(fake.scratch.iterdir()) == []
+
+
+def test_existing_env_is_never_touched_without_replace(fake: Fake) -> None:
+    backend, target, _ = _create(fake, "conda", "work")
+    history = (target.prefix / "conda-meta" / "history").read_text(encoding="utf-8")
+    fake.clear()
+    env = envfile.parse(ENV_YML.replace("  - beta\n", "  - delta\n"), "environment.yml")
+    with pytest.raises(UsageError, match="already exists; use --on-exists replace"):
+        backend.create(env, target, CreateOptions())
+    with pytest.raises(UsageError, match="already exists"):
+        backend.create(env, target, CreateOptions(dry_run=True))
+    with pytest.raises(UsageError, match="already exists"):
+        backend.clone(EnvLocation(fake.root, "base"), target, CreateOptions())
+    with pytest.raises(UsageError, match="onto itself"):
+        backend.clone(target, target, CreateOptions(on_exists="replace"))
+    assert not any("create" in c for c in fake.calls())  # the tool was never asked
+    assert (target.prefix / "conda-meta" / "history").read_text(encoding="utf-8") == history
+
+    # replace, but the file does not solve: the dry run says so before anything is removed
+    broken = envfile.parse(ENV_YML + "  - nonexistent\n", "environment.yml")
+    with pytest.raises(BackendError, match="PackagesNotFoundError"):
+        backend.create(broken, target, CreateOptions(on_exists="replace"))
+    assert (target.prefix / "conda-meta" / "history").read_text(encoding="utf-8") == history
+
+    result = backend.create(env, target, CreateOptions(on_exists="replace"))
+    assert result.replaced
+    assert [p.name for p in result.packages] == ["alpha", "delta"]
+    dry = next(c for c in fake.calls() if "--dry-run" in c)
+    assert "--yes" not in dry and str(target.prefix) not in dry
+
+
+def test_replace_refuses_what_is_not_an_env(fake: Fake, tmp_path: Path) -> None:
+    backend = fake.backend("conda")
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("keep me", encoding="utf-8")
+    target = backend.new_location(prefix=str(folder))
+    env = envfile.parse(ENV_YML, "environment.yml")
+    with pytest.raises(UsageError, match="is not a conda environment; refusing to replace it"):
+        backend.create(env, target, CreateOptions(on_exists="replace"))
+    assert (folder / "thesis.tex").read_text(encoding="utf-8") == "keep me"
+    with pytest.raises(UsageError, match="refusing to replace the root environment"):
+        backend.create(env, EnvLocation(fake.root, "base"), CreateOptions(on_exists="replace"))
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_dry_run_changes_nothing(fake: Fake, tool: argv_for.Tool) -> None:
+    _, target, result = _create(fake, tool, "planned", dry_run=True)
+    assert result.dry_run
+    assert [p.dist for p in result.packages] == ["alpha-2.0-h4616a5c_0", "beta-1.5-h4616a5c_0"]
+    assert {p.channel for p in result.packages} == {"file:///srv/channel"}
+    assert not target.prefix.exists()
+    assert list(fake.scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_clone(fake: Fake, tool: argv_for.Tool) -> None:
+    backend, source, created = _create(fake, tool, "work")
+    fake.clear()
+    target = backend.new_location(name="copy")
+    result = backend.clone(source, target, CreateOptions())
+    assert result.packages == created.packages
+    assert backend.read(target).packages == backend.read(source).packages
+    made = next(c for c in fake.calls() if "--prefix" in c and str(target.prefix) in c)
+    root = fake.root if tool == "micromamba" else None
+    if tool == "conda":
+        assert made[1:] == argv_for.clone(tool, source.prefix, target.prefix)[1:]
+    else:  # from the source's @EXPLICIT list, no solve
+        assert (
+            fake.calls()[1][1:]
+            == argv_for.list_explicit(tool, tool, source.prefix, root_prefix=root)[1:]
+        )
+        file = Path(made[made.index("--file") + 1])
+        assert (
+            made[1:]
+            == argv_for.create_explicit(tool, tool, file, target.prefix, root_prefix=root)[1:]
+        )
+    dry = backend.clone(source, backend.new_location(name="never"), CreateOptions(dry_run=True))
+    assert dry.dry_run and dry.packages == result.packages
+    assert not (fake.root / "envs" / "never").exists()
+
+
+def test_micromamba_clone_with_pip_packages_creates_from_the_pinned_export(
+    fake: Fake, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    text = ENV_YML + "  - pip:\n      - toyreq==1.2.3\n"
+    backend = fake.backend("micromamba")
+    source = backend.new_location(name="work")
+    created = backend.create(
+        envfile.parse(text, "environment.yml"), source, CreateOptions(base_dir=project)
+    )
+    assert created.pip_lines == ("toyreq==1.2.3",)
+    made = next(c for c in fake.calls() if "--file" in c)
+    assert Path(made[made.index("--file") + 1]).parent == project  # pip -r runs from there
+    assert list(project.iterdir()) == []  # ... and the file is gone
+    fake.clear()
+    result = backend.clone(source, backend.new_location(name="copy"), CreateOptions())
+    assert result.pip_lines == ("toyreq==1.2.3",)
+    assert not any("--explicit" in c for c in fake.calls())
+    copy = backend.read(backend.locate(name="copy"))
+    assert [(p.name, p.version) for p in copy.pip] == [("toyreq", "1.2.3")]
+
+
+def test_locate_and_new_location_errors(fake: Fake, tmp_path: Path) -> None:
+    backend = fake.backend("conda")
+    with pytest.raises(EnvNotFoundError) as info:
+        backend.locate(name="nope")
+    assert str(info.value) == f"environment 'nope' not found (searched {fake.root / 'envs'})"
+    with pytest.raises(EnvNotFoundError, match=r"no conda environment at .*no conda-meta/history"):
+        backend.locate(prefix=str(tmp_path))
+    assert backend.locate() == EnvLocation(fake.root, "base")  # conda: base when none is active
+    with pytest.raises(EnvNotFoundError, match="no environment is active"):
+        fake.backend("micromamba").locate()
+    with pytest.raises(UsageError, match="invalid environment name"):
+        backend.new_location(name="a/b")
+    with pytest.raises(UsageError, match="that is the root"):
+        backend.new_location(name="base")
+    elsewhere = backend.new_location(prefix=str(tmp_path / "x"))
+    assert elsewhere == EnvLocation(tmp_path / "x", None)
+
+
+def test_a_tool_that_prints_nonsense_is_one_line(fake: Fake) -> None:
+    backend = fake.backend("conda")
+    exe = fake.exe("conda")
+    fake.replay({" ".join(argv_for.info("conda", exe)[1:]): {"stdout": "Segmentation fault\n"}})
+    with pytest.raises(BackendError) as info:
+        backend.list_envs()
+    assert str(info.value) == (
+        "conda info --json: unexpected output (expected JSON): 'Segmentation fault'"
+    )
+    fake.replay(
+        {" ".join(argv_for.info("conda", exe)[1:]): {"stdout": "", "stderr": "boom\n", "rc": 7}}
+    )
+    with pytest.raises(ProcessError, match=r"failed with exit code 7: boom$"):
+        fake.backend("conda").list_envs()
+
+
+# ------------------------------------------------------------------------- real tools (marked)
+
+
+@pytest.fixture(params=TOOLS)
+def real_tool(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> CondaCliBackend:
+    """Each of conda, mamba, micromamba that is on PATH (like conda-lock's ``conda_exe``), with
+    HOME in a tmp dir so the user's configuration and env registry stay untouched."""
+    tool: argv_for.Tool = request.param
+    exe = process.which(tool)
+    if exe is None:
+        pytest.skip(f"{tool} is not on PATH")
+    for var in _CONDA_VARS:
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    root = tmp_path / "mamba-root" if tool == "micromamba" else None
+    return CondaCliBackend(tool, exe, root_prefix=root)
+
+
+@pytest.mark.conda
+def test_real_tool_round_trip(
+    real_tool: CondaCliBackend, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """create from the local test channel → read → clone → a failure that leaves nothing."""
+    channel: Path = request.getfixturevalue("channel")  # tests/channelkit.py, built once
+    backend = real_tool
+    text = (
+        f"channels:\n  - {channel.as_uri()}\n  - nodefaults\n"
+        "dependencies:\n  - alpha=2.0\n  - beta\n"
+    )
+    env = envfile.parse(text, "environment.yml")
+    target = backend.new_location(prefix=str(tmp_path / "work"))
+    result = backend.create(env, target, CreateOptions())
+    assert {p.dist for p in result.packages} == {"alpha-2.0-h4616a5c_0", "beta-1.5-h4616a5c_0"}
+    installed = backend.read(backend.locate(prefix=str(target.prefix)))
+    assert {p.dist for p in installed.packages} == {p.dist for p in result.packages}
+    assert {p.channel for p in installed.packages} == {channel.as_uri()}
+    assert export.to_envfile(installed).channels[0] == channel.as_uri()
+    assert {spec_name(s) for s in installed.history_specs} == {"alpha", "beta"}
+    copy = backend.clone(
+        target, backend.new_location(prefix=str(tmp_path / "copy")), CreateOptions()
+    )
+    assert {p.dist for p in copy.packages} == {p.dist for p in result.packages}
+    dry = backend.create(
+        env, backend.new_location(prefix=str(tmp_path / "dry")), CreateOptions(dry_run=True)
+    )
+    assert {p.dist for p in dry.packages} == {p.dist for p in result.packages}
+    assert not (tmp_path / "dry").exists()
+    broken = envfile.parse(text + "  - nonexistent-envtool-pkg\n", "environment.yml")
+    with pytest.raises(BackendError) as info:
+        backend.create(broken, backend.new_location(prefix=str(tmp_path / "bad")), CreateOptions())
+    assert "\n" not in str(info.value) and "nonexistent-envtool-pkg" in str(info.value)
+    assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.conda
+def test_real_tool_info_and_envs(real_tool: CondaCliBackend) -> None:
+    info = real_tool.tool_info()
+    assert info.root_prefix is not None
+    assert all(loc.prefix.is_absolute() for loc in real_tool.list_envs())

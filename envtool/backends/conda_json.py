@@ -21,9 +21,7 @@ Shapes, as the tools' sources write them:
 - ``create --json``: ``{"success": true, "prefix": ..., "actions": {"LINK": [...]}}``;
   ``env create --dry-run --json`` (conda): the solved file, dependencies as
   ``channel/subdir::name==version=build``.
-- errors with ``--json``: conda prints ``CondaError.dump_map()`` (``exception_name``,
-  ``message``, and the error's own fields such as ``packages``); micromamba prints
-  ``{"success": false, "solver_problems": [...]}`` (2.8.1 adds ``log_records``).
+- errors: see :mod:`.conda_errors`.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ from pathlib import Path
 from typing import Any, TypedDict, cast
 
 from envtool.backends import EnvLocation, InstalledPackage, PipPackage
-from envtool.backends.conda_text import one_line, text_error
 from envtool.envfile import EnvFile, make_conda_dep, make_pip_dep
 from envtool.errors import BackendError, InputError
 
@@ -93,25 +90,6 @@ class EnvListDoc(_EnvListBase, total=False):
     """``env list --json``."""
 
     envs_details: dict[str, EnvDetail]
-
-
-class CondaErrorDoc(TypedDict, total=False):
-    """conda's ``CondaError.dump_map()`` as printed with ``--json``."""
-
-    exception_name: str
-    exception_type: str
-    message: str
-    error: str
-    packages: list[str]
-    channel_urls: list[str]
-
-
-class MambaErrorDoc(TypedDict, total=False):
-    """micromamba's failure document."""
-
-    success: bool
-    solver_problems: list[str]
-    log_records: list[Any]
 
 
 @dataclass(frozen=True)
@@ -523,57 +501,3 @@ def _link_package(
         depends=tuple(str(d) for d in depends) if isinstance(depends, list) else (),
         md5=str(item.get("md5") or ""),
     )
-
-
-# ------------------------------------------------------------------------------------- errors
-
-
-def error_summary(stdout: str, stderr: str) -> str | None:
-    """One line saying why a tool failed, from its JSON error document or its text.
-
-    None when nothing recognisable was printed (the caller then shows the last line).
-    """
-    for text in (stdout, stderr):
-        if text.lstrip()[:1] in ("{", "["):
-            try:
-                data = extract_json(text, "error")
-            except BackendError:
-                data = None
-            if isinstance(data, dict):
-                summary = _json_error(data)
-                if summary:
-                    return summary
-    return text_error(stderr) or text_error(stdout)
-
-
-def _json_error(doc: dict[str, Any]) -> str | None:
-    name = doc.get("exception_name")
-    if isinstance(name, str) and name:
-        error = cast(CondaErrorDoc, doc)
-        packages = error.get("packages")
-        if "PackagesNotFound" in name and isinstance(packages, list) and packages:
-            listed = ", ".join(str(p) for p in packages)
-            return f"{name}: not available from the current channels: {listed}"
-        message = str(error.get("message") or error.get("error") or "")
-        return f"{name}: {one_line(message)}" if message.strip() else name
-    mamba = cast(MambaErrorDoc, doc)
-    problems = mamba.get("solver_problems")
-    if isinstance(problems, list) and any(str(p).strip() for p in problems):
-        return "could not solve: " + one_line("\n".join(str(p) for p in problems))
-    if mamba.get("success") is False:
-        messages = [_record_message(r) for r in mamba.get("log_records") or ()]
-        errors = [m for m in messages if m]
-        if errors:
-            return one_line(errors[-1])
-    return None
-
-
-def _record_message(record: Any) -> str:
-    if isinstance(record, str):
-        return record
-    if isinstance(record, dict):
-        level = str(record.get("level", "")).lower()
-        if level and level not in ("error", "critical", "err"):
-            return ""
-        return str(record.get("message") or record.get("msg") or "")
-    return ""

@@ -1,6 +1,6 @@
-"""What conda, mamba and micromamba print as text, parsed: for the things they print no JSON
-for (an ``@EXPLICIT`` list, the text of an error) and for tools too old to print it (``env
-list`` and ``list`` tables, the package plan of a create). Pure functions of text.
+"""What conda, mamba and micromamba print as text, parsed: things they print no JSON for (an
+``@EXPLICIT`` list) and tables a tool too old for ``--json`` prints (``env list``, ``list``, the
+package plan of a create). Pure functions of text; errors are :mod:`.conda_errors`'s.
 
 The shapes, as the goldens in ``tests/data/conda-golden`` (conda 26.7.1) show them:
 
@@ -8,9 +8,8 @@ The shapes, as the goldens in ``tests/data/conda-golden`` (conda 26.7.1) show th
   envs dirs is a bare ``/path``. micromamba prints a ``Name  Active  Path`` table.
 - ``conda list``: ``name  version  build  channel`` rows under ``#`` comments.
 - ``conda list --explicit --md5``: ``# comments``, ``@EXPLICIT``, then ``url#md5`` lines.
-- an error: ``ExceptionName: message`` (conda), a message ending in ``:`` followed by
-  ``  - item`` lines; micromamba: ``Encountered problems while solving:`` with ``- problem``
-  lines, or ``critical libmamba message``.
+- ``conda create``: ``name  channel/subdir::name-version-build`` rows under "The following
+  NEW packages will be INSTALLED:".
 """
 
 from __future__ import annotations
@@ -134,62 +133,3 @@ def parse_create_text(text: str) -> list[tuple[str, str, str, str]]:
             break
         out.append((name, version, build, channel or ""))
     return out
-
-
-# ------------------------------------------------------------------------------------- errors
-
-_EXCEPTION_LINE = re.compile(
-    r"^(?P<name>[A-Z][A-Za-z0-9]*(?:Error|Exception|NotFound|NotDetected|NotValid|Conflict|"
-    r"Mismatch)):\s*(?P<message>.*)$"
-)
-_TREE = re.compile(r"^[\s│├└─┬┌╰╭|`\-]+")
-MAX_SUMMARY = 300
-
-
-def one_line(text: str, limit: int = MAX_SUMMARY) -> str:
-    """Several lines of a message as one: tree glyphs and bullets dropped, ``; `` between."""
-    parts = [_TREE.sub("", line).strip().rstrip(";") for line in text.splitlines()]
-    joined = "; ".join(p for p in parts if p)
-    joined = re.sub(r":;\s*", ": ", joined)
-    joined = re.sub(r"\s+", " ", joined).strip()
-    return joined if len(joined) <= limit else joined[: limit - 1].rstrip() + "…"
-
-
-def text_error(text: str) -> str | None:
-    """The error in a tool's text output: conda's ``SomeError: message`` (with the ``- item``
-    lines that follow a message ending in ``:``), micromamba's "problems while solving" list,
-    or its ``critical libmamba ...`` line."""
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        match = _EXCEPTION_LINE.match(line.strip())
-        if match:
-            message = match.group("message").strip()
-            if message.endswith(":"):
-                items = _items_after(lines, index + 1)
-                if items:
-                    message = f"{message} {', '.join(items)}"
-            return one_line(f"{match.group('name')}: {message}")
-    for index, line in enumerate(lines):
-        if "problems while solving" in line:
-            items = _items_after(lines, index + 1)
-            if items:
-                return "could not solve: " + one_line("\n".join(items))
-    for line in reversed(lines):
-        match = re.match(r"^\s*(?:critical|error)\s+libmamba\s+(.*)$", line)
-        if match and match.group(1).strip():
-            return one_line(match.group(1))
-    return None
-
-
-def _items_after(lines: list[str], start: int) -> list[str]:
-    items: list[str] = []
-    for line in lines[start:]:
-        stripped = line.strip()
-        if not stripped:
-            if items:
-                break
-            continue
-        if not stripped.startswith("- "):
-            break
-        items.append(stripped[2:].strip())
-    return items

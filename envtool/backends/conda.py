@@ -1,0 +1,476 @@
+"""The ``conda``, ``mamba`` and ``micromamba`` backends: the user's own tool, driven through
+:func:`envtool.process.run` with ``--json``.
+
+The command lines come from :mod:`~envtool.backends.conda_argv`, the outputs are typed by
+:mod:`~envtool.backends.conda_json`; this module runs them and keeps the promises of the
+:class:`~envtool.backends.Backend` Protocol:
+
+- **reading** an env asks the tool three things — ``list --json`` (the packages, their
+  channels, pip's), ``env export --json`` (channels, pip section and variables exactly as the
+  tool exports them) and ``env export --from-history --json`` (the requested specs and the
+  configured channels) — and takes from the env's ``conda-meta/*.json`` only what no command
+  prints as JSON: each package's dependencies (and, from conda, its URL and md5).
+- **creating** writes the file to a temporary file (``name:`` and ``prefix:`` dropped, local
+  channels made absolute) and runs ``env create`` (micromamba: ``create``) into the target.
+  An existing target is refused unless ``on_exists="replace"``, and then only a conda env (or
+  an empty directory) is replaced, after a dry run has shown that the file solves. A failed or
+  interrupted run removes the prefix this call made, never one that was there before, and says
+  why in one line.
+- **cloning** is conda's ``create --clone``; mamba and micromamba have none, so they create
+  from the source's ``@EXPLICIT`` list (the same package files, no solve) — or, when pip
+  packages are installed, from the source's fully pinned export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envtool import process
+from envtool.backends import (
+    TOOLS,
+    Backend,
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    InstalledPackage,
+    ToolName,
+)
+from envtool.backends import conda_argv as argv_for
+from envtool.backends.conda_errors import error_summary
+from envtool.backends.conda_json import (
+    ExportDoc,
+    ListEntry,
+    ToolInfo,
+    env_locations,
+    env_name,
+    export_from_text,
+    export_pip,
+    export_specs,
+    extract_json,
+    is_pip_entry,
+    package_channel,
+    parse_env_list,
+    parse_export,
+    parse_info,
+    parse_list,
+    pip_from_list,
+    solved_packages,
+    to_packages,
+)
+from envtool.backends.conda_text import parse_explicit
+from envtool.errors import (
+    BackendError,
+    EnvNotFoundError,
+    EnvtoolError,
+    ProcessError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from envtool.condaconfig import CondaConfig
+    from envtool.envfile import EnvFile
+
+
+def create_backend(tool: str, exe: str) -> Backend:
+    """The backend for ``--backend conda|mamba|micromamba`` (called by ``select_backend``)."""
+    if tool not in TOOLS:
+        raise UsageError(f"unknown tool {tool!r} (choose {', '.join(TOOLS)})")
+    name: ToolName = tool
+    return CondaCliBackend(name, exe)
+
+
+class CondaCliBackend:
+    """conda, mamba or micromamba at ``exe``. ``root_prefix`` pins micromamba's base install
+    (``--root-prefix``); by default each tool uses its own configuration."""
+
+    def __init__(self, tool: ToolName, exe: str, *, root_prefix: Path | None = None) -> None:
+        self.name: str = tool
+        self.tool: ToolName = tool
+        self.exe = exe
+        self.root_prefix = root_prefix
+        self._info: ToolInfo | None = None
+        self._config: CondaConfig | None = None
+
+    # ------------------------------------------------------------------------------ running
+
+    def _run(self, argv: list[str]) -> process.Result:
+        """Run the tool; a non-zero exit is a one-line BackendError naming the cause."""
+        result = process.run(argv, check=False, input="")
+        if result.returncode != 0:
+            raise self._failure(result)
+        return result
+
+    def _failure(self, result: process.Result) -> BackendError:
+        cause = ProcessError(result.argv, result.returncode, result.stdout, result.stderr)
+        summary = error_summary(result.stdout, result.stderr)
+        if summary is None:
+            return cause
+        error = BackendError(
+            f"{self._what(result.argv)} failed (exit {result.returncode}): {summary}"
+        )
+        error.__cause__ = cause
+        return error
+
+    def _what(self, argv: list[str]) -> str:
+        words: list[str] = [self.tool]
+        for word in argv[1:]:
+            if word.startswith("-"):
+                break
+            words.append(word)
+        return " ".join(words)
+
+    def _json(self, argv: list[str]) -> object:
+        result = self._run(argv)
+        return extract_json(result.stdout, f"{self._what(argv)} --json")
+
+    # ----------------------------------------------------------------------------- config
+
+    def tool_info(self) -> ToolInfo:
+        """``info --json``, asked once per backend."""
+        if self._info is None:
+            argv = argv_for.info(self.tool, self.exe, root_prefix=self.root_prefix)
+            self._info = parse_info(self._json(argv), f"{self.tool} info --json")
+        return self._info
+
+    def _canonical(self) -> Callable[[str], str]:
+        from envtool import condaconfig
+
+        if self._config is None:
+            self._config = condaconfig.load()
+        config = self._config
+        return lambda channel: condaconfig.canonical_channel(channel, config)
+
+    # ---------------------------------------------------------------------------- locating
+
+    def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
+        from envtool.envfile import check_env_name
+        from envtool.prefix import is_env
+
+        if prefix is not None:
+            path = _absolute(prefix)
+            if not is_env(path):
+                raise EnvNotFoundError(f"no conda environment at {path} (no conda-meta/history)")
+            return EnvLocation(path, env_name(path, self.tool_info()))
+        info = self.tool_info()
+        if name is not None:
+            if name in ("base", "root") and info.root_prefix is not None:
+                return EnvLocation(info.root_prefix, "base")
+            check_env_name(name)  # "../x" must not reach outside the envs dirs
+            for envs_dir in info.envs_dirs:
+                if is_env(envs_dir / name):
+                    return EnvLocation(envs_dir / name, name)
+            searched = ", ".join(str(d) for d in info.envs_dirs) or "no envs dirs configured"
+            raise EnvNotFoundError(f"environment {name!r} not found (searched {searched})")
+        active = info.active_prefix
+        if active is None and self.tool != "micromamba":
+            active = info.root_prefix  # conda's default env is base when none is active
+        if active is None or not is_env(active):
+            raise EnvNotFoundError("no environment is active: name one with -n NAME or -p PREFIX")
+        return EnvLocation(active, env_name(active, info))
+
+    def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
+        from envtool.envfile import check_env_name
+
+        info = self.tool_info()
+        if prefix is not None:
+            path = _absolute(prefix)
+            return EnvLocation(path, env_name(path, info))
+        if name is None:
+            raise UsageError("name the new environment with -n NAME or -p PREFIX")
+        check_env_name(name)
+        if name in ("base", "root"):
+            raise UsageError(f"cannot create an environment named {name!r}: that is the root")
+        for envs_dir in info.envs_dirs:
+            if _writable(envs_dir):
+                return EnvLocation(envs_dir / name, name)
+        tried = ", ".join(str(d) for d in info.envs_dirs) or "none configured"
+        raise BackendError(f"no writable envs directory for {name!r} (tried {tried})")
+
+    def list_envs(self) -> tuple[EnvLocation, ...]:
+        argv = argv_for.env_list(self.tool, self.exe, root_prefix=self.root_prefix)
+        doc = parse_env_list(self._json(argv), f"{self.tool} env list --json")
+        return env_locations(doc, self.tool_info())
+
+    # ----------------------------------------------------------------------------- reading
+
+    def _list(self, prefix: Path) -> list[ListEntry]:
+        argv = argv_for.list_packages(self.tool, self.exe, prefix, root_prefix=self.root_prefix)
+        return parse_list(self._json(argv), f"{self.tool} list --json")
+
+    def _export(self, prefix: Path, *, from_history: bool) -> ExportDoc:
+        argv = argv_for.export(
+            self.tool, self.exe, prefix, from_history=from_history, root_prefix=self.root_prefix
+        )
+        what = " ".join(argv[1:3]) + (" --from-history" if from_history else "")
+        result = self._run(argv)
+        try:
+            data = extract_json(result.stdout, f"{self.tool} {what} --json")
+        except BackendError:
+            # mamba 2.0 printed YAML for ``env export --json`` (mamba-org/mamba#3492).
+            return export_from_text(result.stdout, f"{self.tool} {what}")
+        return parse_export(data, f"{self.tool} {what} --json")
+
+    def _packages(
+        self, prefix: Path, entries: list[ListEntry], known: frozenset[str] = frozenset()
+    ) -> tuple[InstalledPackage, ...]:
+        canonical = self._canonical()
+        return to_packages(
+            entries, lambda e: package_channel(e, known, canonical), _records(prefix)
+        )
+
+    def read(self, location: EnvLocation) -> InstalledEnv:
+        entries = self._list(location.prefix)
+        full = self._export(location.prefix, from_history=False)
+        history = self._export(location.prefix, from_history=True)
+        packages = self._packages(location.prefix, entries, frozenset(full.get("channels", ())))
+        pip = export_pip(full)
+        if pip is None:
+            pip = pip_from_list(entries)
+        variables = full["variables"] if "variables" in full else _variables(location.prefix)
+        canonical = self._canonical()
+        configured = [canonical(c) for c in history.get("channels", ()) if c != "nodefaults"]
+        package_channels = {p.channel for p in packages}
+        # A channel the tool exported that neither the packages nor the configuration explain
+        # (a mirror, a custom channel name) is kept, so the export lists what the tool listed.
+        configured += [
+            c for c in full.get("channels", ()) if c not in package_channels and c not in configured
+        ]
+        platform = next((p.subdir for p in packages if p.subdir not in ("", "noarch")), "")
+        platform = platform or self.tool_info().platform
+        return InstalledEnv(
+            location=location,
+            packages=packages,
+            pip=pip,
+            history_specs=export_specs(history),
+            variables=variables,
+            configured_channels=tuple(dict.fromkeys(configured)),
+            platform=platform,
+        )
+
+    # ---------------------------------------------------------------------------- creating
+
+    def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
+        progress = options.progress
+        replacing = self._check_target(target, options)
+        pip_lines = tuple(p.text for p in env.pip or ())
+        try:
+            with _scratch() as scratch, _env_file(env, options.base_dir, scratch) as file:
+                progress.phase(f"{self.tool}: solving {len(env.conda)} specs")
+                if options.dry_run or replacing:
+                    solved = self._dry_run(file, scratch)
+                    if options.dry_run:
+                        return CreateResult(target, solved, pip_lines, True, replacing)
+                    _replace(target.prefix)
+                progress.phase(f"{self.tool}: installing into {target.prefix}")
+                argv = argv_for.create(
+                    self.tool, self.exe, file, target.prefix, root_prefix=self.root_prefix
+                )
+                self._make(argv, target.prefix)
+        finally:
+            progress.finish()
+        packages = self._packages(target.prefix, self._list(target.prefix))
+        return CreateResult(target, packages, pip_lines, False, replacing)
+
+    def _dry_run(self, file: Path, scratch: Path) -> tuple[InstalledPackage, ...]:
+        """What ``file`` solves to, solved for a scratch prefix that does not exist (conda's
+        ``env create --yes`` would delete an existing target even in a dry run)."""
+        argv = argv_for.create(
+            self.tool,
+            self.exe,
+            file,
+            scratch / "dry-run-env",
+            dry_run=True,
+            root_prefix=self.root_prefix,
+        )
+        data = self._json(argv)
+        return solved_packages(data, f"{self._what(argv)} --dry-run --json", self._canonical())
+
+    def _make(self, argv: list[str], prefix: Path) -> None:
+        """Run a command that makes ``prefix``; on failure remove what it made."""
+        try:
+            result = self._run(argv)
+            _check_success(result, self._what(argv))
+        except BaseException as exc:
+            problem = _remove(prefix)
+            if problem and isinstance(exc, EnvtoolError):
+                raise BackendError(f"{exc.message}; {problem}") from exc
+            raise
+
+    def _check_target(self, target: EnvLocation, options: CreateOptions) -> bool:
+        """Whether an existing env at the target will be replaced; refuse everything else."""
+        from envtool.prefix import is_env
+
+        path = target.prefix
+        if not os.path.lexists(path):
+            return False
+        if options.on_exists != "replace":
+            raise UsageError(f"{path} already exists; use --on-exists replace to replace it")
+        root = self.tool_info().root_prefix
+        if root is not None and _absolute(str(path)) == _absolute(str(root)):
+            raise UsageError(f"refusing to replace the root environment at {path}")
+        if is_env(path) or (path.is_dir() and not any(path.iterdir())):
+            return True
+        raise UsageError(f"{path} exists and is not a conda environment; refusing to replace it")
+
+    # ----------------------------------------------------------------------------- cloning
+
+    def clone(
+        self, source: EnvLocation, target: EnvLocation, options: CreateOptions
+    ) -> CreateResult:
+        if _absolute(str(source.prefix)) == _absolute(str(target.prefix)):
+            raise UsageError(f"cannot clone {source.prefix} onto itself")
+        progress = options.progress
+        replacing = self._check_target(target, options)
+        entries = self._list(source.prefix)
+        if options.dry_run:
+            return CreateResult(target, self._packages(source.prefix, entries), (), True, replacing)
+        if not argv_for.has_clone(self.tool) and any(is_pip_entry(e) for e in entries):
+            # No @EXPLICIT list carries pip packages: create from the pinned export instead.
+            from envtool.export import to_envfile
+
+            pinned = to_envfile(self.read(source))
+            return self.create(pinned, target, options)
+        try:
+            with _scratch() as scratch:
+                if replacing:
+                    _replace(target.prefix)
+                progress.phase(f"{self.tool}: cloning {source.prefix} into {target.prefix}")
+                if argv_for.has_clone(self.tool):
+                    argv = argv_for.clone(self.exe, source.prefix, target.prefix)
+                else:
+                    argv = self._explicit_create(source.prefix, target.prefix, scratch)
+                self._make(argv, target.prefix)
+        finally:
+            progress.finish()
+        packages = self._packages(target.prefix, self._list(target.prefix))
+        return CreateResult(target, packages, (), False, replacing)
+
+    def _explicit_create(self, source: Path, target: Path, scratch: Path) -> list[str]:
+        argv = argv_for.list_explicit(self.tool, self.exe, source, root_prefix=self.root_prefix)
+        text = self._run(argv).stdout
+        parse_explicit(text, f"{self._what(argv)} --explicit")  # refuse anything else
+        file = scratch / "explicit.txt"
+        file.write_text(text, encoding="utf-8")
+        return argv_for.create_explicit(
+            self.tool, self.exe, file, target, root_prefix=self.root_prefix
+        )
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _absolute(path: str) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(path)))
+
+
+def _writable(directory: Path) -> bool:
+    """conda's test for an envs dir: writable, or creatable under a writable parent."""
+    probe = directory
+    while not probe.exists():
+        if probe.parent == probe:
+            return False
+        probe = probe.parent
+    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
+
+
+def _records(prefix: Path) -> dict[str, InstalledPackage]:
+    """The env's ``conda-meta`` records by ``name-version-build`` (empty when unreadable)."""
+    from envtool.prefix import read_records
+
+    try:
+        records = read_records(prefix, lambda channel: channel)
+    except EnvtoolError:
+        return {}
+    return {r.package.dist: r.package for r in records}
+
+
+def _variables(prefix: Path) -> dict[str, str]:
+    from envtool.prefix import read_variables
+
+    try:
+        return read_variables(prefix)
+    except EnvtoolError:
+        return {}
+
+
+def _check_success(result: process.Result, what: str) -> None:
+    """A zero exit whose JSON still says ``"success": false`` (micromamba did that) fails."""
+    text = result.stdout.strip()
+    if not text.startswith("{"):
+        return
+    try:
+        data = extract_json(text, what)
+    except BackendError:
+        return
+    if isinstance(data, dict) and data.get("success") is False:
+        summary = error_summary(result.stdout, result.stderr) or "the tool reported failure"
+        raise BackendError(f"{what} failed: {summary}")
+
+
+def _remove(prefix: Path) -> str | None:
+    """Remove a prefix this call made; a problem is returned as text, never raised."""
+    if not os.path.lexists(prefix):
+        return None
+    try:
+        if prefix.is_dir() and not prefix.is_symlink():
+            shutil.rmtree(prefix)
+        else:
+            prefix.unlink()
+    except OSError as exc:
+        return f"could not remove the partial environment at {prefix}: {exc.strerror}"
+    return None
+
+
+def _replace(prefix: Path) -> None:
+    """Remove the env that ``on_exists="replace"`` replaces (after its file solved)."""
+    problem = _remove(prefix)
+    if problem:
+        raise BackendError(problem.replace("the partial environment", "the environment"))
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="envtool-") as directory:
+        yield Path(directory)
+
+
+@contextlib.contextmanager
+def _env_file(env: EnvFile, base_dir: Path | None, scratch: Path) -> Iterator[Path]:
+    """The file the tool creates from, removed afterwards: no ``name:``/``prefix:``
+    (``--prefix`` names the target), unknown keys dropped, relative local channels made
+    absolute ``file://`` URLs (DESIGN §4 resolves them against the file's directory).
+
+    With a pip section the file goes beside the original (``base_dir``), hidden, because conda
+    runs ``pip install -r`` from the file's directory and relative requirement paths must
+    resolve as they would have; otherwise it lives in the scratch directory.
+    """
+    from envtool.condaconfig import local_channel_path
+    from envtool.envfile import dump_yaml
+
+    channels = []
+    for channel in env.channels:
+        local = local_channel_path(channel, base_dir)
+        channels.append(local.as_uri() if local is not None else channel)
+    text = dump_yaml(replace(env, name=None, prefix=None, extra={}, channels=tuple(channels)))
+    if env.pip and base_dir is not None and os.access(base_dir, os.W_OK):
+        handle, name = tempfile.mkstemp(prefix=".envtool-", suffix=".yml", dir=base_dir)
+        path = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            yield path
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return
+    path = scratch / "environment.yml"
+    path.write_text(text, encoding="utf-8")
+    yield path
