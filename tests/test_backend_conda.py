@@ -723,6 +723,23 @@ def test_read_takes_dependencies_and_urls_from_conda_meta(fake: Fake, tmp_path: 
     assert installed.platform == "linux-64"  # noarch packages only: the tool's platform
 
 
+def test_read_of_an_env_without_history(fake: Fake, tmp_path: Path) -> None:
+    """An env py-rattler made has an empty history: conda's ``--from-history`` then lists every
+    package pinned. The export is the same; the requested names are the graph's leaves."""
+    backend, location = _replay_env(fake, tmp_path, "a")
+    (location.prefix / "conda-meta" / "history").write_text("", encoding="utf-8")
+    pinned = golden("export-a.out").output.replace("/opt/conda/envs/a", str(location.prefix))
+    answers = json.loads(Path(os.environ["FAKE_REPLAY"]).read_text(encoding="utf-8"))
+    key = " ".join(argv_for.export("conda", "x", location.prefix, from_history=True)[1:])
+    answers[key] = {"stdout": pinned}  # conda's answer for an empty history, as YAML here
+    fake.replay(answers)
+    installed = backend.read(location)
+    assert installed.history_specs == ()
+    assert export.requested_names(installed) == ("beta", "delta")  # alpha is beta's dependency
+    hist = envfile.to_data(export.to_envfile(installed, from_history=True))
+    assert hist["dependencies"] == envfile.to_data(export.to_envfile(installed))["dependencies"]
+
+
 # ------------------------------------------------------------------ end to end on the stand-in
 
 
@@ -850,7 +867,7 @@ def test_clone(fake: Fake, tool: argv_for.Tool) -> None:
     target = backend.new_location(name="copy")
     result = backend.clone(source, target, CreateOptions())
     assert result.packages == created.packages
-    assert backend.read(target).packages == backend.read(source).packages
+    assert backend.locate(prefix=str(target.prefix)) == target
     made = next(c for c in fake.calls() if "--prefix" in c and str(target.prefix) in c)
     root = fake.root if tool == "micromamba" else None
     if tool == "conda":

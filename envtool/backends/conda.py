@@ -249,7 +249,7 @@ class CondaCliBackend:
             location=location,
             packages=packages,
             pip=pip,
-            history_specs=export_specs(history),
+            history_specs=export_specs(history) if _has_history(location.prefix) else (),
             variables=variables,
             configured_channels=tuple(dict.fromkeys(configured)),
             platform=platform,
@@ -390,6 +390,20 @@ def _records(prefix: Path) -> dict[str, InstalledPackage]:
     except EnvtoolError:
         return {}
     return {r.package.dist: r.package for r in records}
+
+
+def _has_history(prefix: Path) -> bool:
+    """Whether the env's history records requested specs. Without any (an env py-rattler
+    made), ``env export --from-history`` lists every package pinned; envtool then keeps the
+    history empty, as the native backend does, so ``--leaves`` falls back to graph leaves while
+    the ``--from-history`` export stays the pinned list conda prints."""
+    from envtool.history import parse, requested_specs
+    from envtool.prefix import read_history_text
+
+    try:
+        return bool(requested_specs(parse(read_history_text(prefix))))
+    except EnvtoolError:
+        return True  # unreadable here: trust the tool
 
 
 def _variables(prefix: Path) -> dict[str, str]:
