@@ -335,47 +335,70 @@ def prune(
 
 
 @cli.command()
-@click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW")
+@click.argument("old", metavar="OLD", required=False)
+@click.argument("new", metavar="NEW", required=False)
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Diff every environment file changed since git revision REV (no OLD/NEW).",
+)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(["text", "markdown", "json", "github"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (github: workflow annotations on the new file's lines).",
 )
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are any differences.")
 @click.option(
     "--fail-on",
     metavar="KINDS",
-    help="Exit 1 when a change of these kinds/sizes occurs (comma list, or 'any').",
+    help="Exit 1 when a change of these kinds/sizes occurs (comma list, 'any', 'risky', "
+    "'none'). Default: fail-on of the repository's policy.",
 )
-@click.option("--ignore-builds", is_flag=True, help="Ignore build-string-only changes.")
-@click.option("--ignore", multiple=True, metavar="PKG", help="Ignore this package (repeatable).")
+@click.option(
+    "--ignore-builds/--no-ignore-builds",
+    default=None,
+    help="Ignore build-string-only changes. Default: ignore-builds of the repository's policy.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="PKG",
+    help="Ignore this package or glob (repeatable; adds to the policy's ignore list).",
+)
 @click.pass_context
 def diff(
     ctx: click.Context,
-    old: str,
-    new: str,
+    old: str | None,
+    new: str | None,
+    base: str | None,
     fmt: str,
     exit_code: bool,
     fail_on: str | None,
-    ignore_builds: bool,
+    ignore_builds: bool | None,
     ignore: tuple[str, ...],
 ) -> int:
-    """Show what changed between two environment files (or a file and a live env)."""
+    """Show what changed between OLD and NEW, or in every changed file since --base REV.
+
+    OLD and NEW: an environment file, - (stdin), REV:path (a file in git), env:NAME or
+    prefix:PATH (a live environment).
+    """
     from envtool.commands import diff as command
 
+    g = _globals(ctx)
     return command.run(
         old,
         new,
+        base=base,
         fmt=fmt,
         exit_code=exit_code,
         fail_on=fail_on,
         ignore_builds=ignore_builds,
         ignore=ignore,
-        console=_globals(ctx).console,
+        backend=g.backend,
+        console=g.console,
     )
 
 

@@ -15,15 +15,13 @@ when they carry one. Channels are an ordered priority list.
 upgraded numpy 1.26.4 2.0.0 major ('major upgrade',)
 downgraded openssl 3.0.12 1.1.1w major ('downgrade',)
 added tk None None None ()
->>> policy = parse_fail_on("major,channel")
->>> [c.name for c in policy.failures(diff(old, new))]
-['numpy', 'openssl']
 
 Decisions where DESIGN is silent (documented here, tested in tests/test_diff.py):
 
-* Every displayed value in a Change is already redacted (:func:`redact`), so no renderer can leak
-  a credential; detection runs on the raw text, so a rotated token still shows, as a change with
-  the note "credentials changed".
+* Every displayed value in a Change is already redacted (:func:`envtool.secrets.redact`), so no
+  renderer can leak a credential; detection runs on the raw text, so a rotated token still
+  shows, as a change with the note "credentials changed". Which changes fail a ``--fail-on``
+  policy is :mod:`envtool.policy`'s business.
 * A name listed twice in one file: the last one wins (as in a dict) and a warning says so.
 * A version change also implies a new build, so ``rebuilt`` is reported only for the same
   version. A per-package channel change is reported *besides* a version change: both matter.
@@ -55,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from envtool.envfile import CondaDep, EnvFile, PipDep
-from envtool.errors import UsageError
+from envtool.secrets import redact, redact_variable
 from envtool.spec import (
     Size,
     SpecError,
@@ -145,6 +143,8 @@ class EnvDiff:
     warnings: tuple[str, ...] = ()
     ignore_builds: bool = False
     ignore: tuple[str, ...] = ()
+    # Lines of the new file's top-level keys: where a report points for what is gone from it.
+    new_key_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -172,60 +172,42 @@ class EnvDiff:
         return tuple(c for c in self.changes if c.risks)
 
 
-# ------------------------------------------------------------------------------------ secrets
-
-_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^\s'\"<>]*)")
-_CONDA_TOKEN = re.compile(r"(^|/)t/[^/\s]+")
-_QUERY_SECRET = re.compile(
-    r"(?i)([?&][^=&#\s]*(?:token|secret|passw|pwd|key|auth|signature|sig)[^=&#\s]*=)[^&#\s]+"
-)
-_ENV_REF = re.compile(r"^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$")
-_SECRET_NAME = re.compile(
-    r"(?i)token|secret|passw|pwd|api_?key|access_?key|private_?key|credential"
-)
-MASK = "***"  # as `envtool check` (lint.redact) masks, so both read alike
+FileStatus = Literal["added", "deleted", "modified", "renamed"]
 
 
-def redact(text: str) -> str:
-    """``text`` with credentials masked: conda ``/t/<token>/`` paths, passwords and lone user
-    names (often a token) in URLs, secret query parameters. References to environment variables
-    (``${PIP_TOKEN}``) and ssh's ``git@`` are kept: they are not secrets.
+@dataclass(frozen=True)
+class FileDiff:
+    """One environment file of a :class:`DiffSet`; paths relative to the repository root.
 
-    >>> redact("https://conda.anaconda.org/t/ab-12cd/my-channel")
-    'https://conda.anaconda.org/t/***/my-channel'
-    >>> redact("--extra-index-url https://me:s3cret@pypi.example.com/simple")
-    '--extra-index-url https://me:***@pypi.example.com/simple'
-    >>> redact("https://tok3n@host/simple?x=1&api_key=abc"), redact("https://${U}:${P}@h/")
-    ('https://***@host/simple?x=1&api_key=***', 'https://${U}:${P}@h/')
+    An added file is compared with an empty environment (everything added), a deleted one
+    with an empty environment too (everything removed); ``diff``'s labels say which.
     """
-    if "://" not in text and "t/" not in text:
-        return text  # the common case, cheaply
-    if "://" not in text:
-        return _CONDA_TOKEN.sub(rf"\1t/{MASK}", text)
-    return _URL.sub(_redact_url, text)
+
+    status: FileStatus
+    old_path: str | None  # None: added
+    new_path: str | None  # None: deleted
+    diff: EnvDiff
+
+    @property
+    def path(self) -> str:
+        """The name to show: the new path, or the old one for a deleted file."""
+        return self.new_path or self.old_path or ""
 
 
-def _redact_url(match: re.Match[str]) -> str:
-    scheme, rest = match.group(1), match.group(2)
-    netloc, slash, path = rest.partition("/")
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user, colon, password = userinfo.partition(":")
-        if colon:
-            if password and not _ENV_REF.match(password):
-                userinfo = f"{user}:{MASK}"
-        elif not _ENV_REF.match(user) and user != "git":  # git@ (ssh) names no one
-            userinfo = MASK
-        netloc = f"{userinfo}@{host}"
-    path = _QUERY_SECRET.sub(rf"\1{MASK}", _CONDA_TOKEN.sub(rf"\1t/{MASK}", slash + path))
-    return f"{scheme}{netloc}{path}"
+@dataclass(frozen=True)
+class DiffSet:
+    """Every changed environment file between a git revision and the work tree (``--base``)."""
 
+    base: str
+    files: tuple[FileDiff, ...] = ()
 
-def redact_variable(name: str, value: str) -> str:
-    """A variable's value for display: masked when its name says it is a secret."""
-    if _SECRET_NAME.search(name) and value and not _ENV_REF.match(value):
-        return MASK
-    return redact(value)
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(c for f in self.files for c in f.diff.changes)
+
+    @property
+    def empty(self) -> bool:
+        return not any(f.diff.changes for f in self.files)
 
 
 # --------------------------------------------------------------------------------------- diff
@@ -264,6 +246,7 @@ def diff(
         warnings=tuple(builder.warnings),
         ignore_builds=ignore_builds,
         ignore=patterns,
+        new_key_lines=dict(new.key_lines),
     )
 
 
@@ -307,8 +290,8 @@ class _Builder:
         self.ignored = ignored
         self.changes: list[Change] = []
         self.warnings: list[str] = []
-        self.old_channel_keys = {_channel_key(c) for c in old.channels} | {
-            _channel_key(d.spec.channel) for d in old.conda if d.spec and d.spec.channel
+        self.old_channel_keys = {channel_key(c) for c in old.channels} | {
+            channel_key(d.spec.channel) for d in old.conda if d.spec and d.spec.channel
         }
 
     def compare(self) -> None:
@@ -371,8 +354,8 @@ class _Builder:
     def _channels(self) -> None:
         lines = (self.old.key_lines.get("channels"), self.new.key_lines.get("channels"))
         old, new = _dedupe(self.old.channels), _dedupe(self.new.channels)
-        old_keys = {_channel_key(c): c for c in old}
-        new_keys = {_channel_key(c): c for c in new}
+        old_keys = {channel_key(c): c for c in old}
+        new_keys = {channel_key(c): c for c in new}
         gone = [c for k, c in old_keys.items() if k not in new_keys]
         came = [c for k, c in new_keys.items() if k not in old_keys]
         same: dict[str, str] = {}  # new key -> old key, for channels whose credentials changed
@@ -381,7 +364,7 @@ class _Builder:
             if twin is not None:
                 gone.remove(twin)
                 came.remove(c)
-                same[_channel_key(c)] = _channel_key(twin)
+                same[channel_key(c)] = channel_key(twin)
                 self._add(
                     "channels",
                     "channel-changed",
@@ -519,9 +502,9 @@ class _Builder:
         if sa is None or sb is None:
             self._add("conda", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
             return
-        if _channel_key(sa.channel) != _channel_key(sb.channel):
+        if channel_key(sa.channel) != channel_key(sb.channel):
             credentials = _redact_opt(sa.channel) == _redact_opt(sb.channel)
-            fresh = sb.channel is not None and _channel_key(sb.channel) not in self.old_channel_keys
+            fresh = sb.channel is not None and channel_key(sb.channel) not in self.old_channel_keys
             self._add(
                 "conda",
                 "channel-changed",
@@ -650,7 +633,7 @@ def _dedupe(channels: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for c in channels:
-        key = _channel_key(c)
+        key = channel_key(c)
         if key not in seen:
             seen.add(key)
             out.append(c)
@@ -660,7 +643,7 @@ def _dedupe(channels: Sequence[str]) -> list[str]:
 _DEFAULT_ALIAS = re.compile(r"^https?://conda\.anaconda\.org/([^/]+)/?$")
 
 
-def _channel_key(channel: str | None) -> str:
+def channel_key(channel: str | None) -> str:
     """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one."""
     if channel is None:
         return ""
@@ -774,59 +757,3 @@ def _raw_value(dep: PipDep) -> str:
 
 def _same_redacted(a: PipDep, b: PipDep) -> bool:
     return redact(_raw_value(a)) == redact(_raw_value(b))
-
-
-# ------------------------------------------------------------------------------------ policy
-
-ALIASES: dict[str, tuple[str, ...]] = {
-    "channel": ("channel-added", "channel-removed", "channel-reordered", "channel-changed"),
-    "downgrade": ("downgraded",),
-}
-POLICY_WORDS: tuple[str, ...] = (*KINDS, *SIZES, "any", "risky", *ALIASES)
-
-
-@dataclass(frozen=True)
-class FailPolicy:
-    """The words of ``--fail-on``: kinds, sizes, aliases, ``risky`` and ``any``."""
-
-    words: tuple[str, ...]
-    _kinds: frozenset[str] = field(default=frozenset(), repr=False)
-
-    def matches(self, change: Change) -> bool:
-        if "any" in self.words:
-            return True
-        if change.kind in self._kinds or (change.size is not None and change.size in self.words):
-            return True
-        return "risky" in self.words and bool(change.risks)
-
-    def failures(self, result: EnvDiff) -> tuple[Change, ...]:
-        """The changes that break the policy (none: the diff passes)."""
-        return tuple(c for c in result.changes if self.matches(c))
-
-    def __str__(self) -> str:
-        return ",".join(self.words)
-
-
-def parse_fail_on(value: str | Iterable[str]) -> FailPolicy:
-    """Parse ``--fail-on major,channel-added,downgraded`` (or a list, as a config file has it).
-
-    >>> parse_fail_on("Major, channel").words
-    ('major', 'channel')
-    >>> parse_fail_on("majro")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    envtool.errors.UsageError: --fail-on: unknown word 'majro'; valid words: added, removed, ...
-    """
-    items = value.split(",") if isinstance(value, str) else list(value)
-    words = tuple(dict.fromkeys(w.strip().lower() for w in items if w.strip()))
-    if not words:
-        raise UsageError(f"--fail-on needs at least one of: {', '.join(POLICY_WORDS)}")
-    unknown = [w for w in words if w not in POLICY_WORDS]
-    if unknown:
-        listed = ", ".join(repr(w) for w in unknown)
-        plural = "s" if len(unknown) > 1 else ""
-        raise UsageError(
-            f"--fail-on: unknown word{plural} {listed}; valid words: {', '.join(POLICY_WORDS)}"
-        )
-    kinds = {k for w in words for k in ALIASES.get(w, (w,)) if k in KINDS}
-    return FailPolicy(words, frozenset(kinds))

@@ -194,6 +194,21 @@ def changed_env_files(
     return sorted(found, key=lambda c: c.path)
 
 
+def env_files_at(
+    rev: str,
+    cwd: str | os.PathLike[str] | None = None,
+    patterns: Sequence[str] = DEFAULT_ENV_PATTERNS,
+) -> list[str]:
+    """The environment files (paths from the repository root) in revision ``rev``, sorted."""
+    _require_repo(cwd, os.fspath(cwd) if cwd is not None else os.getcwd())
+    if rev.startswith("-") or not _is_revision(rev, cwd):
+        raise UsageError(f"unknown git revision {rev!r}")
+    listing = _git(
+        ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd, check=True
+    ).stdout
+    return sorted(p for p in _z(listing) if matches_patterns(p, patterns))
+
+
 def _parse_name_status(output: str) -> list[ChangedFile]:
     fields = _z(output)
     changes: list[ChangedFile] = []

@@ -35,7 +35,8 @@ W304  local-path             an absolute, home (``~``) or ``file:`` path in a ch
 W305  editable               an editable (``-e``) pip install: needs that checkout / VCS clone
 ====  =====================  ============================================================
 
-Text echoed in a message passes through :func:`redact`, so a secret is never printed.
+Text echoed in a message passes through :func:`envtool.secrets.redact`, so a secret is never
+printed; E201 is :func:`envtool.secrets.credential`'s verdict.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from envtool.envfile import KNOWN_KEYS, CondaDep, EnvFile, check_env_name
 from envtool.errors import InputError, UsageError
 from envtool.fileio import TextFile
 from envtool.portable import platform_only
+from envtool.secrets import credential, redact
 from envtool.spec import normalize_pip_name
 
 Severity = Literal["error", "warning"]
@@ -356,76 +358,6 @@ def _channels(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
                 f"pip line {redact(pdep.text)!r} carries {secret}: anyone who reads the file "
                 "can use it — use ${VARIABLE} (pip expands it), a keyring or .netrc",
             )
-
-
-# User info in a URL (``scheme://user:password@`` or ``scheme://token@``), an anaconda.org
-# token (``/t/<token>/``, as conda writes them), a token in a query string.
-_USERINFO = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^/@\s]+)@")
-_CONDA_TOKEN = re.compile(r"(?P<pre>/t/)(?P<secret>[^/\s]+)")
-_QUERY_TOKEN = re.compile(
-    r"(?P<pre>[?&](?:token|access_token|auth|api_key|apikey|password)=)(?P<secret>[^&#\s]+)",
-    re.IGNORECASE,
-)
-_PLACEHOLDER = re.compile(r"^(\$\{?\w+\}?|%\w+%|<[^>]*>|\*+|x+)$", re.IGNORECASE)
-_TOKEN_LIKE = re.compile(r"^((gh[pousr]_|github_pat_|glpat-|hf_)\w+|[A-Za-z0-9_\-]{32,})$")
-
-
-def _info_secret(info: str) -> str | None:
-    """What kind of secret URL user info carries, or None (a user name, a ${VARIABLE})."""
-    user, colon, password = info.partition(":")
-    if colon and password and not _PLACEHOLDER.match(password):
-        return "a password"
-    if not colon and _TOKEN_LIKE.match(user) and not _PLACEHOLDER.match(user):
-        return "a token"
-    return None
-
-
-def credential(text: str, *, conda: bool = True) -> str | None:
-    """What secret ``text`` carries ("a password", "a token"), or None.
-
-    ``/t/<token>/`` is conda's way to put a token in a channel URL; ``conda=False`` (pip lines)
-    does not look for it, so a pip URL with a ``/t/`` path is not mistaken for one.
-
-    >>> credential("https://me:s3cret@repo.example.com/conda"), credential("git+ssh://git@x/y")
-    ('a password', None)
-    >>> credential("https://conda.anaconda.org/t/ab-123/private")
-    'a token'
-    """
-    for m in _USERINFO.finditer(text):
-        kind = _info_secret(m.group("info"))
-        if kind:
-            return kind
-    for pattern in (_CONDA_TOKEN, _QUERY_TOKEN) if conda else (_QUERY_TOKEN,):
-        for m in pattern.finditer(text):
-            if not _PLACEHOLDER.match(m.group("secret")):
-                return "a token"
-    return None
-
-
-def redact(text: str) -> str:
-    """``text`` with passwords and tokens replaced by ``***``.
-
-    >>> redact("--extra-index-url https://me:s3cret@pypi.example.com/simple")
-    '--extra-index-url https://me:***@pypi.example.com/simple'
-    >>> redact("https://conda.anaconda.org/t/ab-123/private")
-    'https://conda.anaconda.org/t/***/private'
-    """
-
-    def userinfo(m: re.Match[str]) -> str:
-        info = m.group("info")
-        if not _info_secret(info):
-            return m.group(0)
-        user, colon, _ = info.partition(":")
-        return f"{m.group('pre')}{user}:***@" if colon else f"{m.group('pre')}***@"
-
-    def secret(m: re.Match[str]) -> str:
-        if _PLACEHOLDER.match(m.group("secret")):
-            return m.group(0)
-        return f"{m.group('pre')}***"
-
-    text = _USERINFO.sub(userinfo, text)
-    text = _CONDA_TOKEN.sub(secret, text)
-    return _QUERY_TOKEN.sub(secret, text)
 
 
 # ----------------------------------------------------------------------------- portability

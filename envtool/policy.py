@@ -16,28 +16,39 @@ or a ``pyproject.toml`` with a ``[tool.envtool]`` table. When one directory hold
 more than a section of a shared one. A ``.envtool.toml`` may use the ``[tool.envtool]`` header
 too. Command-line options override the policy (``--fail-on``) or add to it (``--ignore``).
 
-``fail-on`` takes the words of ``diff --fail-on`` (as a list, or one comma-separated string);
-``env-files`` replaces the default name patterns of :mod:`envtool.gitio` (same syntax: ``!``
-excludes, the last match decides). A policy file that is not valid TOML, has an unknown key or
-a value of the wrong type is a one-line error naming the file (exit 2).
+``fail-on`` takes the words of ``diff --fail-on`` (as a list, or one comma-separated string),
+checked when the file is read; ``env-files`` replaces the default name patterns of
+:mod:`envtool.gitio` (same syntax: ``!`` excludes, the last match decides). A policy file that
+is not valid TOML, has an unknown key, a value of the wrong type, or a ``fail-on`` word envtool
+does not know is a one-line error naming the file (exit 2). ``ignore-builds = true`` can be
+turned off for one run with ``--no-ignore-builds``, ``fail-on`` with ``--fail-on none``.
+
+The ``--fail-on`` words live here too (:func:`parse_fail_on`, :class:`FailPolicy`): which
+changes of an :class:`~envtool.diff.EnvDiff` a repository does not accept.
+
+>>> from envtool.diff import diff
+>>> from envtool.envfile import parse
+>>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
+>>> new = parse("channels: [conda-forge, pytorch]\\ndependencies: [numpy=2.0.0, openssl=3.0.13]")
+>>> [c.name for c in parse_fail_on("major,channel").failures(diff(old, new))]
+['pytorch', 'numpy']
 """
 
 from __future__ import annotations
 
-import difflib
 import os
+import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from envtool.errors import InputError
+from envtool.diff import KINDS, SIZES
+from envtool.errors import InputError, UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from envtool.diff import Change, EnvDiff
 
 FILENAMES = (".envtool.toml", "pyproject.toml")  # in order of precedence within one directory
 KEYS = ("fail-on", "ignore", "ignore-builds", "env-files")
@@ -101,6 +112,8 @@ def _policy(file: Path, table: Mapping[str, Any]) -> Policy:
     source = str(file)
     for key in table:
         if key not in KEYS:
+            import difflib
+
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else f"; known keys: {', '.join(KEYS)}"
             raise InputError(source, f"unknown key {key!r} in envtool's policy{hint}")
@@ -110,9 +123,12 @@ def _policy(file: Path, table: Mapping[str, Any]) -> Policy:
     ignore_builds = table.get("ignore-builds")
     if ignore_builds is not None and not isinstance(ignore_builds, bool):
         raise InputError(source, "ignore-builds must be true or false")
+    words = _words(source, "fail-on", fail_on, lower=True) if fail_on is not None else None
+    if words:
+        parse_fail_on(words, source=source)  # an unknown word is this file's error, not later
     return Policy(
         source=file,
-        fail_on=_words(source, "fail-on", fail_on, lower=True) if fail_on is not None else None,
+        fail_on=words,
         ignore=_words(source, "ignore", table.get("ignore", [])),
         ignore_builds=ignore_builds,
         env_files=_words(source, "env-files", table["env-files"]) if "env-files" in table else None,
@@ -129,6 +145,11 @@ def _words(source: str, key: str, value: object, *, lower: bool = False) -> tupl
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: most runs find no policy file to read
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     source = str(file)
     try:
         with file.open("rb") as fh:
@@ -144,13 +165,101 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise InputError(source, f"invalid TOML: {detail}") from exc
 
 
+# ``[tool.envtool]``, ``[tool.envtool.x]``, ``tool.envtool.key = ...``, or ``envtool = {`` /
+# ``envtool.key =`` under ``[tool]``: every TOML spelling of the table, with quotes or not (and
+# ``envtool = <not a string>``, to report it); not ``envtool = "..."``, a script entry point.
+_MENTIONS_TABLE = (
+    r"""(?m)\btool["']?\s*\.\s*["']?envtool\b|^\s*["']?envtool["']?\s*(?:\.|=\s*[^\s"'])"""
+)
+
+
 def _has_envtool_table(pyproject: Path) -> bool:
     """Whether ``pyproject`` has ``[tool.envtool]`` (a malformed one is reported, not skipped)."""
     try:
         text = pyproject.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    if "envtool" not in text:  # the cheap test first: most pyproject.toml files are not ours
-        return False
+    if not re.search(_MENTIONS_TABLE, text):  # the cheap test first: most pyproject.toml files
+        return False  # are not ours (and those that name envtool mostly depend on it)
     tool = _read_toml(pyproject).get("tool")
     return isinstance(tool, dict) and "envtool" in tool
+
+
+# ------------------------------------------------------------------------------- --fail-on words
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "channel": ("channel-added", "channel-removed", "channel-reordered", "channel-changed"),
+    "downgrade": ("downgraded",),
+}
+# Kinds and sizes (DESIGN §5), "any", "risky" (what reports call out), "none" (nothing fails:
+# the way to override a repository's fail-on for one run), and the aliases.
+POLICY_WORDS: tuple[str, ...] = (*KINDS, *SIZES, "any", "risky", "none", *ALIASES)
+
+
+@dataclass(frozen=True)
+class FailPolicy:
+    """The words of ``--fail-on``: kinds, sizes, aliases, ``risky``, ``any`` (or ``none``)."""
+
+    words: tuple[str, ...]
+    _kinds: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def matches(self, change: Change) -> bool:
+        if "any" in self.words:
+            return True
+        if change.kind in self._kinds or (change.size is not None and change.size in self.words):
+            return True
+        return "risky" in self.words and bool(change.risks)
+
+    def failures(self, result: EnvDiff) -> tuple[Change, ...]:
+        """The changes that break the policy (none: the diff passes)."""
+        return tuple(c for c in result.changes if self.matches(c))
+
+    def reason(self, change: Change) -> str:
+        """The word that ``change`` matched: its size when that is a word, else its kind."""
+        if change.size is not None and change.size in self.words:
+            return change.size
+        if "risky" in self.words and change.risks and change.kind not in self._kinds:
+            return "risky"
+        return change.kind
+
+    def __str__(self) -> str:
+        return ",".join(self.words)
+
+
+def parse_fail_on(value: str | Iterable[str], *, source: str | None = None) -> FailPolicy:
+    """Parse ``--fail-on major,channel-added,downgraded`` (or a list, as a policy file has it).
+
+    With ``source`` (the policy file the words come from) a bad word is that file's
+    :class:`~envtool.errors.InputError`, else a usage error of ``--fail-on``.
+
+    >>> parse_fail_on("Major, channel").words
+    ('major', 'channel')
+    >>> parse_fail_on("none").words
+    ()
+    >>> parse_fail_on("majro")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    envtool.errors.UsageError: --fail-on: unknown word 'majro'; valid words: added, removed, ...
+    """
+    items = value.split(",") if isinstance(value, str) else list(value)
+    words = tuple(dict.fromkeys(w.strip().lower() for w in items if w.strip()))
+    what = "fail-on" if source is not None else "--fail-on"
+
+    def error(message: str) -> Exception:
+        return InputError(source, message) if source is not None else UsageError(message)
+
+    if not words:
+        raise error(f"{what} needs at least one of: {', '.join(POLICY_WORDS)}")
+    unknown = [w for w in words if w not in POLICY_WORDS]
+    if unknown:
+        listed = ", ".join(repr(w) for w in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        raise error(
+            f"{what}: unknown word{plural} {listed}; valid words: {', '.join(POLICY_WORDS)}"
+        )
+    if "none" in words:
+        if len(words) > 1:
+            raise error(f"{what}: 'none' (nothing fails) cannot go with other words")
+        return FailPolicy(())
+    kinds = {k for w in words for k in ALIASES.get(w, (w,)) if k in KINDS}
+    return FailPolicy(words, frozenset(kinds))

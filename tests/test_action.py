@@ -275,18 +275,6 @@ def test_example_workflow_uses_only_real_inputs() -> None:
 # ------------------------------------------------------------------------------ the real envtool
 
 
-def _diff_has_base() -> bool:
-    proc = subprocess.run(
-        [sys.executable, "-m", "envtool", "diff", "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return "--base" in proc.stdout
-
-
-@pytest.mark.skipif(not _diff_has_base(), reason="envtool diff --base is not wired in yet")
 def test_real_envtool_fails_on_a_major_bump(checkout: Path, tmp_path: Path) -> None:
     envtool = f"{sys.executable} -m envtool"
     result = run_action(checkout, tmp_path, envtool=envtool, INPUT_FAIL_ON="major")

@@ -46,7 +46,11 @@ def test_through_the_entry_point_in_process(
     [
         ("envtool ch", "1", ["plain,check"]),
         ("envtool diff --form", "2", ["plain,--format"]),
-        ("envtool diff --format ", "3", ["plain,text", "plain,markdown", "plain,json"]),
+        (
+            "envtool diff --format ",
+            "3",
+            ["plain,text", "plain,markdown", "plain,json", "plain,github"],
+        ),
         ("envtool --backend m", "2", ["plain,mamba", "plain,micromamba"]),
     ],
 )

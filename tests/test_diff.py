@@ -14,9 +14,11 @@ import pytest
 from conftest import CORPUS, ROOT, Run, corpus_files, needs_corpus, run_envtool
 
 from envtool import envfile, fileio
-from envtool.diff import KINDS, Change, EnvDiff, diff, parse_fail_on, redact
+from envtool.diff import KINDS, Change, EnvDiff, diff
 from envtool.errors import UsageError
+from envtool.policy import parse_fail_on
 from envtool.render import render
+from envtool.secrets import redact
 
 ML_V1 = ROOT / "fixtures" / "ml" / "environment-v1.yml"
 ML_V2 = ROOT / "fixtures" / "ml" / "environment-v2.yml"
@@ -592,8 +594,9 @@ def test_usage_errors_exit_2(
 
 
 def test_input_errors_are_one_line_naming_file_and_line(
-    cli, tmp_path: Path, ml_files: tuple[str, str]
+    cli, tmp_path: Path, ml_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # not in a git work tree
     bad = tmp_path / "bad.yml"
     bad.write_text("dependencies:\n  - numpy\n  - 'numpy >=>= 1'\n")
     cases = {
@@ -603,25 +606,36 @@ def test_input_errors_are_one_line_naming_file_and_line(
             ml_files[1],
         ): f"envtool: error: {tmp_path / 'missing.yml'}: no such file\n",
         ("-", "-"): "envtool: error: only one of OLD and NEW can be '-' (standard input)\n",
-        (
-            "env:train",
-            ml_files[1],
-        ): "envtool: error: env:train: reading a live environment (env:) is not available yet",
-        (
-            "prefix:/opt/env",
-            ml_files[1],
-        ): "envtool: error: prefix:/opt/env: reading a live environment (prefix:)",
+        ("env:", ml_files[1]): "envtool: error: env:: name an environment name after the colon",
+        ("prefix:", ml_files[1]): "envtool: error: prefix:: name a path after the colon",
         (r"C:\envs\ml.yml", ml_files[1]): "envtool: error: C:\\envs\\ml.yml: no such file\n",
         (
             "HEAD~1:environment.yml",
             ml_files[1],
-        ): "envtool: error: HEAD~1:environment.yml: no such file",
+        ): "envtool: error: HEAD~1:environment.yml: not inside a git work tree",
+        ("--base", "HEAD"): f"envtool: error: {tmp_path}: not inside a git work tree",
     }
     for args, message in cases.items():
         result = cli("diff", *args)
         assert result.code == 2, args
         assert result.err.startswith(message), result.err
         assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give OLD and NEW, or --base REV"),
+        (("a.yml",), "give OLD and NEW, or --base REV"),
+        (("a.yml", "b.yml", "--base", "HEAD"), "--base REV compares every changed"),
+        (("a.yml", "--base", "HEAD"), "--base REV compares every changed"),
+    ],
+)
+def test_old_and_new_or_base(cli, args: tuple[str, ...], message: str) -> None:
+    result = cli("diff", *args)
+    assert result.code == 2
+    assert result.err.startswith(f"envtool: error: {message}")
+    assert result.err.count("\n") == 1
 
 
 def test_an_existing_path_with_a_colon_wins_over_rev_parsing(

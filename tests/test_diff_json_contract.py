@@ -15,7 +15,7 @@ import pytest
 from conftest import DATA, ROOT
 
 from envtool.diff import KINDS, SIZES
-from envtool.render import SCHEMA_VERSION
+from envtool.render.document import SCHEMA_VERSION
 
 TOP_KEYS = ["schema_version", "old", "new", "summary", "changes", "warnings"]
 SIDE_KEYS = ["source"]

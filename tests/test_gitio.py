@@ -363,15 +363,7 @@ def test_precommit_hook_files_regex_agrees_with_default_patterns() -> None:
 
 # ------------------------------------------------------------------------- through the command line
 
-needs_git_diff = pytest.mark.skipif(
-    "gitio" not in (ROOT / "envtool" / "commands" / "diff.py").read_text(encoding="utf-8")
-    if (ROOT / "envtool" / "commands" / "diff.py").is_file()
-    else True,
-    reason="REV:path is not wired into envtool/commands/diff.py yet",
-)
 
-
-@needs_git_diff
 def test_cli_diff_previous_commit_fails_on_major(
     repo: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:
@@ -382,7 +374,6 @@ def test_cli_diff_previous_commit_fails_on_major(
     assert cli("diff", "HEAD:environment.yml", "environment.yml", "--fail-on", "major").code == 0
 
 
-@needs_git_diff
 def test_cli_diff_bad_revision_is_exit_2_one_line(
     repo: Path, monkeypatch: pytest.MonkeyPatch, cli
 ) -> None:

@@ -19,7 +19,10 @@ from conftest import CORPUS, DATA, ROOT
 
 from envtool import envfile, fileio
 from envtool.diff import EnvDiff, diff
-from envtool.render import MARKDOWN_MARKER, render, render_markdown, render_text
+from envtool.render import render
+from envtool.render.markdown import MARKER as MARKDOWN_MARKER
+from envtool.render.markdown import render_markdown
+from envtool.render.text import render_text
 
 SCENARIOS = sorted(p.name for p in DATA.glob("diff-*") if p.is_dir())
 EXPECTED = {"text": "expected.txt", "markdown": "expected.md", "json": "expected.json"}

@@ -1,0 +1,94 @@
+"""The JSON format: the stable machine format, pinned by tests/test_diff_json_contract.py.
+
+One file (``envtool diff OLD NEW``): ``schema_version`` 1. Keys are always present (null when
+unknown), in a fixed order; changes in the EnvDiff's order. Every value is already redacted.
+
+Every changed file (``envtool diff --base REV``): a wrapper document with its own version key,
+``diff_set_version`` 1, so that a reader of schema-1 documents cannot mistake one for the
+other: ``base``, a ``summary`` over all files (``files``, ``changes``, ``risky``, ``kinds``,
+``sizes``), and ``files``, each with ``path``, ``status`` (added, deleted, modified, renamed),
+``old_path``, ``new_path`` and ``diff``: a complete schema-1 document.
+"""
+
+from __future__ import annotations
+
+from envtool.diff import KINDS, SIZES, DiffSet, EnvDiff
+from envtool.secrets import redact
+
+SCHEMA_VERSION = 1
+DIFF_SET_VERSION = 1
+
+
+def to_json_data(result: EnvDiff) -> dict[str, object]:
+    """The JSON document as plain data (schema_version 1)."""
+    kinds = result.kind_counts()
+    sizes = result.size_counts()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "old": {"source": redact(result.old_source)},
+        "new": {"source": redact(result.new_source)},
+        "summary": {
+            "changes": len(result.changes),
+            "risky": len(result.risky),
+            "kinds": {k: kinds[k] for k in KINDS},
+            "sizes": {s: sizes[s] for s in SIZES},
+        },
+        "changes": [
+            {
+                "section": c.section,
+                "kind": c.kind,
+                "name": c.name,
+                "old": c.old,
+                "new": c.new,
+                "size": c.size,
+                "old_line": c.old_line,
+                "new_line": c.new_line,
+                "old_text": c.old_text,
+                "new_text": c.new_text,
+                "note": c.note,
+                "risks": list(c.risks),
+            }
+            for c in result.changes
+        ],
+        "warnings": list(result.warnings),
+    }
+
+
+def render_json(result: EnvDiff) -> str:
+    return _dump(to_json_data(result))
+
+
+def to_json_set_data(report: DiffSet) -> dict[str, object]:
+    """The ``--base`` document as plain data (diff_set_version 1)."""
+    changes = report.changes
+    return {
+        "diff_set_version": DIFF_SET_VERSION,
+        "base": report.base,
+        "summary": {
+            "files": len(report.files),
+            "changes": len(changes),
+            "risky": sum(1 for c in changes if c.risks),
+            "kinds": {k: sum(1 for c in changes if c.kind == k) for k in KINDS},
+            "sizes": {s: sum(1 for c in changes if c.size == s) for s in SIZES},
+        },
+        "files": [
+            {
+                "path": f.path,
+                "status": f.status,
+                "old_path": f.old_path,
+                "new_path": f.new_path,
+                "diff": to_json_data(f.diff),
+            }
+            for f in report.files
+        ],
+    }
+
+
+def render_json_set(report: DiffSet) -> str:
+    return _dump(to_json_set_data(report))
+
+
+def _dump(data: dict[str, object]) -> str:
+    import json
+
+    return json.dumps(data, indent=2) + "\n"
