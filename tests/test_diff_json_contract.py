@@ -1,8 +1,12 @@
-"""The contract of ``envtool diff --format json``, schema_version 1.
+"""The contract of ``envtool diff --format json``: schema_version 1, and diff_set_version 1.
 
 Scripts and CI jobs parse this output; any change to its keys, their order, their types or the
 words they may hold breaks a test here on purpose. A compatible change bumps nothing; an
 incompatible one needs ``schema_version`` 2 (and a note for users).
+
+``envtool diff --base REV`` prints another document, versioned on its own by
+``diff_set_version`` (so a reader of schema-1 documents finds no ``schema_version`` and cannot
+mistake it for one): a summary over all files and, per file, a complete schema-1 document.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import pytest
 from conftest import DATA, ROOT
 
 from envtool.diff import KINDS, SIZES
-from envtool.render.document import SCHEMA_VERSION
+from envtool.render.document import DIFF_SET_VERSION, SCHEMA_VERSION
 
 TOP_KEYS = ["schema_version", "old", "new", "summary", "changes", "warnings"]
 SIDE_KEYS = ["source"]
@@ -61,11 +65,22 @@ CHANGE_TYPES: dict[str, tuple[type, ...]] = {
     "risks": (list,),
 }
 
-GOLDEN_JSON = sorted(DATA.glob("diff-*/expected.json"))
+GOLDEN_JSON = sorted(
+    p for p in DATA.glob("diff-*/expected.json") if "diff_set_version" not in p.read_text()
+)
+GOLDEN_SET_JSON = sorted(
+    p for p in DATA.glob("diff-*/expected.json") if "diff_set_version" in p.read_text()
+)
+
+SET_TOP_KEYS = ["diff_set_version", "base", "summary", "files"]
+SET_SUMMARY_KEYS = ["files", "changes", "risky", "kinds", "sizes"]
+FILE_KEYS = ["path", "status", "old_path", "new_path", "diff"]
+STATUSES = ["added", "deleted", "modified", "renamed"]
 
 
 def test_the_words_are_the_designs() -> None:
     assert SCHEMA_VERSION == 1
+    assert DIFF_SET_VERSION == 1
     assert list(KINDS) == KIND_WORDS  # DESIGN §5, in its order
     assert list(SIZES) == SIZE_WORDS
 
@@ -110,9 +125,46 @@ def check_document(doc: dict[str, Any]) -> None:
     assert all(isinstance(w, str) for w in doc["warnings"])
 
 
+def check_set_document(doc: dict[str, Any]) -> None:
+    assert list(doc) == SET_TOP_KEYS
+    assert doc["diff_set_version"] == 1 and type(doc["diff_set_version"]) is int
+    assert "schema_version" not in doc
+    assert isinstance(doc["base"], str) and doc["base"]
+    summary = doc["summary"]
+    assert list(summary) == SET_SUMMARY_KEYS
+    assert list(summary["kinds"]) == KIND_WORDS
+    assert list(summary["sizes"]) == SIZE_WORDS
+    files = doc["files"]
+    assert summary["files"] == len(files)
+    for key in ("changes", "risky"):
+        assert summary[key] == sum(f["diff"]["summary"][key] for f in files)
+    for kind in KIND_WORDS:
+        assert summary["kinds"][kind] == sum(f["diff"]["summary"]["kinds"][kind] for f in files)
+    for size in SIZE_WORDS:
+        assert summary["sizes"][size] == sum(f["diff"]["summary"]["sizes"][size] for f in files)
+    paths = [f["path"] for f in files]
+    assert paths == sorted(paths)
+    for f in files:
+        assert list(f) == FILE_KEYS
+        assert f["status"] in STATUSES
+        assert f["path"] == (f["new_path"] or f["old_path"])
+        assert (f["old_path"] is None) is (f["status"] == "added")
+        assert (f["new_path"] is None) is (f["status"] == "deleted")
+        check_document(f["diff"])
+
+
 @pytest.mark.parametrize("path", GOLDEN_JSON, ids=lambda p: p.parent.name)
 def test_golden_documents_keep_the_contract(path: Path) -> None:
     check_document(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("path", GOLDEN_SET_JSON, ids=lambda p: p.parent.name)
+def test_golden_set_documents_keep_the_contract(path: Path) -> None:
+    check_set_document(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_there_is_a_golden_set_document() -> None:
+    assert [p.parent.name for p in GOLDEN_SET_JSON] == ["diff-base-repo"]
 
 
 def test_the_command_prints_a_document_that_keeps_the_contract(cli) -> None:

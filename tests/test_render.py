@@ -24,7 +24,12 @@ from envtool.render.markdown import MARKER as MARKDOWN_MARKER
 from envtool.render.markdown import render_markdown
 from envtool.render.text import render_text
 
-SCENARIOS = sorted(p.name for p in DATA.glob("diff-*") if p.is_dir())
+# diff-github-* are test_diff_github.py's, diff-base-* test_diff_base.py's
+SCENARIOS = sorted(
+    p.name
+    for p in DATA.glob("diff-*")
+    if p.is_dir() and not p.name.startswith(("diff-github-", "diff-base-"))
+)
 EXPECTED = {"text": "expected.txt", "markdown": "expected.md", "json": "expected.json"}
 UPDATE = bool(os.environ.get("ENVTOOL_UPDATE_GOLDEN"))
 
@@ -115,9 +120,14 @@ _CELL_END = re.compile(r"(?<!\\)\|")
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_markdown_tables_and_folds_are_well_formed(name: str) -> None:
-    out = render_markdown(scenario(name))
+    check_markdown(render_markdown(scenario(name)))
+
+
+def check_markdown(out: str) -> None:
+    """One marker, a heading, tables with a blank line before and even columns, folds closed."""
     lines = out.splitlines()
-    assert lines[0] == MARKDOWN_MARKER and lines[1].startswith("### Environment diff: ")
+    assert lines[0] == MARKDOWN_MARKER and lines[1].startswith("### Environment diff")
+    assert out.count(MARKDOWN_MARKER) == 1 and "\n\n\n" not in out
     columns = 0
     for previous, line in zip(["", *lines], lines, strict=False):
         if not line.startswith("|"):

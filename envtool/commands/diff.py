@@ -75,7 +75,7 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
         env = read_envfile(
             "env" if kind == "env" else "prefix", value, backend, console or Console()
         )
-        return Side(env, arg)
+        return Side(replace(env, source=arg), arg)
     from envtool import gitio
 
     rev_path = gitio.parse_rev_path(arg)

@@ -167,6 +167,8 @@ def describe(change: Change, ascii_only: bool = False) -> str:
         text = f"name changed: {old or '(none)'}{to}{new or '(none)'}"
     elif kind == "variables-changed":
         text = f"variable {name} {label(change)[0]}"
+        if change.note == "changed (value hidden)":
+            text = f"variable {name} changed (value hidden)"
         if change.old is not None and change.new is not None and old != new:
             text += f": {old}{to}{new}"
         elif change.new is not None and change.old is None:

@@ -64,8 +64,8 @@ def render_markdown_set(report: DiffSet, *, fold_after: int = 10, ascii_only: bo
         out += [f"#### {_code(f.path)}" + (f" ({_status(f)})" if f.status != "modified" else "")]
         labels = (_code(redact(f.diff.old_source)), _code(redact(f.diff.new_source)))
         out += [f"{labels[0]} {common.arrow(ascii_only)} {labels[1]}", ""]
-        out += _body(f.diff, level=5, fold_after=fold_after, ascii_only=ascii_only)
-        out.append("")
+        both = f.status in ("modified", "renamed")  # else no channel priority to compare
+        out += _body(f.diff, level=5, fold_after=fold_after, ascii_only=ascii_only, order=both)
     return _join(out)
 
 
@@ -91,7 +91,9 @@ def _join(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _body(result: EnvDiff, *, level: int, fold_after: int, ascii_only: bool) -> list[str]:
+def _body(
+    result: EnvDiff, *, level: int, fold_after: int, ascii_only: bool, order: bool = True
+) -> list[str]:
     """Summary line, risky callout, section tables (headings at ``level``), warnings."""
     arrow = common.arrow(ascii_only)
     if result.empty:
@@ -109,7 +111,7 @@ def _body(result: EnvDiff, *, level: int, fold_after: int, ascii_only: bool) -> 
         out += [f"> - {_risk_line(c, arrow)}" for c in risky]
         out.append("")
     for section, changes in common.sections(result):
-        out += _md_section(result, section, changes, fold_after, ascii_only, level)
+        out += _md_section(result, section, changes, fold_after, ascii_only, level, order)
     if result.warnings:
         out += ["> [!NOTE]"] + [f"> {_md(w)}  " for w in result.warnings] + [""]
     return out
@@ -196,6 +198,7 @@ def _md_section(
     fold_after: int,
     ascii_only: bool,
     level: int,
+    order: bool,
 ) -> list[str]:
     arrow = common.arrow(ascii_only)
     if section == "name":
@@ -225,7 +228,7 @@ def _md_section(
         out += [*table, "", "</details>", ""]
     elif rows:
         out += [*table, ""]
-    if section == "channels":
+    if section == "channels" and order:
         old_order = _code(", ".join(result.old_channels)) or "(none)"
         new_order = _code(", ".join(result.new_channels)) or "(none)"
         out += [f"Priority order: {old_order} {arrow} {new_order}", ""]

@@ -36,8 +36,13 @@ class _Row:
     kind: str
 
 
-def render_text(result: EnvDiff, *, color: bool = False, ascii_only: bool = False) -> str:
-    """Grouped, aligned, readable in a terminal; ANSI colour only when ``color``."""
+def render_text(
+    result: EnvDiff, *, color: bool = False, ascii_only: bool = False, order: bool = True
+) -> str:
+    """Grouped, aligned, readable in a terminal; ANSI colour only when ``color``.
+
+    ``order=False`` leaves out the channel priority line (an added or deleted file has none).
+    """
 
     def paint(text: str, *styles: str) -> str:
         if not color or not text:
@@ -65,7 +70,7 @@ def render_text(result: EnvDiff, *, color: bool = False, ascii_only: bool = Fals
         lines.append(label + (", " if ascii_only else " · ").join(common.phrases(changes)))
         rows = [_text_row(c, ascii_only) for c in changes if c.kind != "channel-reordered"]
         lines += _format_rows(rows, arrow, paint)
-        if section == "channels":
+        if section == "channels" and order:
             old_order = ", ".join(result.old_channels) or "(none)"
             new_order = ", ".join(result.new_channels) or "(none)"
             lines.append(f"  order: {common.clean(old_order)} {arrow} {common.clean(new_order)}")
@@ -137,6 +142,9 @@ def _group(kind: str) -> str:
     return "version" if kind in ("upgraded", "downgraded", "moved") else kind
 
 
+_BOTH_SIDES = ("modified", "renamed")
+
+
 def render_text_set(report: DiffSet, *, color: bool = False, ascii_only: bool = False) -> str:
     """A summary line naming the revision, then each file's block (blank lines between)."""
     if not report.files:
@@ -148,5 +156,8 @@ def render_text_set(report: DiffSet, *, color: bool = False, ascii_only: bool = 
         f"{files} changed since {common.clean(report.base)}: {common.count(len(changes), 'change')}"
     )
     blocks = [head + (f", {risky} risky" if risky else "") + "\n"]
-    blocks += [render_text(f.diff, color=color, ascii_only=ascii_only) for f in report.files]
+    blocks += [
+        render_text(f.diff, color=color, ascii_only=ascii_only, order=f.status in _BOTH_SIDES)
+        for f in report.files
+    ]
     return "\n".join(blocks)
