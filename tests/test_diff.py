@@ -17,8 +17,6 @@ from envtool import envfile, fileio
 from envtool.diff import KINDS, Change, EnvDiff, diff
 from envtool.errors import UsageError
 from envtool.policy import parse_fail_on
-from envtool.render import render
-from envtool.secrets import redact
 
 ML_V1 = ROOT / "fixtures" / "ml" / "environment-v1.yml"
 ML_V2 = ROOT / "fixtures" / "ml" / "environment-v2.yml"
@@ -359,86 +357,6 @@ def test_index_url_is_single_valued_so_a_change_pairs() -> None:
         "https://b.example/simple",
     )
     assert change.risks == ("new package index",)
-
-
-# ------------------------------------------------------------------------------------ secrets
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        (
-            "https://conda.anaconda.org/t/tk-1234-abcd/private",
-            "https://conda.anaconda.org/t/***/private",
-        ),
-        ("https://me:s3cret@repo.example/conda", "https://me:***@repo.example/conda"),
-        ("https://ghp_abcdef123@pypi.example/simple", "https://***@pypi.example/simple"),
-        ("https://x.example/simple?token=abc&page=2", "https://x.example/simple?token=***&page=2"),
-        ("git+ssh://git@github.com/o/r.git", "git+ssh://git@github.com/o/r.git"),
-        (
-            "https://${PIP_USER}:${PIP_PASSWORD}@pypi.example/simple",
-            "https://${PIP_USER}:${PIP_PASSWORD}@pypi.example/simple",
-        ),
-        ("conda-forge", "conda-forge"),
-    ],
-)
-def test_redact(text: str, shown: str) -> None:
-    assert redact(text) == shown
-    assert redact(redact(text)) == shown  # idempotent
-
-
-SECRET_OLD = env(
-    "https://conda.anaconda.org/t/tk-OLD-1111/private::numpy=1.0\npip",
-    head="channels:\n  - https://conda.anaconda.org/t/tk-OLD-2222/private\n"
-    "  - https://bob:hunter2@repo.example/conda",
-    pip="--index-url https://alice:pw-old-3333@pypi.corp.example/simple\nfoo==1.0",
-    tail="variables:\n  HF_TOKEN: hf_old_4444",
-)
-SECRET_NEW = env(
-    "https://conda.anaconda.org/t/tk-NEW-5555/private::numpy=1.0\npip",
-    head="channels:\n  - https://conda.anaconda.org/t/tk-NEW-6666/private\n"
-    "  - https://bob:swordfish@repo.example/conda",
-    pip="--index-url https://alice:pw-new-7777@pypi.corp.example/simple\nfoo==1.0\n"
-    "--extra-index-url https://carol:pw-8888@extra.example/simple",
-    tail="variables:\n  HF_TOKEN: hf_new_9999",
-)
-SECRETS = (
-    "tk-OLD",
-    "tk-NEW",
-    "hunter2",
-    "swordfish",
-    "pw-old",
-    "pw-new",
-    "pw-8888",
-    "hf_old",
-    "hf_new",
-)
-
-
-def test_rotated_credentials_are_detected_but_never_shown() -> None:
-    result = d(SECRET_OLD, SECRET_NEW)
-    kinds = Counter((c.section, c.kind, c.note) for c in result.changes)
-    assert kinds == {
-        ("channels", "channel-changed", "credentials changed"): 2,
-        ("conda", "channel-changed", "credentials changed"): 1,
-        ("pip", "pip-option-changed", "credentials changed"): 1,
-        ("pip", "pip-option-changed", None): 1,  # the new --extra-index-url
-        ("variables", "variables-changed", "changed (value hidden)"): 1,
-    }
-    assert not any(c.risks for c in result.changes if c.note == "credentials changed")
-    for fmt in ("text", "markdown", "json"):
-        out = render(result, fmt)
-        assert not [s for s in SECRETS if s in out], fmt
-    assert not [s for s in SECRETS if s in repr(result)]  # not even in the data
-
-
-def test_no_secret_reaches_any_output_of_the_command(cli, tmp_path: Path) -> None:
-    (tmp_path / "old.yml").write_text(SECRET_OLD)
-    (tmp_path / "new.yml").write_text(SECRET_NEW)
-    for fmt in ("text", "markdown", "json"):
-        result = cli("diff", str(tmp_path / "old.yml"), str(tmp_path / "new.yml"), "--format", fmt)
-        assert result.code == 0
-        assert not [s for s in SECRETS if s in result.out + result.err], fmt
 
 
 # ----------------------------------------------------------------- duplicates, ignore, order
