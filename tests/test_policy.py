@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from envtool import policy
-from envtool.errors import EXIT_ERROR, InputError
+from envtool.errors import EXIT_ERROR, InputError, UsageError
 from envtool.policy import Policy
 
 FULL = """\
@@ -146,3 +146,94 @@ def test_not_utf8_and_missing(tmp_path: Path) -> None:
 def test_policy_is_frozen() -> None:
     with pytest.raises(AttributeError):
         Policy().ignore = ("x",)  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------- --fail-on words
+
+
+def test_fail_on_words_are_checked_when_the_file_is_read(tmp_path: Path) -> None:
+    file = write(tmp_path / ".envtool.toml", 'fail-on = ["major", "majro"]\n')
+    with pytest.raises(InputError) as info:
+        policy.load_policy(tmp_path)
+    assert str(info.value).startswith(f"{file}: fail-on: unknown word 'majro'; valid words: ")
+    assert "\n" not in str(info.value)
+
+
+def test_fail_on_none_means_nothing_fails_and_goes_alone() -> None:
+    assert policy.parse_fail_on("none").words == ()
+    with pytest.raises(UsageError, match=r"'none' .* cannot go with other words"):
+        policy.parse_fail_on("none,major")
+
+
+def test_reason_names_the_word_a_change_matched() -> None:
+    from envtool.diff import Change
+
+    major = Change("conda", "upgraded", "numpy", "1", "2", "major", risks=("major upgrade",))
+    assert policy.parse_fail_on("major").reason(major) == "major"
+    assert policy.parse_fail_on("upgraded,risky").reason(major) == "upgraded"
+    assert policy.parse_fail_on("risky").reason(major) == "risky"
+    assert policy.parse_fail_on("any").matches(major)
+    assert not policy.parse_fail_on("none").matches(major)
+
+
+def test_the_doctests() -> None:
+    import doctest
+
+    assert doctest.testmod(policy).failed == 0
+
+
+# ------------------------------------------------------------------ as envtool diff applies it
+
+OLD = "channels: [conda-forge]\ndependencies:\n  - numpy=1.26.4=py_0\n  - tzdata=2023c\n"
+NEW = "channels: [conda-forge]\ndependencies:\n  - numpy=2.0.0=py_0\n  - tzdata=2023c=h0_1\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()  # the policy search stops here
+    write(tmp_path / "old.yml", OLD)
+    write(tmp_path / "new.yml", NEW)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_diff_takes_its_defaults_from_the_policy(project: Path, cli) -> None:
+    assert cli("diff", "old.yml", "new.yml").code == 0
+    write(project / "pyproject.toml", '[tool.envtool]\nfail-on = "major"\nignore-builds = true\n')
+    result = cli("diff", "old.yml", "new.yml")
+    assert result.code == 1
+    assert "rebuilt" not in result.out and "tzdata" not in result.out  # ignore-builds
+    assert result.err == (
+        f"envtool: fail-on major (policy file {project / 'pyproject.toml'}): "
+        "1 change matched: numpy (major)\n"
+    )
+
+
+def test_the_command_line_wins_over_the_policy(project: Path, cli) -> None:
+    write(project / ".envtool.toml", 'fail-on = ["major"]\nignore-builds = true\n')
+    assert cli("diff", "old.yml", "new.yml", "--fail-on", "downgraded").code == 0
+    assert cli("diff", "old.yml", "new.yml", "--fail-on", "none").code == 0
+    kept = cli("diff", "old.yml", "new.yml", "--no-ignore-builds", "--fail-on", "spec-changed")
+    assert "tzdata" in kept.out and kept.code == 1
+
+
+def test_ignore_adds_to_the_policys_list(project: Path, cli) -> None:
+    write(project / ".envtool.toml", 'ignore = ["numpy"]\nfail-on = ["any"]\n')
+    assert "1.26.4" not in cli("diff", "old.yml", "new.yml").out
+    assert cli("diff", "old.yml", "new.yml", "--ignore", "tzdata").code == 0
+
+
+def test_a_bad_word_in_the_policy_is_exit_2_naming_the_file(project: Path, cli) -> None:
+    file = write(project / ".envtool.toml", 'fail-on = "majro"\n')
+    result = cli("diff", "old.yml", "new.yml")
+    assert result.code == EXIT_ERROR
+    assert result.err.startswith(f"envtool: error: {file}: fail-on: unknown word 'majro'")
+    assert result.err.count("\n") == 1
+    assert cli("diff", "old.yml", "new.yml", "--fail-on", "major").code == EXIT_ERROR  # still read
+
+
+def test_finding_no_policy_reads_no_pyproject_that_is_not_ours(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    # a script named envtool is no [tool.envtool] table: not parsed, so not even checked
+    write(tmp_path / "pyproject.toml", '[project.scripts]\nenvtool = "envtool.cli:main"\n[broken\n')
+    assert policy.find_policy_file(tmp_path) is None
