@@ -12,6 +12,8 @@
 #                    changed file that `envtool diff --base` recognises (policy env-files)
 #   INPUT_FAIL_ON    kinds/sizes that fail, as for --fail-on; default: the repository's policy
 #   INPUT_ARGS       more arguments for `envtool diff`, e.g. --ignore-builds
+#   INPUT_ANNOTATIONS  "true": also print workflow annotations on the changed lines of the
+#                    files (`envtool diff --format github`); action.yml's default is true
 #   ENVTOOL          the envtool command (default: envtool; may be "python -m envtool")
 set -uo pipefail
 
@@ -55,12 +57,18 @@ read -r -a extra <<<"${INPUT_ARGS:-}"
 
 report=$(mktemp)
 errors=$(mktemp)
-trap 'rm -f "$report" "$errors"' EXIT
+notes=$(mktemp)
+trap 'rm -f "$report" "$errors" "$notes"' EXIT
 status=0
+annotate() { # the same diff as GitHub annotations (its errors are the report's already)
+    [[ ${INPUT_ANNOTATIONS:-false} == true ]] || return 0
+    "${envtool[@]}" diff "$@" --format github "${options[@]:2}" >>"$notes" 2>/dev/null
+}
 
 if [[ -z ${INPUT_FILES:-} ]]; then
     "${envtool[@]}" diff --base "$base" "${options[@]}" >"$report" 2>"$errors"
     status=$?
+    ((status < 2)) && annotate --base "$base"
 else
     read -r -d '' -a files <<<"$INPUT_FILES"
     for file in "${files[@]}"; do
@@ -75,10 +83,11 @@ else
         "${envtool[@]}" diff "$base:./$file" "$file" "${options[@]}" >>"$report" 2>>"$errors"
         code=$?
         ((code > status)) && status=$code
+        ((code < 2)) && annotate "$base:./$file" "$file"
     done
 fi
 
-cat "$report"
+cat "$report" "$notes"
 cat "$errors" >&2
 {
     if [[ -s $report ]]; then

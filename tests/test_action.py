@@ -282,3 +282,35 @@ def test_real_envtool_fails_on_a_major_bump(checkout: Path, tmp_path: Path) -> N
     assert "numpy" in result.summary and "gpu.yml" in result.summary
     ok = run_action(checkout, tmp_path, envtool=envtool, INPUT_FAIL_ON="channel-added")
     assert ok.code == 0, ok.err
+
+
+def test_annotations_are_a_second_diff_in_the_github_format(
+    checkout: Path, upstream: Upstream, tmp_path: Path
+) -> None:
+    result = run_action(
+        checkout, tmp_path, INPUT_ANNOTATIONS="true", INPUT_FAIL_ON="major", STUB_EXIT="1"
+    )
+    assert result.code == 1
+    base = upstream.fork_point
+    assert result.calls == [
+        ["diff", "--base", base, "--format", "markdown", "--fail-on", "major"],
+        ["diff", "--base", base, "--format", "github", "--fail-on", "major"],
+    ]
+    assert result.out == "## stub report\n## stub report\n"  # the report, then the annotations
+    assert result.summary.startswith("## stub report\n\n**envtool:** changes")
+    files = run_action(checkout, tmp_path, INPUT_ANNOTATIONS="true", INPUT_FILES="environment.yml")
+    assert [call[4] for call in files.calls] == ["markdown", "github"]
+
+
+def test_real_envtool_annotates_the_changed_lines(checkout: Path, tmp_path: Path) -> None:
+    envtool = f"{sys.executable} -m envtool"
+    result = run_action(
+        checkout, tmp_path, envtool=envtool, INPUT_FAIL_ON="major", INPUT_ANNOTATIONS="true"
+    )
+    assert result.code == 1, result.err
+    assert (
+        "::error file=environment.yml,line=5,title=envtool%3A upgraded (major)::numpy upgraded "
+        "1.26.4 → 2.0.0 (major); matches --fail-on major\n"
+    ) in result.out
+    assert "::notice file=envs/gpu.yml,line=5," in result.out
+    assert "::" not in result.summary
