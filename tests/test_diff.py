@@ -710,3 +710,13 @@ def test_every_corpus_file_diffs_against_its_pair_and_itself(cli) -> None:
         if frozenset((a.name, b.name)) in pairs:
             result: Run = cli("diff", str(a), str(b), "--exit-code")
             assert result.code == 1, result.err
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from envtool import compare
+    from envtool import diff as diff_module
+
+    assert doctest.testmod(diff_module).failed == 0
+    assert doctest.testmod(compare).failed == 0

@@ -151,3 +151,12 @@ def test_the_command_prints_annotations(cli, tmp_path: Path, monkeypatch) -> Non
     outside = cli("diff", str(v1), str(new), "--format", "github")
     assert f"file={escape_property(str(new))}," in outside.out
     assert outside.code == 0
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from envtool.render import common, github
+
+    assert doctest.testmod(github).failed == 0
+    assert doctest.testmod(common).failed == 0

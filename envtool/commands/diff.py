@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from envtool import envfile, fileio
-from envtool.diff import Change, DiffSet, EnvDiff, FileDiff, channel_key, diff
+from envtool.compare import channel_key
+from envtool.diff import Change, DiffSet, EnvDiff, FileDiff, diff
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, EnvtoolError, InputError, UsageError
 from envtool.ui import Console, use_color
 

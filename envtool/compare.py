@@ -1,0 +1,528 @@
+"""How two environment files are compared, key by key: the rules behind :func:`envtool.diff.diff`.
+
+:class:`Comparison` walks names, channels, conda and pip packages, pip options and variables,
+and records :class:`~envtool.diff.Change` values, every text field redacted on the way in
+(:meth:`Comparison._add`). The decisions it implements are listed in :mod:`envtool.diff`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from envtool.diff import (
+    NOTE_CREDENTIALS,
+    RISK_CHANNEL,
+    RISK_DOWNGRADE,
+    RISK_INDEX,
+    RISK_MAJOR,
+    RISK_TRUSTED_HOST,
+    RISK_VARIANT,
+    Change,
+    Kind,
+    Section,
+)
+from envtool.envfile import CondaDep, EnvFile, PipDep
+from envtool.secrets import redact, redact_variable
+from envtool.spec import (
+    Size,
+    SpecError,
+    change_size,
+    compare_versions,
+    normalize_pip_name,
+    variant_glob,
+)
+
+_OPTION_ALIASES = {
+    "-i": "--index-url",
+    "-f": "--find-links",
+    "-e": "--editable",
+    "-r": "--requirement",
+    "-c": "--constraint",
+}
+_SINGLE_OPTIONS = ("--index-url",)  # pip uses one: a new value replaces the old
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links")
+
+_OptionKey = tuple[str, str]
+Dep = CondaDep | PipDep
+
+
+class Comparison:
+    """Collects the changes of one comparison; a class only to share its inputs."""
+
+    def __init__(
+        self, old: EnvFile, new: EnvFile, ignore_builds: bool, ignored: Callable[[str], bool]
+    ) -> None:
+        self.old, self.new = old, new
+        self.ignore_builds = ignore_builds
+        self.ignored = ignored
+        self.changes: list[Change] = []
+        self.warnings: list[str] = []
+        self.old_channel_keys = {channel_key(c) for c in old.channels} | {
+            channel_key(d.spec.channel) for d in old.conda if d.spec and d.spec.channel
+        }
+
+    def compare(self) -> None:
+        self._name()
+        self._channels()
+        old_conda, new_conda = self._index_conda(self.old), self._index_conda(self.new)
+        (old_pip, old_opts), (new_pip, new_opts) = (
+            self._index_pip(self.old),
+            self._index_pip(self.new),
+        )
+        self._moved(old_conda, new_conda, old_pip, new_pip)
+        self._packages("conda", old_conda, new_conda)
+        self._packages("pip", old_pip, new_pip)
+        self._options(old_opts, new_opts)
+        self._variables()
+
+    def _add(
+        self,
+        section: Section,
+        kind: Kind,
+        name: str,
+        old: str | None,
+        new: str | None,
+        a: Dep | None = None,
+        b: Dep | None = None,
+        *,
+        lines: tuple[int | None, int | None] = (None, None),
+        texts: tuple[str | None, str | None] = (None, None),
+        size: Size | None = None,
+        note: str | None = None,
+        risks: tuple[str, ...] = (),
+    ) -> None:
+        """Record a change; the one place values are redacted, so none can slip through."""
+        self.changes.append(
+            Change(
+                section=section,
+                kind=kind,
+                name=redact(name),
+                old=_redact_opt(old),
+                new=_redact_opt(new),
+                size=size,
+                old_line=a.line if a is not None else lines[0],
+                new_line=b.line if b is not None else lines[1],
+                old_text=_redact_opt(a.text.strip() if a is not None else texts[0]),
+                new_text=_redact_opt(b.text.strip() if b is not None else texts[1]),
+                note=note,
+                risks=risks,
+            )
+        )
+
+    # ------------------------------------------------------------------ name, channels, vars
+
+    def _name(self) -> None:
+        if self.old.name != self.new.name:
+            a, b = self.old.name, self.new.name
+            lines = (self.old.key_lines.get("name"), self.new.key_lines.get("name"))
+            texts = (_entry("name", a), _entry("name", b))
+            self._add("name", "name-changed", "name", a, b, lines=lines, texts=texts)
+
+    def _channels(self) -> None:
+        lines = (self.old.key_lines.get("channels"), self.new.key_lines.get("channels"))
+        old, new = _dedupe(self.old.channels), _dedupe(self.new.channels)
+        old_keys = {channel_key(c): c for c in old}
+        new_keys = {channel_key(c): c for c in new}
+        gone = [c for k, c in old_keys.items() if k not in new_keys]
+        came = [c for k, c in new_keys.items() if k not in old_keys]
+        same: dict[str, str] = {}  # new key -> old key, for channels whose credentials changed
+        for c in list(came):
+            twin = next((g for g in gone if redact(g) == redact(c)), None)
+            if twin is not None:
+                gone.remove(twin)
+                came.remove(c)
+                same[channel_key(c)] = channel_key(twin)
+                self._add(
+                    "channels",
+                    "channel-changed",
+                    c,
+                    twin,
+                    c,
+                    lines=lines,
+                    texts=(twin, c),
+                    note=NOTE_CREDENTIALS,
+                )
+        for c in came:
+            risks = (RISK_CHANNEL,) if c != "nodefaults" else ()
+            self._add(
+                "channels",
+                "channel-added",
+                c,
+                None,
+                c,
+                lines=(None, lines[1]),
+                texts=(None, c),
+                risks=risks,
+            )
+        for c in gone:
+            self._add(
+                "channels", "channel-removed", c, c, None, lines=(lines[0], None), texts=(c, None)
+            )
+        common_old = [k for k in old_keys if k in new_keys or k in same.values()]
+        common_new = [same.get(k, k) for k in new_keys if k in old_keys or k in same]
+        if common_old != common_new:
+            order = ", ".join(old), ", ".join(new)
+            self._add("channels", "channel-reordered", "channels", *order, lines=lines)
+
+    def _variables(self) -> None:
+        a, b = self.old.variables, self.new.variables
+        key_lines = (self.old.key_lines.get("variables"), self.new.key_lines.get("variables"))
+        for name in sorted(a.keys() | b.keys()):
+            va, vb = a.get(name), b.get(name)
+            if va == vb:
+                continue
+            ra = None if va is None else redact_variable(name, va)
+            rb = None if vb is None else redact_variable(name, vb)
+            note = "added" if va is None else "removed" if vb is None else "changed"
+            if ra == rb:
+                note = "changed (value hidden)"
+            lines = (key_lines[0] if va is not None else None, key_lines[1] if vb else None)
+            texts = (_entry(name, ra), _entry(name, rb))
+            self._add(
+                "variables", "variables-changed", name, ra, rb, lines=lines, texts=texts, note=note
+            )
+
+    # ------------------------------------------------------------------------------ indexing
+
+    def _index_conda(self, env: EnvFile) -> dict[str, CondaDep]:
+        out: dict[str, CondaDep] = {}
+        for dep in env.conda:
+            key = dep.spec.name if dep.spec else dep.text.strip()
+            if not self.ignored(key):
+                if key in out:
+                    self._duplicate(env, "conda", key, out[key].line, dep.line)
+                out[key] = dep
+        return out
+
+    def _index_pip(self, env: EnvFile) -> tuple[dict[str, PipDep], dict[_OptionKey, PipDep]]:
+        packages: dict[str, PipDep] = {}
+        options: dict[_OptionKey, PipDep] = {}
+        for dep in env.pip or ():
+            if dep.req is not None and dep.req.kind in ("option", "include", "editable"):
+                options[_option_key(dep)] = dep
+                continue
+            key = dep.key
+            if not self.ignored(key):
+                if key in packages:
+                    self._duplicate(env, "pip", key, packages[key].line, dep.line)
+                packages[key] = dep
+        return packages, options
+
+    def _duplicate(
+        self, env: EnvFile, section: str, key: str, first: int | None, again: int | None
+    ) -> None:
+        lines = f" (lines {first} and {again})" if first and again else ""
+        self.warnings.append(
+            f"{env.source}: {section} package {redact(key)!r} is listed twice{lines}; "
+            "comparing the last one"
+        )
+
+    # ------------------------------------------------------------------------------ packages
+
+    def _moved(
+        self,
+        old_conda: dict[str, CondaDep],
+        new_conda: dict[str, CondaDep],
+        old_pip: dict[str, PipDep],
+        new_pip: dict[str, PipDep],
+    ) -> None:
+        """Pair conda-only-on-one-side with pip-only-on-the-other; remove the pairs in place."""
+        for name in sorted(old_conda.keys() - new_conda.keys()):
+            pip_name = _pip_name(name)
+            if pip_name in new_pip and pip_name not in old_pip:
+                note = "from conda" + (f" ({name})" if name in _PIP_NAMES else "")
+                self._move("pip", pip_name, old_conda.pop(name), new_pip.pop(pip_name), note)
+        for name in sorted(new_conda.keys() - old_conda.keys()):
+            pip_name = _pip_name(name)
+            if pip_name in old_pip and pip_name not in new_pip:
+                note = "from pip" + (f" ({pip_name})" if name in _PIP_NAMES else "")
+                self._move("conda", name, old_pip.pop(pip_name), new_conda.pop(name), note)
+
+    def _move(self, section: Section, name: str, a: Dep, b: Dep, note: str) -> None:
+        va, vb = _pinned(a), _pinned(b)
+        size = change_size(va, vb) if va and vb and va != vb else None
+        old, new = _version_display(a), _version_display(b)
+        self._add(section, "moved", name, old, new, a, b, size=size, note=note)
+
+    def _packages(
+        self,
+        section: Literal["conda", "pip"],
+        old: dict[str, CondaDep] | dict[str, PipDep],
+        new: dict[str, CondaDep] | dict[str, PipDep],
+    ) -> None:
+        for name, b in new.items():
+            a = old.get(name)
+            if a is None:
+                self._add(section, "added", name, None, _version_display(b), None, b)
+            elif isinstance(a, CondaDep) and isinstance(b, CondaDep):
+                self._conda_pair(name, a, b)
+            elif isinstance(a, PipDep) and isinstance(b, PipDep):
+                self._pip_pair(name, a, b)
+        for name, a in old.items():
+            if name not in new:
+                self._add(section, "removed", name, _version_display(a), None, a, None)
+
+    def _conda_pair(self, name: str, a: CondaDep, b: CondaDep) -> None:
+        sa, sb = a.spec, b.spec
+        if sa == sb and (sa is not None or a.text.strip() == b.text.strip()):
+            return  # the common case: one dataclass comparison, no version parsing
+        if sa is None or sb is None:
+            self._add("conda", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
+            return
+        if channel_key(sa.channel) != channel_key(sb.channel):
+            credentials = _redact_opt(sa.channel) == _redact_opt(sb.channel)
+            fresh = sb.channel is not None and channel_key(sb.channel) not in self.old_channel_keys
+            self._add(
+                "conda",
+                "channel-changed",
+                name,
+                sa.channel,
+                sb.channel,
+                a,
+                b,
+                note=NOTE_CREDENTIALS if credentials else None,
+                risks=(RISK_CHANNEL,) if fresh and not credentials else (),
+            )
+        # A build variant that changes (pytorch *cuda* → *cpu*) is noted on whatever is reported.
+        variant, variant_risks = (None, ()) if self.ignore_builds else _variant(sa.build, sb.build)
+        # One version when the specs are equal or pin the same one (`=1.2=b` vs `=1.2`: what
+        # `conda env export --no-builds` does): then only the build or the pin's form changed.
+        same_version = sa.version == sb.version or (
+            sa.pinned is not None and sa.pinned == sb.pinned
+        )
+        if not same_version:
+            pins = (sa.pinned, sb.pinned, sa.version, sb.version)
+            self._version_change("conda", name, a, b, *pins, note=variant, risks=variant_risks)
+        elif sa.build != sb.build:
+            if self.ignore_builds:
+                return
+            if sa.pinned and sa.build and sb.build and not _is_glob(sa.build + sb.build):
+                old: str | None = f"{sa.pinned} {sa.build}"
+                new: str | None = f"{sb.pinned} {sb.build}"
+                kind: Kind = "rebuilt"
+                note = variant
+            else:
+                old, new = _as_written(a), _as_written(b)
+                kind = "spec-changed"
+                note = "build changed" if sa.build and sb.build else "build pin added"
+                note = variant or ("build pin removed" if not sb.build else note)
+            self._add("conda", kind, name, old, new, a, b, note=note, risks=variant_risks)
+        elif sa.version != sb.version:  # `=1.2` (1.2.*) and `==1.2`: the same version, pinned apart
+            self._add("conda", "spec-changed", name, _as_written(a), _as_written(b), a, b)
+
+    def _pip_pair(self, name: str, a: PipDep, b: PipDep) -> None:
+        ra, rb = a.req, b.req
+        if ra is None or rb is None:
+            if a.text.strip() != b.text.strip():
+                self._add("pip", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
+        elif ra.specifier != rb.specifier:
+            spec_a, spec_b = ra.specifier or None, rb.specifier or None
+            self._version_change("pip", name, a, b, ra.pinned, rb.pinned, spec_a, spec_b)
+        elif (ra.kind, ra.extras, ra.marker, ra.url) != (rb.kind, rb.extras, rb.marker, rb.url):
+            self._add("pip", "spec-changed", name, _as_written(a), _as_written(b), a, b)
+
+    def _version_change(
+        self,
+        section: Literal["conda", "pip"],
+        name: str,
+        a: Dep,
+        b: Dep,
+        pa: str | None,
+        pb: str | None,
+        spec_a: str | None,
+        spec_b: str | None,
+        *,
+        note: str | None = None,
+        risks: tuple[str, ...] = (),
+    ) -> None:
+        order = _compare(section, pa, pb) if pa and pb else None
+        if order and pa and pb:
+            size = change_size(pa, pb)
+            if order > 0:
+                risks = (RISK_DOWNGRADE, *risks)
+            elif size == "major" and not (_calendar(pa) and _calendar(pb)):
+                risks = (RISK_MAJOR, *risks)
+            kind: Kind = "upgraded" if order < 0 else "downgraded"
+            self._add(section, kind, name, pa, pb, a, b, size=size, note=note, risks=risks)
+            return
+        if note is None:
+            note = "pin added" if not spec_a else "pin removed" if not spec_b else None
+        old, new = _as_written(a), _as_written(b)
+        self._add(section, "spec-changed", name, old, new, a, b, note=note, risks=risks)
+
+    # ------------------------------------------------------------------------------- options
+
+    def _options(self, old: dict[_OptionKey, PipDep], new: dict[_OptionKey, PipDep]) -> None:
+        gone = {k: d for k, d in old.items() if k not in new}
+        came = {k: d for k, d in new.items() if k not in old}
+        for key, a in old.items():
+            b = new.get(key)
+            if b is not None and _raw_value(a) != _raw_value(b):
+                self._option(key[0], a, b)
+        for key, b in list(came.items()):  # rotated credentials: equal once redacted
+            twin = next(
+                (k for k, a in gone.items() if k[0] == key[0] and _same_redacted(a, b)), None
+            )
+            if twin is not None:
+                self._option(key[0], gone.pop(twin), came.pop(key))
+        for key, b in came.items():
+            self._option(key[0], None, b)
+        for key, a in gone.items():
+            self._option(key[0], a, None)
+
+    def _option(self, option: str, a: PipDep | None, b: PipDep | None) -> None:
+        credentials = a is not None and b is not None and _same_redacted(a, b)
+        risks: tuple[str, ...] = ()
+        if b is not None and not credentials:
+            if option in _INDEX_OPTIONS:
+                risks = (RISK_INDEX,)
+            elif option == "--trusted-host":
+                risks = (RISK_TRUSTED_HOST,)
+        old = None if a is None else _raw_value(a)
+        new = None if b is None else _raw_value(b)
+        note = NOTE_CREDENTIALS if credentials else None
+        self._add("pip", "pip-option-changed", option, old, new, a, b, note=note, risks=risks)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+# Conda packages published on PyPI under another name. Small on purpose: only names that are
+# certainly the same project (most conda names are the PyPI name, PEP 503-normalized).
+_PIP_NAMES = {"pytorch": "torch", "py-xgboost": "xgboost"}
+
+
+def _pip_name(conda_name: str) -> str:
+    return _PIP_NAMES.get(conda_name) or normalize_pip_name(conda_name)
+
+
+def _dedupe(channels: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for c in channels:
+        key = channel_key(c)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+_DEFAULT_ALIAS = re.compile(r"^https?://conda\.anaconda\.org/([^/]+)/?$")
+
+
+def channel_key(channel: str | None) -> str:
+    """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one."""
+    if channel is None:
+        return ""
+    c = channel.strip().rstrip("/")
+    m = _DEFAULT_ALIAS.match(c)
+    return m.group(1) if m else c
+
+
+def _entry(key: str, value: str | None) -> str | None:
+    return None if value is None else f"{key}: {value}"
+
+
+def _redact_opt(text: str | None) -> str | None:
+    return None if text is None else redact(text)
+
+
+def _variant(old: str | None, new: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """A note when a build's variant changes (``variant cuda -> cpu``); risky when one is lost."""
+    if old == new:
+        return None, ()
+    a, b = variant_glob(old), variant_glob(new)
+    if a == b:
+        return None, ()
+    if a is None:
+        return f"variant {(b or '').strip('*')} added", ()
+    was = a.strip("*")
+    if new is None:  # the build pin is gone: a solver may pick any variant (a CPU pytorch)
+        return f"{was} variant no longer pinned", (RISK_VARIANT,)
+    return f"variant {was} -> {(b or '*none*').strip('*')}", (RISK_VARIANT,)
+
+
+def _is_glob(build: str) -> bool:
+    return any(ch in build for ch in "*?[")
+
+
+def _calendar(version: str) -> bool:
+    """A calendar version (2023c, 2024.2.2): its first component is a year."""
+    m = re.match(r"(\d{4})(?!\d)", version)
+    return m is not None and 1990 <= int(m.group(1)) <= 2200
+
+
+def _compare(section: str, a: str, b: str) -> int | None:
+    """-1/0/1 by the section's version order, or None when the versions do not parse."""
+    if section == "conda":
+        try:
+            return compare_versions(a, b)
+        except SpecError:
+            return None
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        va, vb = Version(a), Version(b)
+    except InvalidVersion:
+        return None
+    return 0 if va == vb else (-1 if va < vb else 1)
+
+
+def _pinned(dep: CondaDep | PipDep) -> str | None:
+    if isinstance(dep, CondaDep):
+        return dep.spec.pinned if dep.spec else None
+    return dep.req.pinned if dep.req else None
+
+
+def _version_display(dep: CondaDep | PipDep) -> str | None:
+    """The version a package line asks for: the pinned one, else its constraint, else None."""
+    if isinstance(dep, CondaDep):
+        if dep.spec is None:
+            return redact(dep.text)
+        return dep.spec.pinned or dep.spec.version
+    req = dep.req
+    if req is None:
+        return redact(dep.text)
+    if req.pinned:
+        return req.pinned
+    if req.specifier:
+        return req.specifier
+    return redact(req.url) if req.url and req.kind == "requirement" else None
+
+
+_NAME_HEAD = re.compile(r"^\s*(?:[^\s\[]*::)?[A-Za-z0-9_.\-]+\s*")
+
+
+def _as_written(dep: CondaDep | PipDep) -> str | None:
+    """The spec as the file writes it, without channel and name (``>=1.13``, ``=1.2=*mkl*``)."""
+    text = dep.text.strip()
+    if isinstance(dep, PipDep) and (dep.req is None or dep.req.kind != "requirement"):
+        return redact(text)
+    rest = _NAME_HEAD.sub("", text, count=1)
+    return redact(rest) if rest else None
+
+
+def _option_key(dep: PipDep) -> _OptionKey:
+    req = dep.req
+    assert req is not None
+    if req.kind == "editable":
+        return ("--editable", req.name or req.url or dep.text)
+    option = _OPTION_ALIASES.get(req.option or "", req.option or "")
+    if option in _SINGLE_OPTIONS:
+        return (option, "")
+    return (option, req.option_value)
+
+
+def _raw_value(dep: PipDep) -> str:
+    """An option line's value (``-e`` and ``-r`` lines: their target), else the whole line."""
+    req = dep.req
+    assert req is not None
+    if req.kind in ("editable", "include"):
+        return req.url or dep.text.strip()
+    return req.option_value or dep.text.strip()
+
+
+def _same_redacted(a: PipDep, b: PipDep) -> bool:
+    return redact(_raw_value(a)) == redact(_raw_value(b))
