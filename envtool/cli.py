@@ -335,8 +335,8 @@ def prune(
 
 
 @cli.command()
-@click.argument("old", metavar="OLD", required=False)
-@click.argument("new", metavar="NEW", required=False)
+@click.argument("old", metavar="[OLD", required=False)
+@click.argument("new", metavar="NEW]", required=False)
 @click.option(
     "--base",
     metavar="REV",
