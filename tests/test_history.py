@@ -18,7 +18,9 @@ def test_doctests() -> None:
 def test_golden_histories() -> None:
     a = history.parse((GOLDEN / "prefix-a-conda-meta" / "history").read_text())
     assert len(a) == 1
-    assert a[0].cmd is not None and a[0].cmd.endswith("env create -f env-a.yml -p /opt/conda/envs/a")
+    assert a[0].cmd is not None and a[0].cmd.endswith(
+        "env create -f env-a.yml -p /opt/conda/envs/a"
+    )
     assert a[0].linked == (
         "file:///srv/channel/noarch::alpha-2.0-h4616a5c_0",
         "file:///srv/channel/noarch::beta-1.5-h4616a5c_0",
