@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 
@@ -18,7 +20,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from envtool.cli import main as cli_main
 
-    return cli_main(args)
+    code = cli_main(args)
+    if argv is None and "rattler" in sys.modules:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process without Python's finalization once py-rattler has run.
+
+    py-rattler's async runtime keeps native worker threads alive; tearing the interpreter down
+    under them segfaults now and then (seen after a cold-cache install: the env was complete,
+    the exit status was 139). The work is done, so flush what we wrote and leave.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to deliver
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -67,3 +67,22 @@ def test_keyboard_interrupt_is_exit_130(monkeypatch: pytest.MonkeyPatch, cli) ->
 
     monkeypatch.setattr(rename, "run", interrupted)
     assert cli("rename", "x.yml", "y").code == 130
+
+
+def test_process_exit_skips_finalization_once_rattler_ran(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """py-rattler's native threads can crash interpreter teardown (exit 139 after success)."""
+    import envtool.__main__ as entry
+
+    exits: list[int] = []
+    monkeypatch.setattr(entry.os, "_exit", exits.append)
+    monkeypatch.setitem(__import__("sys").modules, "rattler", object())
+    f = tmp_path / "env.yml"
+    f.write_text("name: a\ndependencies: []\n")
+    monkeypatch.setattr(
+        "sys.argv", ["envtool", "rename", str(f), "b", "-o", str(tmp_path / "o.yml")]
+    )
+    assert entry.main() == 0 and exits == [0]
+    assert entry.main(["rename", str(f), "b", "-o", str(tmp_path / "o.yml")]) == 0
+    assert exits == [0], "in-process callers (tests) are never os._exit'ed"
