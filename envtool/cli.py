@@ -57,6 +57,25 @@ def cli(ctx: click.Context, backend: str, verbose: int, quiet: bool) -> None:
 # ------------------------------------------------------------------------------ shared options
 
 
+def _add_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    _globals(ctx).console.verbose += value
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _globals(ctx).console.quiet = True
+
+
+def verbosity_options(func: F) -> F:
+    """-v/-q after the command name too (``envtool clone SRC -p X -v``), as users type them."""
+    func = click.option(
+        "-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet, help="Say less."
+    )(func)
+    return click.option(
+        "-v", "--verbose", count=True, expose_value=False, callback=_add_verbose, help="Say more."
+    )(func)
+
+
 def output_options(func: F) -> F:
     func = click.option("--in-place", "-i", is_flag=True, help="Rewrite FILE itself (atomically).")(
         func
@@ -170,6 +189,7 @@ ON_EXISTS = click.option(
 
 
 @cli.command()
+@verbosity_options
 @env_options
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option(
@@ -215,6 +235,7 @@ def export(
 
 
 @cli.command()
+@verbosity_options
 @click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
 @target_options
 @ON_EXISTS
@@ -246,6 +267,7 @@ def create(
 
 
 @cli.command()
+@verbosity_options
 @click.argument("source", metavar="SOURCE")
 @target_options
 @prune_options
@@ -284,6 +306,7 @@ def clone(
 
 
 @cli.command()
+@verbosity_options
 @click.argument("file", metavar="FILE")
 @click.argument("new_name", metavar="NEW_NAME")
 @output_options
@@ -296,6 +319,7 @@ def rename(file: str, new_name: str, output: str | None, in_place: bool, keep_pr
 
 
 @cli.command()
+@verbosity_options
 @click.argument("files", metavar="FILE...", nargs=-1, required=True)
 @prune_options
 @output_options
@@ -335,6 +359,7 @@ def prune(
 
 
 @cli.command()
+@verbosity_options
 @click.argument("old", metavar="[OLD", required=False)
 @click.argument("new", metavar="NEW]", required=False)
 @click.option(
@@ -403,6 +428,7 @@ def diff(
 
 
 @cli.command()
+@verbosity_options
 @click.argument("files", metavar="FILE...", nargs=-1, required=True)
 @click.pass_context
 def check(ctx: click.Context, files: tuple[str, ...]) -> int:
@@ -429,9 +455,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("envtool: interrupted\n")
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
-        sys.stderr.write(f"envtool: error: {exc.format_message()}\n")
+        message = exc.format_message().rstrip(".")
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            sys.stderr.write(f"Try '{exc.ctx.command_path} --help' for help.\n")
+            message += f" (see '{exc.ctx.command_path} --help')"
+        sys.stderr.write(f"envtool: error: {message}\n")
         return EXIT_ERROR
     except EnvtoolError as exc:
         if verbose:

@@ -86,3 +86,13 @@ def test_process_exit_skips_finalization_once_rattler_ran(
     assert entry.main() == 0 and exits == [0]
     assert entry.main(["rename", str(f), "b", "-o", str(tmp_path / "o.yml")]) == 0
     assert exits == [0], "in-process callers (tests) are never os._exit'ed"
+
+
+def test_verbosity_options_work_after_the_command_name(cli, tmp_path) -> None:
+    f = tmp_path / "env.yml"
+    f.write_text("name: a\ndependencies:\n  - numpy=1.0=h0_0\nprefix: /p\n")
+    assert cli("check", str(f), "-q").err == ""
+    assert "envtool: 2 findings" in cli("check", str(f)).err
+    result = cli("rename", str(f), "b", "-v", "--bogus")
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "(see 'envtool rename --help')" in result.err
