@@ -1,0 +1,28 @@
+"""The README's two commands are what CI and the demo test run."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+COMMANDS = re.findall(r"```console\n(python3 -m venv [^\n]+)\n```", README)
+
+
+def test_readme_opens_with_exactly_two_commands() -> None:
+    assert len(COMMANDS) == 2
+    assert README.index(COMMANDS[0]) < README.index("## A tour")
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert COMMANDS[1] in ci.splitlines()
+    assert "pytest" in COMMANDS[1] and ".[test]" in COMMANDS[1]
+
+
+def test_main_job_is_the_demo_clone_the_demo_test_runs() -> None:
+    main_job = COMMANDS[0].split(" && ")[-1]
+    assert main_job == ".venv/bin/envtool clone fixtures/demo/environment.yml -p ./demo-env"
+    demo_test = (ROOT / "tests" / "test_demo.py").read_text()
+    assert '"clone", "fixtures/demo/environment.yml", "-p", "./demo-env"' in demo_test
