@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from envtool.errors import ProcessError, ToolNotFoundError
+
+Argv = Sequence[str | os.PathLike[str]]
+Cwd = str | os.PathLike[str] | None
 
 
 @dataclass(frozen=True)
@@ -17,51 +21,6 @@ class Result:
     returncode: int
     stdout: str
     stderr: str
-
-
-def which(name: str) -> str | None:
-    """The full path of executable ``name`` on PATH, or None."""
-    return shutil.which(name)
-
-
-def run(
-    argv: Sequence[str | os.PathLike[str]],
-    *,
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    input: str | None = None,
-    check: bool = True,
-    capture: bool = True,
-    timeout: float | None = None,
-) -> Result:
-    """Run ``argv`` and return its result.
-
-    A missing executable raises :class:`ToolNotFoundError`; with ``check`` a non-zero exit raises
-    :class:`ProcessError` carrying argv, exit code, stdout and stderr. With ``capture=False``
-    the child writes straight to our stdout/stderr (for long installs the user should watch).
-    """
-    args = [os.fspath(a) for a in argv]
-    try:
-        proc = subprocess.run(
-            args,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            input=input,
-            capture_output=capture,
-            text=True,
-            check=False,
-            timeout=timeout,
-        )
-    except FileNotFoundError as exc:
-        if cwd is not None and not os.path.isdir(cwd):
-            raise ToolNotFoundError(f"cannot run {args[0]}: no directory {cwd}") from exc
-        raise ToolNotFoundError(f"{args[0]}: command not found") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ProcessError(args, -1, "", f"timed out after {timeout} s") from exc
-    result = Result(args, proc.returncode, proc.stdout or "", proc.stderr or "")
-    if check and proc.returncode != 0:
-        raise ProcessError(args, proc.returncode, result.stdout, result.stderr)
-    return result
 
 
 @dataclass(frozen=True)
@@ -74,38 +33,46 @@ class BytesResult:
     stderr: str
 
 
-def run_bytes(
-    argv: Sequence[str | os.PathLike[str]],
-    *,
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    check: bool = True,
-    timeout: float | None = None,
-) -> BytesResult:
+def which(name: str) -> str | None:
+    """The full path of executable ``name`` on PATH, or None."""
+    return shutil.which(name)
+
+
+def run(argv: Argv, *, cwd: Cwd = None, input: str | None = None, check: bool = True) -> Result:
+    """Run ``argv``, its output captured as text, and return its result.
+
+    A missing executable raises :class:`ToolNotFoundError`; with ``check`` a non-zero exit raises
+    :class:`ProcessError` carrying argv, exit code, stdout and stderr.
+    """
+    args, proc = _spawn(argv, cwd, input=input, text=True)
+    result = Result(args, proc.returncode, proc.stdout or "", proc.stderr or "")
+    if check and proc.returncode != 0:
+        raise ProcessError(args, proc.returncode, result.stdout, result.stderr)
+    return result
+
+
+def run_bytes(argv: Argv, *, cwd: Cwd = None, check: bool = True) -> BytesResult:
     """Like :func:`run`, but standard output is returned undecoded.
 
     For commands that print a file's bytes (UTF-16 environment files must reach
     ``fileio.decode`` intact). Standard error is decoded as UTF-8, replacing what is not.
     """
-    args = [os.fspath(a) for a in argv]
-    try:
-        proc = subprocess.run(
-            args,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-            timeout=timeout,
-        )
-    except FileNotFoundError as exc:
-        if cwd is not None and not os.path.isdir(cwd):
-            raise ToolNotFoundError(f"cannot run {args[0]}: no directory {cwd}") from exc
-        raise ToolNotFoundError(f"{args[0]}: command not found") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ProcessError(args, -1, "", f"timed out after {timeout} s") from exc
+    args, proc = _spawn(argv, cwd, stdin=subprocess.DEVNULL)
     stderr = proc.stderr.decode("utf-8", errors="replace")
     result = BytesResult(args, proc.returncode, proc.stdout, stderr)
     if check and proc.returncode != 0:
         raise ProcessError(args, proc.returncode, "", stderr)
     return result
+
+
+def _spawn(
+    argv: Argv, cwd: Cwd, **kwargs: Any
+) -> tuple[list[str], subprocess.CompletedProcess[Any]]:
+    """Run ``argv`` to completion, output captured; a missing executable is ToolNotFoundError."""
+    args = [os.fspath(a) for a in argv]
+    try:
+        return args, subprocess.run(args, cwd=cwd, capture_output=True, check=False, **kwargs)
+    except FileNotFoundError as exc:
+        if cwd is not None and not os.path.isdir(cwd):
+            raise ToolNotFoundError(f"cannot run {args[0]}: no directory {cwd}") from exc
+        raise ToolNotFoundError(f"{args[0]}: command not found") from exc
