@@ -18,7 +18,7 @@ from typing import Literal
 
 from envtool import yaml_edit
 from envtool.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
-from envtool.errors import InputError, UsageError
+from envtool.errors import UsageError
 from envtool.portable import platform_only
 from envtool.spec import CondaSpec, PinLevel
 from envtool.spec_rewrite import rewrite_conda, rewrite_pip
@@ -322,12 +322,7 @@ def apply_edits(text: str, result: PruneResult, source: str = "<string>") -> str
     for op in ops:
         nested = isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
         (inner if nested else outer).append(op)
-    try:
-        if inner and outer:
-            text = yaml_edit.apply(text, inner, source)
-            return yaml_edit.apply(text, outer, source)
-        return yaml_edit.apply(text, ops, source)
-    except ValueError as exc:  # two edits of one node: an item is an alias (*a) of another
-        raise InputError(
-            source, "cannot edit in place: an item to change is a YAML alias (*name) of another"
-        ) from exc
+    if inner and outer:
+        text = yaml_edit.apply(text, inner, source)
+        return yaml_edit.apply(text, outer, source)
+    return yaml_edit.apply(text, ops, source)

@@ -263,15 +263,17 @@ def apply(text: str, ops: list[Op], source: str = "<string>") -> str:
         for index in replaces.keys() & deletes:
             del replaces[index]
         spans.extend(doc.delete_items(seq_path, deletes, replaces))
-    return _splice(text, spans)
+    return _splice(text, spans, source)
 
 
-def _splice(text: str, spans: list[_Span]) -> str:
+def _splice(text: str, spans: list[_Span], source: str) -> str:
     out = []
     pos = 0
     for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        if span.start < pos:
-            raise ValueError("overlapping edits")  # a bug in the caller, not bad input
+        if span.start < pos:  # two edits of one node: what one item says is an alias of another
+            raise InputError(
+                source, "cannot edit in place: an item to change is a YAML alias (*name) of another"
+            )
         out.append(text[pos : span.start])
         out.append(span.text)
         pos = span.end

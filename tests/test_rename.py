@@ -66,6 +66,17 @@ def test_rename_missing_file_is_exit_2(cli, tmp_path: Path) -> None:
     assert "nope.yml: no such file" in result.err
 
 
+def test_rename_name_aliasing_prefix_is_one_line_exit_2(cli, tmp_path: Path) -> None:
+    f = tmp_path / "env.yml"
+    f.write_text("prefix: &p /x/y\nname: *p\ndependencies: []\n")
+    result = cli("rename", str(f), "new")
+    assert result.code == 2
+    assert result.err == (
+        f"envtool: error: {f}: cannot edit in place: "
+        "an item to change is a YAML alias (*name) of another\n"
+    )
+
+
 @needs_corpus
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
 def test_rename_corpus_byte_preserving(path: Path) -> None:
