@@ -99,3 +99,16 @@ def test_host_has_the_build_backend(rendered: Any) -> None:
     for line in build_requires:
         req = Requirement(line)
         assert split(host[req.name])[1] == req.specifier
+
+
+def test_every_subpackage_is_packaged() -> None:
+    """The wheel (and so the conda package) holds every package under envtool/."""
+    find_packages = pytest.importorskip("setuptools").find_packages
+    with (ROOT / "pyproject.toml").open("rb") as fh:
+        found = tomllib.load(fh)["tool"]["setuptools"]["packages"]["find"]
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in ROOT.glob("envtool/**/__init__.py")
+    }
+    assert set(find_packages(where=ROOT, include=found["include"])) == on_disk
+    assert "envtool.render" in on_disk
