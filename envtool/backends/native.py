@@ -17,7 +17,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,8 +66,7 @@ class NativeBackend:
             path = _absolute(prefix)
             if not path.is_dir():
                 raise EnvNotFoundError(f"no environment at {path}: no such directory")
-            if not _is_env(path):
-                raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
+            _require_env(path)
             return self._location(path)
         if name is not None:
             found = self._find_by_name(name)
@@ -143,8 +142,7 @@ class NativeBackend:
 
     def read(self, location: EnvLocation) -> InstalledEnv:
         path = location.prefix
-        if not _is_env(path):
-            raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
+        _require_env(path)
         records = prefix.read_records(path, self._canonical)
         packages = tuple(r.package for r in records)
         revisions = history.parse(prefix.read_history_text(path))
@@ -200,14 +198,9 @@ class NativeBackend:
                 progress=progress,
                 source=source,
             )
-            block = history.format_block(
-                datetime.now(),
-                options.command,
-                (_dist(p) for p in packages),
-                [history.conda_spec(s) for s in specs],
-                envtool_version=__version__,
+            _append_history(
+                stage.path, options.command, packages, [history.conda_spec(s) for s in specs]
             )
-            _append_history(stage.path, block)
             prefix.write_variables(stage.path, env.variables)
             stage.commit()
             if pip_lines:
@@ -271,10 +264,7 @@ class NativeBackend:
     def clone(
         self, source: EnvLocation, target: EnvLocation, options: CreateOptions
     ) -> CreateResult:
-        if not _is_env(source.prefix):
-            raise EnvNotFoundError(
-                f"{source.prefix} is not a conda environment (no conda-meta/history)"
-            )
+        _require_env(source.prefix)
         if _same(source.prefix, target.prefix):
             raise UsageError(f"cannot clone {source.prefix} onto itself")
         records = prefix.read_records(source.prefix, self._canonical)
@@ -307,14 +297,7 @@ class NativeBackend:
             for rel in untracked:
                 copy_with_prefix(source.prefix, stage.path, rel, target.prefix)
             prefix.write_variables(stage.path, prefix.read_variables(source.prefix))
-            block = history.format_block(
-                datetime.now(),
-                options.command,
-                (_dist(p) for p in packages),
-                list(specs),
-                envtool_version=__version__,
-            )
-            _append_history(stage.path, block)
+            _append_history(stage.path, options.command, packages, specs)
             stage.commit()
             stage.finish()
         return CreateResult(target, packages, replaced=replacing)
@@ -328,7 +311,12 @@ def _absolute(path: str | Path) -> Path:
 
 
 def _is_env(path: Path) -> bool:
-    return prefix.is_env(path)
+    return prefix.is_env(path)  # methods whose -p argument is called ``prefix`` use this
+
+
+def _require_env(path: Path) -> None:
+    if not _is_env(path):
+        raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -364,17 +352,20 @@ def _platform_of(packages: Iterable[InstalledPackage]) -> str:
     return env_platform(packages)
 
 
-def _dist(p: InstalledPackage) -> str:
-    return history.dist_line(p.channel, p.subdir, p.name, p.version, p.build)
-
-
 def _pinned_spec(p: InstalledPackage) -> str:
     """conda's clone spec: ``channel/subdir::name==version=build``."""
     where = f"{p.channel}/{p.subdir}::" if p.channel and p.subdir else ""
     return f"{where}{p.name}=={p.version}={p.build}"
 
 
-def _append_history(path: Path, block: str) -> None:
+def _append_history(
+    path: Path, command: str, packages: Iterable[InstalledPackage], specs: Sequence[str]
+) -> None:
+    """Record the install in the env's history as conda would (``--from-history`` reads it)."""
+    linked = (history.dist_line(p.channel, p.subdir, p.name, p.version, p.build) for p in packages)
+    block = history.format_block(
+        datetime.now(), command, linked, specs, envtool_version=__version__
+    )
     history_file = path / "conda-meta" / "history"
     history_file.parent.mkdir(parents=True, exist_ok=True)
     with history_file.open("a", encoding="utf-8") as fh:
