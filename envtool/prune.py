@@ -10,7 +10,6 @@ How one spec line is rewritten (builds, pins) lives in :mod:`envtool.spec_rewrit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -20,7 +19,7 @@ from envtool import yaml_edit
 from envtool.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
 from envtool.errors import UsageError
 from envtool.portable import platform_only
-from envtool.spec import CondaSpec, PinLevel
+from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
 from envtool.spec_rewrite import rewrite_conda, rewrite_pip
 
 Action = Literal["drop", "rewrite", "keep"]
@@ -132,7 +131,7 @@ def prune(env: EnvFile, options: PruneOptions, *, requested: set[str] | None = N
 
 def _first_match(name: str, patterns: Iterable[str], pip: bool) -> str | None:
     for pattern in patterns:
-        pat = re.sub(r"[-_.]+", "-", pattern.lower()) if pip else pattern.lower()
+        pat = normalize_pip_name(pattern) if pip else pattern.lower()
         if fnmatchcase(name, pat):
             return pattern
     return None

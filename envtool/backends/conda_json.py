@@ -36,6 +36,7 @@ from typing import Any, TypedDict, cast
 from envtool.backends import EnvLocation, InstalledPackage, PipPackage
 from envtool.envfile import EnvFile, make_conda_dep, make_pip_dep
 from envtool.errors import BackendError, InputError
+from envtool.spec import normalize_pip_name
 
 # ------------------------------------------------------------------------------------ TypedDicts
 
@@ -203,11 +204,6 @@ def is_pip_entry(entry: ListEntry) -> bool:
     )
 
 
-def pip_name(name: str) -> str:
-    """A Python distribution's name as conda prints it: lower case, ``_``/``.`` as ``-``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def package_channel(
     entry: ListEntry, known: Collection[str], canonical: Callable[[str], str]
 ) -> str:
@@ -263,7 +259,7 @@ def to_packages(
 
 
 def pip_from_list(entries: Iterable[ListEntry]) -> tuple[PipPackage, ...]:
-    found = {pip_name(e["name"]): e["version"] for e in entries if is_pip_entry(e)}
+    found = {normalize_pip_name(e["name"]): e["version"] for e in entries if is_pip_entry(e)}
     return tuple(PipPackage(n, found[n]) for n in sorted(found))
 
 
@@ -345,7 +341,7 @@ def export_pip(doc: ExportDoc) -> tuple[PipPackage, ...] | None:
     for line in (line for section in sections for line in section):
         name, sep, version = line.partition("==")
         if sep and name.strip() and version.strip():
-            found.setdefault(pip_name(name.strip()), version.strip())
+            found.setdefault(normalize_pip_name(name.strip()), version.strip())
     return tuple(PipPackage(n, found[n]) for n in sorted(found))
 
 
