@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from envtool.backends import NullProgress, Progress
 from envtool.errors import BackendError, EnvtoolError
+from envtool.ui import plural
 
 T = TypeVar("T")
 
@@ -91,7 +92,7 @@ def solve(
             f"cannot detect this system's virtual packages: {first_line(exc)}"
         ) from exc
     gateway = Gateway()
-    progress.phase(f"solving {len(specs)} spec{'s' if len(specs) != 1 else ''}")
+    progress.phase(f"solving {plural(len(specs), 'spec')}")
 
     async def go(ms: list[Any]) -> list[Any]:
         from rattler import solve as rattler_solve
@@ -114,7 +115,7 @@ def solve(
     except _Unsolvable as exc:
         reasons = _explain(gateway, channels, platforms, specs, go)
         if reasons:
-            what = f"{len(reasons)} spec{'s' if len(reasons) > 1 else ''} cannot be satisfied"
+            what = f"{plural(len(reasons), 'spec')} cannot be satisfied"
             raise BackendError(f"{source}: {what}: {'; '.join(reasons)}") from exc
         raise BackendError(f"{source}: the specs conflict: {first_line(exc.cause)}") from exc
 

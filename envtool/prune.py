@@ -21,6 +21,7 @@ from envtool.errors import UsageError
 from envtool.portable import platform_only
 from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
 from envtool.spec_rewrite import rewrite_conda, rewrite_pip
+from envtool.ui import plural
 
 Action = Literal["drop", "rewrite", "keep"]
 Section = Literal["conda", "pip", "pip-section", "channels", "prefix"]
@@ -234,7 +235,7 @@ def _prune_pip(
                 "pip-section",
                 "drop",
                 "pip",
-                f"pip section ({n} line{'s' if n != 1 else ''})",
+                f"pip section ({plural(n, 'line')})",
                 None,
                 "the pip section is dropped (--no-pip)",
                 first.line,

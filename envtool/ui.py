@@ -1,4 +1,5 @@
-"""What the shell says on the terminal: messages on stderr, colour only where it belongs."""
+"""What the shell says on the terminal: messages on stderr, colour only where it belongs, and
+how a message words a count."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 from typing import TextIO
+
+
+def plural(n: int, word: str) -> str:
+    """``1 file``, ``3 files``: a count and its noun (regular plurals only)."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def use_color(stream: TextIO) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from envtool import fileio, lint
 from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError
-from envtool.ui import Console
+from envtool.ui import Console, plural
 
 
 def run(files: Sequence[str], *, console: Console) -> int:
@@ -49,11 +49,7 @@ def summary(findings: Sequence[lint.Finding], n_files: int) -> str:
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     files = len({f.source for f in findings})
-    parts = [_plural(errors, "error")] if errors else []
-    parts += [_plural(warnings, "warning")] if warnings else []
-    where = f"{files} of {_plural(n_files, 'file')}" if n_files > 1 else "1 file"
-    return f"{_plural(len(findings), 'finding')} ({', '.join(parts)}) in {where}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    parts = [plural(errors, "error")] if errors else []
+    parts += [plural(warnings, "warning")] if warnings else []
+    where = f"{files} of {plural(n_files, 'file')}" if n_files > 1 else "1 file"
+    return f"{plural(len(findings), 'finding')} ({', '.join(parts)}) in {where}"

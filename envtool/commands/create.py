@@ -22,7 +22,7 @@ from envtool.backends import (
 )
 from envtool.envfile import EnvFile
 from envtool.errors import InputError, UsageError
-from envtool.ui import Console
+from envtool.ui import Console, plural
 
 
 def run(
@@ -125,6 +125,6 @@ def report(result: CreateResult, console: Console) -> None:
         fileio.write_text_output(None, "\n".join(lines) + "\n")
         return
     n = len(result.pip_lines)
-    pip = f", {n} pip line{'s' if n != 1 else ''}" if n else ""
+    pip = f", {plural(n, 'pip line')}" if n else ""
     verb = "replaced" if result.replaced else "created"
     console.info(f"envtool: {verb} {where} ({len(result.packages)} packages{pip})")

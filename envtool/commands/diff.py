@@ -40,7 +40,7 @@ from envtool import envfile, fileio
 from envtool.compare import channel_key
 from envtool.diff import Change, DiffSet, EnvDiff, FileDiff, diff
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, EnvtoolError, InputError, UsageError
-from envtool.ui import Console, use_color
+from envtool.ui import Console, plural, use_color
 
 if TYPE_CHECKING:
     from envtool.policy import FailPolicy
@@ -298,4 +298,4 @@ def _policy_message(options: Options, failures: Sequence[Change], result: EnvDif
     what = f"--fail-on {policy}"
     if options.fail_on_source != "--fail-on":
         what = f"fail-on {policy} ({options.fail_on_source})"
-    return f"envtool: {what}: {n} change{'s' if n != 1 else ''} matched: {', '.join(shown)}{more}"
+    return f"envtool: {what}: {plural(n, 'change')} matched: {', '.join(shown)}{more}"

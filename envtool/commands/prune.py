@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from envtool import envfile, fileio
 from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
 from envtool.prune import Decision, PruneOptions, apply_edits, check_options, prune
-from envtool.ui import Console
+from envtool.ui import Console, plural
 
 
 def run_files(
@@ -120,8 +120,8 @@ def format_decision(source: str, decision: Decision) -> str:
 def _summary(decisions: tuple[Decision, ...]) -> str:
     drops = sum(d.action == "drop" for d in decisions)
     rewrites = sum(d.action == "rewrite" for d in decisions)
-    parts = [f"{drops} drop{'s' * (drops != 1)}"] if drops else []
-    parts += [f"{rewrites} rewrite{'s' * (rewrites != 1)}"] if rewrites else []
+    parts = [plural(drops, "drop")] if drops else []
+    parts += [plural(rewrites, "rewrite")] if rewrites else []
     return ", ".join(parts)
 
 

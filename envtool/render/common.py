@@ -15,6 +15,7 @@ from envtool.diff import (
     Section,
 )
 from envtool.secrets import redact
+from envtool.ui import plural
 
 # (unicode, ascii) symbol of each kind; options and variables pick by what is present.
 SYMBOLS: dict[str, tuple[str, str]] = {
@@ -103,13 +104,8 @@ def sections(result: EnvDiff) -> list[tuple[Section, tuple[Change, ...]]]:
     return [(s, result.section(s)) for s in SECTIONS if result.section(s)]
 
 
-def count(n: int, what: str) -> str:
-    """``1 change``, ``3 changes``."""
-    return f"{n} {what}{'s' if n != 1 else ''}"
-
-
 def total(result: EnvDiff) -> str:
-    return count(len(result.changes), "change")
+    return plural(len(result.changes), "change")
 
 
 def extra_risks(change: Change) -> list[str]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from envtool.diff import RISK_MAJOR, Change, DiffSet, EnvDiff, FileDiff, Section
 from envtool.render import common
 from envtool.secrets import redact
+from envtool.ui import plural
 
 MARKER = "<!-- envtool-diff -->"
 
@@ -50,11 +51,11 @@ def render_markdown_set(report: DiffSet, *, fold_after: int = 10, ascii_only: bo
         return _join(
             [MARKER, "### Environment diff", "", f"No environment file changed since {base}."]
         )
-    files = common.count(len(report.files), "file")
+    files = plural(len(report.files), "file")
     out = [MARKER, f"### Environment diff: {files} changed since {base}", ""]
     changes = report.changes
     risky = sum(1 for c in changes if c.risks)
-    headline = f"**{common.count(len(changes), 'change')} in {files}**"
+    headline = f"**{plural(len(changes), 'change')} in {files}**"
     out += [headline + (f" · {risky} risky" if risky else ""), ""]
     out += ["| file | status | changes |", "|---|---|---|"]
     for f in report.files:

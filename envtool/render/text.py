@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from envtool.diff import Change, DiffSet, EnvDiff
 from envtool.render import common
 from envtool.secrets import redact
+from envtool.ui import plural
 
 _ANSI = {"bold": "1", "red": "31", "green": "32", "yellow": "33", "cyan": "36", "dim": "2"}
 _KIND_COLOR = {
@@ -151,10 +152,8 @@ def render_text_set(report: DiffSet, *, color: bool = False, ascii_only: bool = 
         return f"No environment files changed since {common.clean(report.base)}.\n"
     changes = report.changes
     risky = sum(1 for c in changes if c.risks)
-    files = common.count(len(report.files), "environment file")
-    head = (
-        f"{files} changed since {common.clean(report.base)}: {common.count(len(changes), 'change')}"
-    )
+    files = plural(len(report.files), "environment file")
+    head = f"{files} changed since {common.clean(report.base)}: {plural(len(changes), 'change')}"
     blocks = [head + (f", {risky} risky" if risky else "") + "\n"]
     blocks += [
         render_text(f.diff, color=color, ascii_only=ascii_only, order=f.status in _BOTH_SIDES)
