@@ -115,25 +115,33 @@ def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
 
 def parse(text: str, source: str = "<string>") -> EnvFile:
     """Parse environment-file text (already decoded, BOM removed)."""
-    root = compose(text, source)
+    return parse_node(compose(text, source), source)
+
+
+def parse_node(root: Any, source: str) -> EnvFile:
+    """The environment file in a node tree from :func:`compose` (None: an empty file)."""
     if root is None:
         raise InputError(source, "empty file: expected a mapping with a 'dependencies' list")
     if root.id != "mapping":
         kind = {"sequence": "a list", "scalar": "a single value"}.get(root.id, root.id)
-        raise InputError(source, f"expected a mapping at the top level, found {kind}", _line(root))
+        raise InputError(
+            source, f"expected a mapping at the top level, found {kind}", node_line(root)
+        )
     budget = _Budget(source)
     fields: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
     extra: dict[str, Any] = {}
     for key_node, value_node in root.value:
         if key_node.id != "scalar":
-            raise InputError(source, "top-level keys must be plain names", _line(key_node))
+            raise InputError(source, "top-level keys must be plain names", node_line(key_node))
         key = key_node.value
         if key in key_lines:
             raise InputError(
-                source, f"duplicate key {key!r} (first on line {key_lines[key]})", _line(key_node)
+                source,
+                f"duplicate key {key!r} (first on line {key_lines[key]})",
+                node_line(key_node),
             )
-        key_lines[key] = _line(key_node)
+        key_lines[key] = node_line(key_node)
         if key in KNOWN_KEYS:
             fields[key] = value_node
         else:
@@ -179,17 +187,24 @@ def compose(text: str, source: str) -> Any:
 
 
 def _reject_conflict_markers(text: str, source: str) -> None:
+    for number, _ in conflict_markers(text):
+        raise InputError(source, "unresolved merge-conflict marker", number)
+
+
+CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+
+
+def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, marker) for every line of ``text`` that is a merge-conflict marker."""
     for number, line in enumerate(text.splitlines(), 1):
-        if line.startswith(("<<<<<<< ", "||||||| ", ">>>>>>> ")) or line.rstrip() in (
-            "<<<<<<<",
-            "|||||||",
-            "=======",
-            ">>>>>>>",
-        ):
-            raise InputError(source, "unresolved merge-conflict marker", number)
+        stripped = line.rstrip()
+        for marker in CONFLICT_MARKERS:
+            if stripped == marker or (marker != "=======" and line.startswith(marker + " ")):
+                yield number, marker
 
 
-def _line(node: Any) -> int:
+def node_line(node: Any) -> int:
+    """The 1-based line a YAML node starts on."""
     return int(node.start_mark.line) + 1
 
 
@@ -206,7 +221,7 @@ class _Budget:
             raise InputError(
                 self.source,
                 f"too many YAML nodes after expanding aliases (> {MAX_NODES})",
-                _line(node),
+                node_line(node),
             )
 
 
@@ -214,7 +229,7 @@ def _plain(node: Any, budget: _Budget, depth: int = 0) -> Any:
     """Node → plain Python (str / list / dict), bounded in size and depth."""
     budget.spend(node)
     if depth > 100:
-        raise InputError(budget.source, "YAML nested too deeply", _line(node))
+        raise InputError(budget.source, "YAML nested too deeply", node_line(node))
     if node.id == "scalar":
         return node.value
     if node.id == "sequence":
@@ -222,58 +237,59 @@ def _plain(node: Any, budget: _Budget, depth: int = 0) -> Any:
     return {str(_plain(k, budget, depth + 1)): _plain(v, budget, depth + 1) for k, v in node.value}
 
 
-def _is_null(node: Any) -> bool:
+def is_null(node: Any) -> bool:
+    """Whether a node is YAML's null (``~``, ``null``, nothing), which envfile skips."""
     return (
         node.id == "scalar" and not node.style and node.value in ("", "~", "null", "Null", "NULL")
     )
 
 
 def _scalar_or_none(node: Any, key: str, source: str) -> str | None:
-    if node is None or _is_null(node):
+    if node is None or is_null(node):
         return None
     if node.id != "scalar":
-        raise InputError(source, f"'{key}' must be a single value", _line(node))
+        raise InputError(source, f"'{key}' must be a single value", node_line(node))
     return str(node.value)
 
 
 def _scalar_list(node: Any, key: str, source: str) -> Iterator[str]:
-    if node is None or _is_null(node):
+    if node is None or is_null(node):
         return
     if node.id != "sequence":
-        raise InputError(source, f"'{key}' must be a list", _line(node))
+        raise InputError(source, f"'{key}' must be a list", node_line(node))
     for item in node.value:
         if item.id != "scalar":
-            raise InputError(source, f"'{key}' items must be single values", _line(item))
-        if not _is_null(item):
+            raise InputError(source, f"'{key}' items must be single values", node_line(item))
+        if not is_null(item):
             yield str(item.value)
 
 
 def _variables(node: Any, source: str) -> dict[str, str]:
-    if node is None or _is_null(node):
+    if node is None or is_null(node):
         return {}
     if node.id != "mapping":
-        raise InputError(source, "'variables' must be a mapping of NAME: value", _line(node))
+        raise InputError(source, "'variables' must be a mapping of NAME: value", node_line(node))
     out: dict[str, str] = {}
     for k, v in node.value:
         if k.id != "scalar" or v.id != "scalar":
-            raise InputError(source, "'variables' values must be single values", _line(k))
-        out[str(k.value)] = "" if _is_null(v) else str(v.value)
+            raise InputError(source, "'variables' values must be single values", node_line(k))
+        out[str(k.value)] = "" if is_null(v) else str(v.value)
     return out
 
 
 def _dependencies(node: Any, source: str) -> tuple[tuple[CondaDep, ...], tuple[PipDep, ...] | None]:
-    if node is None or _is_null(node):
+    if node is None or is_null(node):
         return (), None
     if node.id != "sequence":
-        raise InputError(source, "'dependencies' must be a list", _line(node))
+        raise InputError(source, "'dependencies' must be a list", node_line(node))
     conda: list[CondaDep] = []
     pip: list[PipDep] | None = None
     for index, item in enumerate(node.value):
         path: Path_ = ("dependencies", index)
         if item.id == "scalar":
-            if _is_null(item):
+            if is_null(item):
                 continue
-            conda.append(make_conda_dep(str(item.value), _line(item), path))
+            conda.append(make_conda_dep(str(item.value), node_line(item), path))
         elif item.id == "mapping":
             for k, v in item.value:
                 if k.id != "scalar" or k.value != "pip":
@@ -281,22 +297,28 @@ def _dependencies(node: Any, source: str) -> tuple[tuple[CondaDep, ...], tuple[P
                         source,
                         f"unsupported dependency section {getattr(k, 'value', '?')!r} "
                         "(only 'pip:' may nest under dependencies)",
-                        _line(k),
+                        node_line(k),
                     )
                 pip = pip if pip is not None else []
-                if _is_null(v):
+                if is_null(v):
                     continue
                 if v.id != "sequence":
-                    raise InputError(source, "'pip' must be a list of requirement lines", _line(v))
+                    raise InputError(
+                        source, "'pip' must be a list of requirement lines", node_line(v)
+                    )
                 for pindex, pitem in enumerate(v.value):
                     if pitem.id != "scalar":
-                        raise InputError(source, "pip lines must be single values", _line(pitem))
-                    if not _is_null(pitem):
+                        raise InputError(
+                            source, "pip lines must be single values", node_line(pitem)
+                        )
+                    if not is_null(pitem):
                         pip.append(
-                            make_pip_dep(str(pitem.value), _line(pitem), (*path, "pip", pindex))
+                            make_pip_dep(str(pitem.value), node_line(pitem), (*path, "pip", pindex))
                         )
         else:
-            raise InputError(source, "dependency items must be specs or a 'pip:' list", _line(item))
+            raise InputError(
+                source, "dependency items must be specs or a 'pip:' list", node_line(item)
+            )
     return tuple(conda), (tuple(pip) if pip is not None else None)
 
 

@@ -48,7 +48,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from envtool import envfile, fileio
-from envtool.envfile import KNOWN_KEYS, CondaDep, EnvFile, check_env_name
+from envtool.envfile import (
+    KNOWN_KEYS,
+    CondaDep,
+    EnvFile,
+    check_env_name,
+    conflict_markers,
+    is_null,
+    node_line,
+)
 from envtool.errors import InputError, UsageError
 from envtool.fileio import TextFile
 from envtool.portable import platform_only
@@ -107,10 +115,11 @@ def lint(tf: TextFile) -> list[Finding]:
     if conflicts:
         return conflicts
     try:
-        env = envfile.parse_file(tf, strict=False)
-        lines = _Lines.of(tf)
+        root = envfile.compose(tf.text, tf.source)
+        env = envfile.parse_node(root, tf.source)  # unparseable specs are findings, not errors
     except InputError as exc:
         return [_finding(tf.source, exc.line, "E001", exc.reason)]
+    lines = _Lines.of(root)
     found: list[Finding] = []
     for check in _CHECKS:
         found.extend(check(env, lines))
@@ -133,21 +142,21 @@ class _Lines:
     pip_key: int | None
 
     @classmethod
-    def of(cls, tf: TextFile) -> _Lines:
-        root = envfile.compose(tf.text, tf.source)
+    def of(cls, root: Any) -> _Lines:
+        """From the node tree of a file that parsed (a mapping at the top)."""
         channel_lines: list[int] = []
         pip_key = None
         for key, value in root.value:
             if key.value == "channels" and value.id == "sequence":
                 # The same items envfile keeps: non-null scalars, in order.
                 channel_lines = [
-                    _node_line(item)
+                    node_line(item)
                     for item in value.value
-                    if item.id == "scalar" and (item.style or item.value not in _NULLS)
+                    if item.id == "scalar" and not is_null(item)
                 ]
             elif key.value == "dependencies" and value.id == "sequence":
                 pip_keys = [
-                    _node_line(k)
+                    node_line(k)
                     for item in value.value
                     if item.id == "mapping"
                     for k, _ in item.value
@@ -160,30 +169,18 @@ class _Lines:
         return self.channels[index] if index < len(self.channels) else fallback
 
 
-_NULLS = ("", "~", "null", "Null", "NULL")
-
-
-def _node_line(node: Any) -> int:
-    return int(node.start_mark.line) + 1
-
-
 # ------------------------------------------------------------------------- the file itself
-
-_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 
 
 def _conflict_markers(tf: TextFile) -> Iterator[Finding]:
-    for number, line in enumerate(tf.text.splitlines(), 1):
-        stripped = line.rstrip()
-        for marker in _MARKERS:
-            if stripped == marker or (marker != "=======" and line.startswith(marker + " ")):
-                yield _finding(
-                    tf.source,
-                    number,
-                    "E002",
-                    f"unresolved merge-conflict marker {marker!r}: "
-                    "the file is not valid YAML until the conflict is resolved",
-                )
+    for number, marker in conflict_markers(tf.text):
+        yield _finding(
+            tf.source,
+            number,
+            "E002",
+            f"unresolved merge-conflict marker {marker!r}: "
+            "the file is not valid YAML until the conflict is resolved",
+        )
 
 
 def _schema(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
