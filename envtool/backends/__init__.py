@@ -19,14 +19,13 @@ solve/install/tool, :class:`UsageError` for an existing target); never a raw eng
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from envtool.errors import BackendError, ToolNotFoundError, UsageError
+from envtool.errors import ToolNotFoundError, UsageError
 
 if TYPE_CHECKING:
     from envtool.envfile import EnvFile
@@ -245,33 +244,15 @@ def _conda_exe(environ: Mapping[str, str]) -> str | None:
 def select_backend(choice: str, console: Console) -> Backend:
     """The backend for ``--backend choice``; with ``-v`` says which one and why."""
     selection = choose(choice)
-    if selection.kind != "native":
-        try:
-            # Imported by name: envtool/backends/conda.py is written against this Protocol.
-            cli_backend = importlib.import_module("envtool.backends.conda")
-        except ModuleNotFoundError as exc:
-            if choice == "auto":
-                console.detail(
-                    f"backend: native ({selection.reason}, but the {selection.kind} backend "
-                    "is not available)"
-                )
-                return _native()
-            raise BackendError(
-                f"the {selection.kind} backend is not available in this version of envtool; "
-                "use --backend native"
-            ) from exc
-        console.detail(f"backend: {selection.kind} ({selection.reason})")
-        assert selection.exe is not None
-        backend: Backend = cli_backend.create_backend(selection.kind, selection.exe)
-        return backend
-    console.detail(f"backend: native ({selection.reason})")
-    return _native()
+    console.detail(f"backend: {selection.kind} ({selection.reason})")
+    if selection.kind == "native":
+        from envtool.backends.native import NativeBackend
 
+        return NativeBackend()
+    from envtool.backends.conda import create_backend
 
-def _native() -> Backend:
-    from envtool.backends.native import NativeBackend
-
-    return NativeBackend()
+    assert selection.exe is not None  # choose() found the tool's executable
+    return create_backend(selection.kind, selection.exe)
 
 
 # ------------------------------------------------------------------------------ for other commands
