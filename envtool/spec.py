@@ -52,10 +52,6 @@ class CondaSpec:
     channel: str | None  # as written before "::" (a name or URL, maybe with "/subdir")
     pinned: str | None  # the one version the spec pins (exactly or fuzzily), if it pins one
 
-    @property
-    def is_exact(self) -> bool:
-        return self.version is not None and self.version.startswith("==")
-
 
 @lru_cache(maxsize=8192)
 def parse_conda(text: str) -> CondaSpec:
@@ -103,13 +99,6 @@ def _pinned(version: str | None) -> str | None:
     else:
         v = version
     return v if _SIMPLE_VERSION.match(v) else None
-
-
-def format_conda(name: str, version: str | None = None, build: str | None = None) -> str:
-    """The ``name=version=build`` form conda exports (and envtool writes)."""
-    if version is None:
-        return name if build is None else f"{name}=*={build}"
-    return f"{name}={version}" if build is None else f"{name}={version}={build}"
 
 
 @lru_cache(maxsize=8192)
