@@ -44,6 +44,10 @@ class Console:
     def warn(self, message: str) -> None:
         self.err.write(f"envtool: warning: {message}\n")
 
+    def error(self, message: str) -> None:
+        """An error the command goes on after (one file of several); said even with -q."""
+        self.err.write(f"envtool: error: {message}\n")
+
     @property
     def is_tty(self) -> bool:
         return bool(getattr(self.err, "isatty", lambda: False)())

@@ -26,7 +26,7 @@ def run(files: Sequence[str], *, console: Console) -> int:
         try:
             data, source = fileio.read_bytes(path)
         except EnvtoolError as exc:
-            console.err.write(f"envtool: error: {exc}\n")
+            console.error(str(exc))
             failed += 1
             continue
         found = lint.lint_bytes(data, source)

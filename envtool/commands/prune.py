@@ -53,7 +53,7 @@ def run_files(
         try:
             code = one(file)
         except EnvtoolError as exc:
-            console.err.write(f"envtool: error: {exc}\n")
+            console.error(str(exc))
             code = EXIT_ERROR
         worst = max(worst, code)
     return worst
