@@ -110,6 +110,20 @@ def test_clone_from_a_file_renames_and_drops_the_prefix(
     )
 
 
+def test_explain_from_a_file_names_its_lines_as_prune_does(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    file = tmp_path / "env.yml"
+    file.write_text(f"channels:\n  - {conda_home.channel_url}\ndependencies:\n  - beta=1.5=h_0\n")
+    result = cli("clone", str(file), "-n", "new", "--no-builds", "--explain", "--dry-run")
+    assert result.code == 0, result.err
+    assert result.err == (
+        f"{file}:4: rewrite beta=1.5=h_0 → beta=1.5 — "
+        "build string h_0 stripped (builds are per platform)\n"
+    )
+    assert cli("prune", str(file), "--no-builds", "--explain").err == result.err
+
+
 def test_dry_run_prints_the_file_and_creates_nothing(
     conda_home: CondaHome, cli: Callable[..., Run], make_env: Callable[..., Path]
 ) -> None:

@@ -95,11 +95,13 @@ def apply_prune(
     explain: bool,
     console: Console,
 ) -> EnvFile:
-    """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr."""
+    """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr, as
+    ``prune --explain`` writes it (``file:line: ...`` when it comes from a file)."""
+    from envtool.commands.prune import format_decision
     from envtool.prune import prune
 
     result = prune(env, options, requested=requested)
     if explain:
         for decision in result.decisions:
-            console.err.write(f"{env.source or 'export'}: {decision.describe()}\n")
+            console.err.write(format_decision(env.source or "export", decision) + "\n")
     return result.env
