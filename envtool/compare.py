@@ -59,9 +59,7 @@ class Comparison:
         self.ignored = ignored
         self.changes: list[Change] = []
         self.warnings: list[str] = []
-        self.old_channel_keys = {channel_key(c) for c in old.channels} | {
-            channel_key(d.spec.channel) for d in old.conda if d.spec and d.spec.channel
-        }
+        self.old_channel_keys = channel_keys(old)
 
     def compare(self) -> None:
         self._name()
@@ -419,6 +417,13 @@ def channel_key(channel: str | None) -> str:
     c = channel.strip().rstrip("/")
     m = _DEFAULT_ALIAS.match(c)
     return m.group(1) if m else c
+
+
+def channel_keys(env: EnvFile) -> set[str]:
+    """The channels ``env`` uses (its list and its specs' ``channel::``), as keys."""
+    return {channel_key(c) for c in env.channels} | {
+        channel_key(d.spec.channel) for d in env.conda if d.spec and d.spec.channel
+    }
 
 
 def _entry(key: str, value: str | None) -> str | None:

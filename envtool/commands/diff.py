@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from envtool import envfile, fileio
-from envtool.compare import channel_key
+from envtool.compare import channel_key, channel_keys
 from envtool.diff import Change, DiffSet, EnvDiff, FileDiff, diff
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, EnvtoolError, InputError, UsageError
 from envtool.ui import Console, plural, use_color
@@ -228,8 +228,7 @@ def _channels_at(base: str, root: Path, patterns: Sequence[str]) -> set[str]:
             env = envfile.parse(gitio.read_at_rev(base, path, cwd=root).text, path)
         except EnvtoolError:  # a broken file at base is no reason to fail today's diff
             continue
-        keys |= {channel_key(c) for c in env.channels}
-        keys |= {channel_key(d.spec.channel) for d in env.conda if d.spec and d.spec.channel}
+        keys |= channel_keys(env)
     return keys
 
 
