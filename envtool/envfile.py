@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from envtool import fileio
 from envtool.errors import InputError, UsageError
 from envtool.fileio import TextFile
 from envtool.spec import CondaSpec, PipLine, SpecError, parse_conda, parse_pip
@@ -105,6 +106,11 @@ class EnvFile:
 
 
 # ----------------------------------------------------------------------------------- parsing
+
+
+def load(path: str) -> EnvFile:
+    """Read, decode and parse the environment file ``path`` ("-" is standard input), strictly."""
+    return parse_file(fileio.read(path))
 
 
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:

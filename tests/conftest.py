@@ -172,8 +172,7 @@ def make_env(conda_home: CondaHome, tmp_path: Path) -> Callable[..., Path]:
     name="a")`` or ``prefix=...``; returns its prefix."""
     from envtool.backends import CreateOptions
     from envtool.backends.native import NativeBackend
-    from envtool.envfile import parse_file
-    from envtool.fileio import read
+    from envtool.envfile import load
 
     counter = iter(range(1_000_000))
 
@@ -194,7 +193,7 @@ def make_env(conda_home: CondaHome, tmp_path: Path) -> Callable[..., Path]:
             variables=variables,
         )
         backend = NativeBackend()
-        env = parse_file(read(str(file)))
+        env = load(str(file))
         target = (
             backend.new_location(prefix=str(prefix))
             if prefix is not None

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Literal
 from envtool import envfile, export, fileio
 from envtool import progress as progress_mod
 from envtool.backends import Backend, CreateOptions, EnvLocation, OnExists, select_backend
-from envtool.commands.create import check_keys, command_line, create, report, target_args
+from envtool.commands.create import (
+    check_keys,
+    command_line,
+    create,
+    file_dir,
+    report,
+    target_args,
+)
 from envtool.commands.export import apply_prune, installed_requested, prunes
 from envtool.envfile import EnvFile, dump_yaml
 from envtool.errors import UsageError
@@ -71,14 +78,14 @@ def run(
     command = command_line(["clone", source, *target_args(name, prefix)])
 
     if kind == "file":
-        tf = fileio.read(source)
-        env = envfile.parse_file(tf)
+        env = envfile.load(source)
         check_keys(env, console)
         if prunes(options):
             env = apply_prune(env, options, None, explain, console)
         env = _named(env, target_name, options)
-        base_dir = Path(source).resolve().parent if source != "-" else Path.cwd()
-        return _create(engine, env, target, base_dir, dry_run, output, on_exists, console, command)
+        return _create(
+            engine, env, target, file_dir(source), dry_run, output, on_exists, console, command
+        )
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
     if prunes(options):

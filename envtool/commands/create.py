@@ -35,18 +35,16 @@ def run(
     backend: str,
     console: Console,
 ) -> int:
-    tf = fileio.read(file)
-    env = envfile.parse_file(tf)
+    env = envfile.load(file)
     check_keys(env, console)
     engine = select_backend(backend, console)
-    target = target_location(engine, env, name=name, prefix=prefix, source=tf.source)
-    base_dir = Path(file).resolve().parent if file != "-" else Path.cwd()
+    target = target_location(engine, env, name=name, prefix=prefix)
     argv = ["create", "-f", file, *target_args(name, prefix)]
     result = create(
         engine,
         env,
         target,
-        base_dir,
+        file_dir(file),
         on_exists=on_exists,
         dry_run=dry_run,
         console=console,
@@ -66,14 +64,20 @@ def check_keys(env: EnvFile, console: Console) -> None:
         console.warn(f"{where}: unknown key {key!r} ignored")
 
 
+def file_dir(file: str) -> Path:
+    """Where an environment file's relative channels and pip lines resolve: its directory."""
+    return Path(file).resolve().parent if file != "-" else Path.cwd()
+
+
 def target_location(
-    engine: Backend, env: EnvFile, *, name: str | None, prefix: str | None, source: str
+    engine: Backend, env: EnvFile, *, name: str | None, prefix: str | None
 ) -> EnvLocation:
+    """``-p``, else ``-n``, else the file's ``name:``."""
     if prefix is not None or name is not None:
         return engine.new_location(name=name, prefix=prefix)
     if env.name:
         return engine.new_location(name=env.name)
-    raise UsageError(f"{source} has no name: give the new environment -n NAME or -p PREFIX")
+    raise UsageError(f"{env.source} has no name: give the new environment -n NAME or -p PREFIX")
 
 
 def create(

@@ -63,8 +63,8 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
     The single extension point for inputs (see the module docstring for the forms).
     """
     if arg == "-" or _is_path(arg):
-        tf = fileio.read(arg)
-        return Side(envfile.parse_file(tf), tf.source, None if arg == "-" else arg)
+        env = envfile.load(arg)
+        return Side(env, env.source, None if arg == "-" else arg)
     live = _LIVE.match(arg)
     if live:
         kind, value = live.group(1), live.group(2)
