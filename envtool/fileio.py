@@ -134,6 +134,16 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
+def output_target(file: str, output: str | None, in_place: bool) -> str | None:
+    """Where an edited ``file`` goes: itself (``--in-place``), ``-o OUT``, or None for stdout."""
+    if in_place and file == "-":
+        raise UsageError("--in-place needs a file, not standard input")
+    if in_place and output:
+        raise UsageError("use either --in-place or -o/--output, not both")
+    target = file if in_place else output
+    return None if target == "-" else target
+
+
 def write_text_output(path: str | None, text: str) -> None:
     """Write generated UTF-8 ``text`` to ``path`` atomically, or to stdout when path is None/'-'."""
     if path is None or path == "-":

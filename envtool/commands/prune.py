@@ -69,7 +69,7 @@ def run(
     explain: bool,
     console: Console,
 ) -> int:
-    _check_arguments(file, options, output=output, in_place=in_place, check=check)
+    target = _check_arguments(file, options, output=output, in_place=in_place, check=check)
     tf = fileio.read(file)
     env = envfile.parse_file(tf)  # an invalid spec is an error naming file and line
     result = prune(env, options)
@@ -91,8 +91,7 @@ def run(
                 "(run without --check to apply)"
             )
         return EXIT_FINDINGS if changed else EXIT_OK
-    target = file if in_place else output
-    if target is None or target == "-":
+    if target is None:
         fileio.write_text_output(None, new_text)
     elif changed or not in_place:  # an unchanged file is not rewritten (its mtime stays)
         fileio.write_atomic(target, tf.encode(new_text))
@@ -101,14 +100,13 @@ def run(
 
 def _check_arguments(
     file: str, options: PruneOptions, *, output: str | None, in_place: bool, check: bool
-) -> None:
+) -> str | None:
+    """Usage errors before any file is read; returns where the result goes (None: stdout)."""
     check_options(options, requested=None)  # a file has no requested specs: --leaves fails
-    if in_place and file == "-":
-        raise UsageError("--in-place needs a file, not standard input")
-    if in_place and output:
-        raise UsageError("use either --in-place or -o/--output, not both")
+    target = fileio.output_target(file, output, in_place)
     if check and (in_place or output):
         raise UsageError("--check writes nothing; it cannot be used with -o or --in-place")
+    return target
 
 
 def format_decision(source: str, decision: Decision) -> str:

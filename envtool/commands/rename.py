@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from envtool import fileio, yaml_edit
 from envtool.envfile import check_env_name
-from envtool.errors import UsageError
 
 
 def rename_text(
@@ -19,14 +18,10 @@ def rename_text(
 
 def run(file: str, new_name: str, *, output: str | None, in_place: bool, keep_prefix: bool) -> int:
     check_env_name(new_name)
-    if in_place and file == "-":
-        raise UsageError("--in-place needs a file, not standard input")
-    if in_place and output:
-        raise UsageError("use either --in-place or -o/--output, not both")
+    target = fileio.output_target(file, output, in_place)
     tf = fileio.read(file)
     new_text = rename_text(tf.text, new_name, keep_prefix=keep_prefix, source=tf.source)
-    target = file if in_place else output
-    if target is None or target == "-":
+    if target is None:
         fileio.write_text_output(None, new_text)
     else:
         fileio.write_atomic(target, tf.encode(new_text))
