@@ -348,6 +348,19 @@ def local_channel_path(channel: str, base_dir: Path | None = None) -> Path | Non
 # -------------------------------------------------------------------------------------- env names
 
 
+def writable_dir(path: Path) -> bool:
+    """conda's test for an envs or pkgs dir: an existing writable dir, or one it can create
+    under a writable ancestor."""
+    if path.is_dir():
+        return os.access(path, os.W_OK | os.X_OK)
+    if os.path.lexists(path):
+        return False  # a file (or a dangling link) where the dir should be
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+
+
 def env_name(prefix: Path, config: CondaConfig) -> str | None:
     """conda's name for the env at ``prefix``: ``base`` for the root, the directory's name when it
     sits in an envs dir, else None (conda then uses the path)."""

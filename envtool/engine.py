@@ -12,7 +12,6 @@ run; when each spec is fine alone, the conflict is reported.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -286,18 +285,3 @@ def read_prefix_records(prefix: Path) -> list[Any]:
         except BaseException as exc:
             raise BackendError(f"{path}: cannot read package record: {first_line(exc)}") from exc
     return out
-
-
-def package_cache(pkgs_dirs: Sequence[Path]) -> Path | None:
-    """The first usable configured package cache dir, else None (rattler's default)."""
-    for d in pkgs_dirs:
-        if d.is_dir():
-            if os.access(d, os.W_OK):
-                return d
-            continue
-        parent = d.parent
-        while not parent.exists() and parent != parent.parent:
-            parent = parent.parent
-        if os.access(parent, os.W_OK):
-            return d
-    return None

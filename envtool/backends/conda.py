@@ -177,6 +177,7 @@ class CondaCliBackend:
         return EnvLocation(active, env_name(active, info))
 
     def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
+        from envtool.condaconfig import writable_dir
         from envtool.envfile import check_env_name
 
         info = self.tool_info()
@@ -189,7 +190,7 @@ class CondaCliBackend:
         if name in ("base", "root"):
             raise UsageError(f"cannot create an environment named {name!r}: that is the root")
         for envs_dir in info.envs_dirs:
-            if _writable(envs_dir):
+            if writable_dir(envs_dir):
                 return EnvLocation(envs_dir / name, name)
         tried = ", ".join(str(d) for d in info.envs_dirs) or "none configured"
         raise BackendError(f"no writable envs directory for {name!r} (tried {tried})")
@@ -369,16 +370,6 @@ class CondaCliBackend:
 
 def _absolute(path: str) -> Path:
     return Path(os.path.abspath(os.path.expanduser(path)))
-
-
-def _writable(directory: Path) -> bool:
-    """conda's test for an envs dir: writable, or creatable under a writable parent."""
-    probe = directory
-    while not probe.exists():
-        if probe.parent == probe:
-            return False
-        probe = probe.parent
-    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
 
 
 def _records(prefix: Path) -> dict[str, InstalledPackage]:

@@ -31,7 +31,14 @@ from envtool.backends import (
     InstalledPackage,
     OnExists,
 )
-from envtool.condaconfig import CondaConfig, canonical_channel, channel_urls, env_name, load
+from envtool.condaconfig import (
+    CondaConfig,
+    canonical_channel,
+    channel_urls,
+    env_name,
+    load,
+    writable_dir,
+)
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
 from envtool.staging import StagedPrefix
 
@@ -111,7 +118,7 @@ class NativeBackend:
         if existing is not None:
             return existing
         for envs_dir in self.config.envs_dirs:
-            if _writable_dir(envs_dir):
+            if writable_dir(envs_dir):
                 return EnvLocation(envs_dir / name, name)
         dirs = ", ".join(str(d) for d in self.config.envs_dirs)
         raise BackendError(f"no writable envs directory for {name!r} (tried: {dirs})")
@@ -236,9 +243,8 @@ class NativeBackend:
         )
 
     def _cache_dir(self) -> Path | None:
-        from envtool import engine
-
-        return engine.package_cache(self.config.pkgs_dirs)
+        """The first usable configured package cache, else None (py-rattler's default)."""
+        return next((d for d in self.config.pkgs_dirs if writable_dir(d)), None)
 
     def _check_target(self, target: EnvLocation, on_exists: OnExists) -> bool:
         """Whether an env at ``target`` will be replaced; raises when it must not be."""
@@ -332,18 +338,6 @@ def _check_name(name: str) -> None:
     from envtool.envfile import check_env_name
 
     check_env_name(name)
-
-
-def _writable_dir(path: Path) -> bool:
-    """An existing writable dir, or one that can be created under a writable ancestor."""
-    if path.is_dir():
-        return os.access(path, os.W_OK | os.X_OK)
-    if os.path.lexists(path):
-        return False  # a file (or a dangling link) where the dir should be
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
 
 
 def _platform_of(packages: Iterable[InstalledPackage]) -> str:
