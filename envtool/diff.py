@@ -148,21 +148,29 @@ class EnvDiff:
 
     def kind_counts(self) -> dict[Kind, int]:
         """How many changes of each kind, every kind present (in :data:`KINDS` order)."""
-        counts: dict[Kind, int] = dict.fromkeys(KINDS, 0)
-        for change in self.changes:
-            counts[change.kind] += 1
-        return counts
+        return _kind_counts(self.changes)
 
     def size_counts(self) -> dict[Size, int]:
-        counts: dict[Size, int] = dict.fromkeys(SIZES, 0)
-        for change in self.changes:
-            if change.size is not None:
-                counts[change.size] += 1
-        return counts
+        return _size_counts(self.changes)
 
     @property
     def risky(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.risks)
+
+
+def _kind_counts(changes: Iterable[Change]) -> dict[Kind, int]:
+    counts: dict[Kind, int] = dict.fromkeys(KINDS, 0)
+    for change in changes:
+        counts[change.kind] += 1
+    return counts
+
+
+def _size_counts(changes: Iterable[Change]) -> dict[Size, int]:
+    counts: dict[Size, int] = dict.fromkeys(SIZES, 0)
+    for change in changes:
+        if change.size is not None:
+            counts[change.size] += 1
+    return counts
 
 
 FileStatus = Literal["added", "deleted", "modified", "renamed"]
@@ -201,6 +209,17 @@ class DiffSet:
     @property
     def empty(self) -> bool:
         return not any(f.diff.changes for f in self.files)
+
+    def kind_counts(self) -> dict[Kind, int]:
+        """How many changes of each kind in all files (as :meth:`EnvDiff.kind_counts`)."""
+        return _kind_counts(self.changes)
+
+    def size_counts(self) -> dict[Size, int]:
+        return _size_counts(self.changes)
+
+    @property
+    def risky(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.risks)
 
 
 # --------------------------------------------------------------------------------------- diff

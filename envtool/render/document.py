@@ -60,16 +60,17 @@ def render_json(result: EnvDiff) -> str:
 
 def to_json_set_data(report: DiffSet) -> dict[str, object]:
     """The ``--base`` document as plain data (diff_set_version 1)."""
-    changes = report.changes
+    kinds = report.kind_counts()
+    sizes = report.size_counts()
     return {
         "diff_set_version": DIFF_SET_VERSION,
         "base": report.base,
         "summary": {
             "files": len(report.files),
-            "changes": len(changes),
-            "risky": sum(1 for c in changes if c.risks),
-            "kinds": {k: sum(1 for c in changes if c.kind == k) for k in KINDS},
-            "sizes": {s: sum(1 for c in changes if c.size == s) for s in SIZES},
+            "changes": len(report.changes),
+            "risky": len(report.risky),
+            "kinds": {k: kinds[k] for k in KINDS},
+            "sizes": {s: sizes[s] for s in SIZES},
         },
         "files": [
             {

@@ -54,7 +54,7 @@ def render_markdown_set(report: DiffSet, *, fold_after: int = 10, ascii_only: bo
     files = plural(len(report.files), "file")
     out = [MARKER, f"### Environment diff: {files} changed since {base}", ""]
     changes = report.changes
-    risky = sum(1 for c in changes if c.risks)
+    risky = len(report.risky)
     headline = f"**{plural(len(changes), 'change')} in {files}**"
     out += [headline + (f" · {risky} risky" if risky else ""), ""]
     out += ["| file | status | changes |", "|---|---|---|"]
@@ -80,10 +80,15 @@ def _counts(result: EnvDiff) -> str:
     """``21 changes: channels 1 removed · conda 10 upgraded (5 major) ... · 5 risky``."""
     if result.empty:
         return "no differences" + common.ignoring(result)
+    return f"{common.total(result)}: {' · '.join(_summary_parts(result))}"
+
+
+def _summary_parts(result: EnvDiff) -> list[str]:
+    """``["conda 10 upgraded (5 major)", ..., "5 risky"]``: each section's counts, then risk."""
     parts = [f"{s} {', '.join(common.phrases(c))}" for s, c in common.sections(result)]
     if result.risky:
         parts.append(f"{len(result.risky)} risky")
-    return f"{common.total(result)}: {' · '.join(parts)}"
+    return parts
 
 
 def _join(lines: list[str]) -> str:
@@ -99,10 +104,8 @@ def _body(
     arrow = common.arrow(ascii_only)
     if result.empty:
         return [f"No differences{_md(common.ignoring(result))}.", ""]
-    parts = [f"{s} {', '.join(common.phrases(c))}" for s, c in common.sections(result)]
     risky = sorted(result.risky, key=_risk_order)
-    if risky:
-        parts.append(f"{len(risky)} risky")
+    parts = _summary_parts(result)
     out = [
         f"**{common.total(result)}:** {_md(' · '.join(parts))}{_md(common.ignoring(result))}",
         "",

@@ -151,7 +151,7 @@ def render_text_set(report: DiffSet, *, color: bool = False, ascii_only: bool = 
     if not report.files:
         return f"No environment files changed since {common.clean(report.base)}.\n"
     changes = report.changes
-    risky = sum(1 for c in changes if c.risks)
+    risky = len(report.risky)
     files = plural(len(report.files), "environment file")
     head = f"{files} changed since {common.clean(report.base)}: {plural(len(changes), 'change')}"
     blocks = [head + (f", {risky} risky" if risky else "") + "\n"]
