@@ -39,8 +39,13 @@ _IMPLIED_RISK = {"downgraded": RISK_DOWNGRADE, "upgraded": RISK_MAJOR}
 def symbol(change: Change, ascii_only: bool) -> str:
     key: str = change.kind
     if change.kind in ("pip-option-changed", "variables-changed"):
-        key = "added" if change.old is None else "removed" if change.new is None else "changed"
+        key = _presence(change)
     return SYMBOLS[key][1 if ascii_only else 0]
+
+
+def _presence(change: Change) -> str:
+    """For an option or variable: whether it was added, removed or changed."""
+    return "added" if change.old is None else "removed" if change.new is None else "changed"
 
 
 def arrow(ascii_only: bool) -> str:
@@ -59,11 +64,9 @@ def label(change: Change) -> tuple[str, bool]:
     """How a summary counts ``change`` ("added", "option added"...), and whether it is counted."""
     kind = change.kind
     if kind == "pip-option-changed":
-        what = "added" if change.old is None else "removed" if change.new is None else "changed"
-        return f"option {what}", True
+        return f"option {_presence(change)}", True
     if kind == "variables-changed":
-        what = "added" if change.old is None else "removed" if change.new is None else "changed"
-        return what, True
+        return _presence(change), True
     if change.note == "credentials changed":
         return "credentials changed", True
     plain = {
