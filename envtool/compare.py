@@ -13,6 +13,7 @@ from typing import Literal
 
 from envtool.diff import (
     NOTE_CREDENTIALS,
+    NOTE_VALUE_HIDDEN,
     RISK_CHANNEL,
     RISK_DOWNGRADE,
     RISK_INDEX,
@@ -175,7 +176,7 @@ class Comparison:
             rb = None if vb is None else redact_variable(name, vb)
             note = "added" if va is None else "removed" if vb is None else "changed"
             if ra == rb:
-                note = "changed (value hidden)"
+                note = NOTE_VALUE_HIDDEN
             lines = (key_lines[0] if va is not None else None, key_lines[1] if vb else None)
             texts = (_entry(name, ra), _entry(name, rb))
             self._add(

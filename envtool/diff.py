@@ -97,6 +97,7 @@ RISK_TRUSTED_HOST = "new trusted host"
 RISK_VARIANT = "variant change"
 
 NOTE_CREDENTIALS = "credentials changed"
+NOTE_VALUE_HIDDEN = "changed (value hidden)"  # a secret variable changed: both sides masked
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 
 from envtool.diff import (
+    NOTE_CREDENTIALS,
+    NOTE_VALUE_HIDDEN,
     RISK_DOWNGRADE,
     RISK_MAJOR,
     RISK_VARIANT,
@@ -67,8 +69,8 @@ def label(change: Change) -> tuple[str, bool]:
         return f"option {_presence(change)}", True
     if kind == "variables-changed":
         return _presence(change), True
-    if change.note == "credentials changed":
-        return "credentials changed", True
+    if change.note == NOTE_CREDENTIALS:
+        return NOTE_CREDENTIALS, True
     plain = {
         "channel-added": "added",
         "channel-removed": "removed",
@@ -166,7 +168,7 @@ def describe(change: Change, ascii_only: bool = False) -> str:
         text = f"name changed: {old or '(none)'}{to}{new or '(none)'}"
     elif kind == "variables-changed":
         text = f"variable {name} {label(change)[0]}"
-        if change.note == "changed (value hidden)":
+        if change.note == NOTE_VALUE_HIDDEN:
             text = f"variable {name} changed (value hidden)"
         if change.old is not None and change.new is not None and old != new:
             text += f": {old}{to}{new}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from envtool.diff import Change, DiffSet, EnvDiff
+from envtool.diff import NOTE_VALUE_HIDDEN, Change, DiffSet, EnvDiff
 from envtool.render import common
 from envtool.secrets import redact
 from envtool.ui import plural
@@ -97,7 +97,7 @@ def _text_row(change: Change, ascii_only: bool) -> _Row:
         old = new = None  # the name says it all (a rotated token: the note says so)
     show_note = bool(change.note) and kind != "moved"  # moved put its note first
     if kind == "variables-changed":  # the symbol says added/removed/changed
-        show_note = change.note == "changed (value hidden)"
+        show_note = change.note == NOTE_VALUE_HIDDEN
     if show_note:
         tail.append(change.note or "")
     tail += common.extra_risks(change)
