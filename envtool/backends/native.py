@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from envtool import __version__, history, prefix, process
 from envtool.backends import (
@@ -39,11 +39,10 @@ from envtool.condaconfig import (
     load,
     writable_dir,
 )
+from envtool.envfile import EnvFile, check_env_name
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
+from envtool.export import env_platform
 from envtool.staging import StagedPrefix
-
-if TYPE_CHECKING:
-    from envtool.envfile import EnvFile
 
 
 class NativeBackend:
@@ -94,7 +93,7 @@ class NativeBackend:
         root = self.config.root_prefix
         if name == "base":
             return self._location(root) if root is not None and _is_env(root) else None
-        _check_name(name)
+        check_env_name(name)
         for envs_dir in self.config.envs_dirs:
             candidate = envs_dir / name
             if _is_env(candidate):
@@ -113,7 +112,7 @@ class NativeBackend:
             raise UsageError("give the new environment a name (-n NAME) or a path (-p PREFIX)")
         if name == "base":
             raise UsageError("'base' is the root environment; choose another name")
-        _check_name(name)
+        check_env_name(name)
         existing = self._find_by_name(name)
         if existing is not None:
             return existing
@@ -160,7 +159,7 @@ class NativeBackend:
             history_specs=history.requested_specs(revisions, {p.name for p in packages}),
             variables=prefix.read_variables(path),
             configured_channels=self.config.channels,
-            platform=_platform_of(packages),
+            platform=env_platform(packages),
         )
 
     # ------------------------------------------------------------------------------ creating
@@ -332,18 +331,6 @@ def _same(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-def _check_name(name: str) -> None:
-    from envtool.envfile import check_env_name
-
-    check_env_name(name)
-
-
-def _platform_of(packages: Iterable[InstalledPackage]) -> str:
-    from envtool.export import env_platform
-
-    return env_platform(packages)
 
 
 def _pinned_spec(p: InstalledPackage) -> str:
