@@ -12,7 +12,6 @@ conda's settings, keys in conda's order, the pip list nested last.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -383,4 +382,6 @@ def dump_data_yaml(data: dict[str, Any]) -> str:
 
 def dump_json(env: EnvFile) -> str:
     """JSON exactly as ``conda env export --json`` writes it."""
+    import json
+
     return json.dumps(to_data(env), indent=2) + "\n"

@@ -12,7 +12,6 @@ import codecs
 import contextlib
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +99,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     Readers see the old file or the new one, never half of one; an existing file keeps its
     permission bits. On any failure the temp file is removed and the target is untouched.
     """
+    import tempfile  # only when writing: diff and check never do, and start-up is their cost
+
     target = Path(path)
     directory = target.parent
     try:
