@@ -30,7 +30,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envtool import process
 from envtool.backends import (
@@ -66,6 +65,9 @@ from envtool.backends.conda_json import (
     to_packages,
 )
 from envtool.backends.conda_text import parse_explicit
+from envtool.condaconfig import CondaConfig, canonical_channel, local_channel_path, writable_dir
+from envtool.condaconfig import load as load_config
+from envtool.envfile import EnvFile, check_env_name, dump_yaml
 from envtool.errors import (
     BackendError,
     EnvNotFoundError,
@@ -73,10 +75,10 @@ from envtool.errors import (
     ProcessError,
     UsageError,
 )
-
-if TYPE_CHECKING:
-    from envtool.condaconfig import CondaConfig
-    from envtool.envfile import EnvFile
+from envtool.export import to_envfile
+from envtool.history import parse as parse_history
+from envtool.history import requested_specs
+from envtool.prefix import is_env, read_history_text, read_records, read_variables
 
 
 def create_backend(tool: str, exe: str) -> Backend:
@@ -141,19 +143,14 @@ class CondaCliBackend:
         return self._info
 
     def _canonical(self) -> Callable[[str], str]:
-        from envtool import condaconfig
-
         if self._config is None:
-            self._config = condaconfig.load()
+            self._config = load_config()
         config = self._config
-        return lambda channel: condaconfig.canonical_channel(channel, config)
+        return lambda channel: canonical_channel(channel, config)
 
     # ---------------------------------------------------------------------------- locating
 
     def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        from envtool.envfile import check_env_name
-        from envtool.prefix import is_env
-
         if prefix is not None:
             path = _absolute(prefix)
             if not is_env(path):
@@ -177,9 +174,6 @@ class CondaCliBackend:
         return EnvLocation(active, env_name(active, info))
 
     def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        from envtool.condaconfig import writable_dir
-        from envtool.envfile import check_env_name
-
         info = self.tool_info()
         if prefix is not None:
             path = _absolute(prefix)
@@ -307,8 +301,6 @@ class CondaCliBackend:
 
     def _check_target(self, target: EnvLocation, options: CreateOptions) -> bool:
         """Whether an existing env at the target will be replaced; refuse everything else."""
-        from envtool.prefix import is_env
-
         path = target.prefix
         if not os.path.lexists(path):
             return False
@@ -335,8 +327,6 @@ class CondaCliBackend:
             return CreateResult(target, self._packages(source.prefix, entries), (), True, replacing)
         if not argv_for.has_clone(self.tool) and any(is_pip_entry(e) for e in entries):
             # No @EXPLICIT list carries pip packages: create from the pinned export instead.
-            from envtool.export import to_envfile
-
             pinned = to_envfile(self.read(source))
             return self.create(pinned, target, options)
         try:
@@ -374,8 +364,6 @@ def _absolute(path: str) -> Path:
 
 def _records(prefix: Path) -> dict[str, InstalledPackage]:
     """The env's ``conda-meta`` records by ``name-version-build`` (empty when unreadable)."""
-    from envtool.prefix import read_records
-
     try:
         records = read_records(prefix, lambda channel: channel)
     except EnvtoolError:
@@ -388,18 +376,13 @@ def _has_history(prefix: Path) -> bool:
     made), ``env export --from-history`` lists every package pinned; envtool then keeps the
     history empty, as the native backend does, so ``--leaves`` falls back to graph leaves while
     the ``--from-history`` export stays the pinned list conda prints."""
-    from envtool.history import parse, requested_specs
-    from envtool.prefix import read_history_text
-
     try:
-        return bool(requested_specs(parse(read_history_text(prefix))))
+        return bool(requested_specs(parse_history(read_history_text(prefix))))
     except EnvtoolError:
         return True  # unreadable here: trust the tool
 
 
 def _variables(prefix: Path) -> dict[str, str]:
-    from envtool.prefix import read_variables
-
     try:
         return read_variables(prefix)
     except EnvtoolError:
@@ -457,9 +440,6 @@ def _env_file(env: EnvFile, base_dir: Path | None, scratch: Path) -> Iterator[Pa
     runs ``pip install -r`` from the file's directory and relative requirement paths must
     resolve as they would have; otherwise it lives in the scratch directory.
     """
-    from envtool.condaconfig import local_channel_path
-    from envtool.envfile import dump_yaml
-
     channels = []
     for channel in env.channels:
         local = local_channel_path(channel, base_dir)
