@@ -21,18 +21,11 @@ DIFF_SET_VERSION = 1
 
 def to_json_data(result: EnvDiff) -> dict[str, object]:
     """The JSON document as plain data (schema_version 1)."""
-    kinds = result.kind_counts()
-    sizes = result.size_counts()
     return {
         "schema_version": SCHEMA_VERSION,
         "old": {"source": redact(result.old_source)},
         "new": {"source": redact(result.new_source)},
-        "summary": {
-            "changes": len(result.changes),
-            "risky": len(result.risky),
-            "kinds": {k: kinds[k] for k in KINDS},
-            "sizes": {s: sizes[s] for s in SIZES},
-        },
+        "summary": _summary(result),
         "changes": [
             {
                 "section": c.section,
@@ -60,18 +53,10 @@ def render_json(result: EnvDiff) -> str:
 
 def to_json_set_data(report: DiffSet) -> dict[str, object]:
     """The ``--base`` document as plain data (diff_set_version 1)."""
-    kinds = report.kind_counts()
-    sizes = report.size_counts()
     return {
         "diff_set_version": DIFF_SET_VERSION,
         "base": report.base,
-        "summary": {
-            "files": len(report.files),
-            "changes": len(report.changes),
-            "risky": len(report.risky),
-            "kinds": {k: kinds[k] for k in KINDS},
-            "sizes": {s: sizes[s] for s in SIZES},
-        },
+        "summary": {"files": len(report.files), **_summary(report)},
         "files": [
             {
                 "path": f.path,
@@ -87,6 +72,17 @@ def to_json_set_data(report: DiffSet) -> dict[str, object]:
 
 def render_json_set(report: DiffSet) -> str:
     return _dump(to_json_set_data(report))
+
+
+def _summary(result: EnvDiff | DiffSet) -> dict[str, object]:
+    """``changes``, ``risky``, then every kind and size with its count (zeros included)."""
+    kinds, sizes = result.kind_counts(), result.size_counts()
+    return {
+        "changes": len(result.changes),
+        "risky": len(result.risky),
+        "kinds": {k: kinds[k] for k in KINDS},
+        "sizes": {s: sizes[s] for s in SIZES},
+    }
 
 
 def _dump(data: dict[str, object]) -> str:
