@@ -159,7 +159,6 @@ def run(
     result: EnvDiff | DiffSet
     if base is not None:
         result = diff_base(base, options, console)
-        changes, empty = result.changes, result.empty
         path = None
     else:
         assert old is not None and new is not None
@@ -168,13 +167,12 @@ def run(
         result = diff(a.env, b.env, ignore_builds=options.ignore_builds, ignore=options.ignore)
         for warning in result.warnings:
             console.warn(warning)
-        changes, empty = result.changes, result.empty
         path = _annotation_path(b.path) if b.path is not None else None
     _write(result, fmt, sys.stdout, path=path, fails=fails)
-    failures = [c for c in changes if fails(c)]
+    failures = [c for c in result.changes if fails(c)]
     if failures and options.fail_on is not None:
         console.info(_policy_message(options, failures, result))
-    return EXIT_FINDINGS if failures or (exit_code and not empty) else EXIT_OK
+    return EXIT_FINDINGS if failures or (exit_code and not result.empty) else EXIT_OK
 
 
 def diff_base(base: str, options: Options, console: Console) -> DiffSet:
