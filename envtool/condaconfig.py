@@ -155,9 +155,11 @@ def load(
 
     base = CondaConfig()
     return CondaConfig(
-        root_prefix=_absolute(root) if root is not None else None,
-        envs_dirs=tuple(_unique_paths(_absolute(p) for p in envs)),
-        pkgs_dirs=tuple(_unique_paths(_absolute(expand(p)) for p in lists.get("pkgs_dirs", []))),
+        root_prefix=absolute_path(root) if root is not None else None,
+        envs_dirs=tuple(_unique_paths(absolute_path(p) for p in envs)),
+        pkgs_dirs=tuple(
+            _unique_paths(absolute_path(expand(p)) for p in lists.get("pkgs_dirs", []))
+        ),
         channels=tuple(lists.get("channels") or base.channels),
         channel_alias=(scalars.get("channel_alias") or base.channel_alias).rstrip("/"),
         default_channels=tuple(
@@ -259,8 +261,19 @@ def _unique_paths(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(paths))
 
 
-def _absolute(path: Path) -> Path:
-    return Path(os.path.abspath(path))
+def absolute_path(path: str | Path) -> Path:
+    """``path`` with ``~`` expanded, made absolute (links are not resolved)."""
+    return Path(os.path.abspath(os.path.expanduser(path)))
+
+
+def same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one place: the same absolute path, or the same file."""
+    if absolute_path(a) == absolute_path(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 # ------------------------------------------------------------------------------------- channels
@@ -364,19 +377,10 @@ def writable_dir(path: Path) -> bool:
 def env_name(prefix: Path, config: CondaConfig) -> str | None:
     """conda's name for the env at ``prefix``: ``base`` for the root, the directory's name when it
     sits in an envs dir, else None (conda then uses the path)."""
-    prefix = _absolute(prefix)
-    if config.root_prefix is not None and _same_path(prefix, config.root_prefix):
+    prefix = absolute_path(prefix)
+    if config.root_prefix is not None and same_path(prefix, config.root_prefix):
         return "base"
     for envs_dir in config.envs_dirs:
-        if _same_path(prefix.parent, envs_dir):
+        if same_path(prefix.parent, envs_dir):
             return prefix.name
     return None
-
-
-def _same_path(a: Path, b: Path) -> bool:
-    if a == b:
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

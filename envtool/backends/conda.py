@@ -65,7 +65,14 @@ from envtool.backends.conda_json import (
     to_packages,
 )
 from envtool.backends.conda_text import parse_explicit
-from envtool.condaconfig import CondaConfig, canonical_channel, local_channel_path, writable_dir
+from envtool.condaconfig import (
+    CondaConfig,
+    absolute_path,
+    canonical_channel,
+    local_channel_path,
+    same_path,
+    writable_dir,
+)
 from envtool.condaconfig import load as load_config
 from envtool.envfile import EnvFile, check_env_name, dump_yaml
 from envtool.errors import (
@@ -152,7 +159,7 @@ class CondaCliBackend:
 
     def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
         if prefix is not None:
-            path = _absolute(prefix)
+            path = absolute_path(prefix)
             if not is_env(path):
                 raise EnvNotFoundError(f"no conda environment at {path} (no conda-meta/history)")
             return EnvLocation(path, env_name(path, self.tool_info()))
@@ -176,7 +183,7 @@ class CondaCliBackend:
     def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
         info = self.tool_info()
         if prefix is not None:
-            path = _absolute(prefix)
+            path = absolute_path(prefix)
             return EnvLocation(path, env_name(path, info))
         if name is None:
             raise UsageError("name the new environment with -n NAME or -p PREFIX")
@@ -307,7 +314,7 @@ class CondaCliBackend:
         if options.on_exists != "replace":
             raise UsageError(f"{path} already exists; use --on-exists replace to replace it")
         root = self.tool_info().root_prefix
-        if root is not None and _absolute(str(path)) == _absolute(str(root)):
+        if root is not None and same_path(path, root):
             raise UsageError(f"refusing to replace the root environment at {path}")
         if is_env(path) or (path.is_dir() and not any(path.iterdir())):
             return True
@@ -318,7 +325,7 @@ class CondaCliBackend:
     def clone(
         self, source: EnvLocation, target: EnvLocation, options: CreateOptions
     ) -> CreateResult:
-        if _absolute(str(source.prefix)) == _absolute(str(target.prefix)):
+        if same_path(source.prefix, target.prefix):
             raise UsageError(f"cannot clone {source.prefix} onto itself")
         progress = options.progress
         replacing = self._check_target(target, options)
@@ -356,10 +363,6 @@ class CondaCliBackend:
 
 
 # ---------------------------------------------------------------------------------- helpers
-
-
-def _absolute(path: str) -> Path:
-    return Path(os.path.abspath(os.path.expanduser(path)))
 
 
 def _records(prefix: Path) -> dict[str, InstalledPackage]:

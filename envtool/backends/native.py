@@ -33,10 +33,12 @@ from envtool.backends import (
 )
 from envtool.condaconfig import (
     CondaConfig,
+    absolute_path,
     canonical_channel,
     channel_urls,
     env_name,
     load,
+    same_path,
     writable_dir,
 )
 from envtool.envfile import EnvFile, check_env_name
@@ -69,7 +71,7 @@ class NativeBackend:
         if name is not None and prefix is not None:
             raise UsageError("give either -n/--name or -p/--prefix, not both")
         if prefix is not None:
-            path = _absolute(prefix)
+            path = absolute_path(prefix)
             if not path.is_dir():
                 raise EnvNotFoundError(f"no environment at {path}: no such directory")
             _require_env(path)
@@ -85,8 +87,8 @@ class NativeBackend:
                 )
             return found
         active = self._environ.get("CONDA_PREFIX")
-        if active and _is_env(_absolute(active)):
-            return self._location(_absolute(active))
+        if active and _is_env(absolute_path(active)):
+            return self._location(absolute_path(active))
         raise UsageError("no environment given and none is active: use -n NAME or -p PREFIX")
 
     def _find_by_name(self, name: str) -> EnvLocation | None:
@@ -107,7 +109,7 @@ class NativeBackend:
         if name is not None and prefix is not None:
             raise UsageError("give either -n/--name or -p/--prefix, not both")
         if prefix is not None:
-            return self._location(_absolute(prefix))
+            return self._location(absolute_path(prefix))
         if name is None:
             raise UsageError("give the new environment a name (-n NAME) or a path (-p PREFIX)")
         if name == "base":
@@ -136,7 +138,7 @@ class NativeBackend:
         home = Path(self._environ.get("HOME") or os.path.expanduser("~"))
         try:
             lines = (home / ".conda" / "environments.txt").read_text("utf-8").splitlines()
-            candidates.extend(_absolute(line.strip()) for line in lines if line.strip())
+            candidates.extend(absolute_path(line.strip()) for line in lines if line.strip())
         except (OSError, UnicodeDecodeError):
             pass
         for path in candidates:
@@ -260,7 +262,7 @@ class NativeBackend:
         protected = [Path(sys.prefix)]
         if self.config.root_prefix is not None:
             protected.append(self.config.root_prefix)
-        if any(_same(path, p) for p in protected):
+        if any(same_path(path, p) for p in protected):
             raise UsageError(f"{path} is the base environment (or runs envtool); not replacing it")
         return True
 
@@ -270,7 +272,7 @@ class NativeBackend:
         self, source: EnvLocation, target: EnvLocation, options: CreateOptions
     ) -> CreateResult:
         _require_env(source.prefix)
-        if _same(source.prefix, target.prefix):
+        if same_path(source.prefix, target.prefix):
             raise UsageError(f"cannot clone {source.prefix} onto itself")
         records = prefix.read_records(source.prefix, self._canonical)
         packages = tuple(r.package for r in records)
@@ -311,10 +313,6 @@ class NativeBackend:
 # ----------------------------------------------------------------------------------- helpers
 
 
-def _absolute(path: str | Path) -> Path:
-    return Path(os.path.abspath(os.path.expanduser(path)))
-
-
 def _is_env(path: Path) -> bool:
     return prefix.is_env(path)  # methods whose -p argument is called ``prefix`` use this
 
@@ -322,15 +320,6 @@ def _is_env(path: Path) -> bool:
 def _require_env(path: Path) -> None:
     if not _is_env(path):
         raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
-
-
-def _same(a: Path, b: Path) -> bool:
-    if _absolute(a) == _absolute(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _pinned_spec(p: InstalledPackage) -> str:
