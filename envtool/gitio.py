@@ -170,10 +170,7 @@ def changed_env_files(
     (``git merge-base origin/main HEAD``) so that changes made on the base branch meanwhile
     do not show up reversed.
     """
-    where = os.fspath(cwd) if cwd is not None else os.getcwd()
-    _require_repo(cwd, where)
-    if base_rev.startswith("-") or not _is_revision(base_rev, cwd):
-        raise UsageError(f"unknown git revision {base_rev!r}")
+    _require_revision(base_rev, cwd)
     diff = _git(
         ["diff", "--name-status", "-z", "--find-renames", "--no-relative", "--no-color",
          "--no-ext-diff", "--ignore-submodules", base_rev, "--"],
@@ -200,9 +197,7 @@ def env_files_at(
     patterns: Sequence[str] = DEFAULT_ENV_PATTERNS,
 ) -> list[str]:
     """The environment files (paths from the repository root) in revision ``rev``, sorted."""
-    _require_repo(cwd, os.fspath(cwd) if cwd is not None else os.getcwd())
-    if rev.startswith("-") or not _is_revision(rev, cwd):
-        raise UsageError(f"unknown git revision {rev!r}")
+    _require_revision(rev, cwd)
     listing = _git(
         ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd, check=True
     ).stdout
@@ -318,6 +313,13 @@ def _require_repo(cwd: str | os.PathLike[str] | None, what: str) -> None:
     if _git(["rev-parse", "--is-inside-work-tree"], cwd).stdout.strip() != "true":
         where = os.path.abspath(cwd) if cwd is not None else os.getcwd()
         raise BackendError(f"{what}: not inside a git work tree ({where})")
+
+
+def _require_revision(rev: str, cwd: str | os.PathLike[str] | None) -> None:
+    """``rev`` must name a tree in the repository that ``cwd`` is in."""
+    _require_repo(cwd, os.fspath(cwd) if cwd is not None else os.getcwd())
+    if rev.startswith("-") or not _is_revision(rev, cwd):
+        raise UsageError(f"unknown git revision {rev!r}")
 
 
 def _is_revision(rev: str, cwd: str | os.PathLike[str] | None) -> bool:
