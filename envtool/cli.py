@@ -12,13 +12,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from envtool import __version__
 from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError
 from envtool.ui import Console
+
+if TYPE_CHECKING:
+    from envtool.prune import PruneOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,7 +135,7 @@ def prune_options(func: F) -> F:
     return func
 
 
-def _prune_options(kwargs: dict[str, Any]) -> Any:
+def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
     from envtool.prune import PruneOptions
 
     channels = kwargs.pop("channels")
@@ -473,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
-    except (Exception, BaseException) as exc:
+    except BaseException as exc:
         if isinstance(exc, (SystemExit, GeneratorExit)):
             raise
         if verbose:
