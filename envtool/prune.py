@@ -48,6 +48,20 @@ class PruneOptions:
     channels: tuple[str, ...] | None = None  # None: leave the channel list alone
     keep_prefix: bool = False
 
+    @property
+    def prunes(self) -> bool:
+        """Whether any option would change a file (``--keep`` alone does not)."""
+        return bool(
+            self.no_builds
+            or self.leaves
+            or self.portable
+            or self.pin is not None
+            or self.no_pip
+            or self.pip_only
+            or self.drop
+            or self.channels is not None
+        )
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -28,7 +28,7 @@ from envtool.commands.create import (
     report,
     target_args,
 )
-from envtool.commands.export import apply_prune, installed_requested, prunes
+from envtool.commands.export import apply_prune, installed_requested
 from envtool.envfile import EnvFile, dump_yaml
 from envtool.errors import UsageError
 from envtool.ui import Console
@@ -80,7 +80,7 @@ def run(
     if kind == "file":
         env = envfile.load(source)
         check_keys(env, console)
-        if prunes(options):
+        if options.prunes:
             env = apply_prune(env, options, None, explain, console)
         env = _named(env, target_name, options)
         return _create(
@@ -88,7 +88,7 @@ def run(
         )
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
-    if prunes(options):
+    if options.prunes:
         installed = engine.read(where)
         env = export.to_envfile(installed)
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)

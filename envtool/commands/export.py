@@ -46,7 +46,7 @@ def run(
     installed = engine.read(location)
     env = export.to_envfile(installed, from_history=from_history)
     pruned = False
-    if prunes(options):
+    if options.prunes:
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)
         pruned = True
     if rename is not None:
@@ -68,20 +68,6 @@ def run(
         text = export.to_explicit(installed, names)
     fileio.write_text_output(output, text)
     return 0
-
-
-def prunes(options: PruneOptions) -> bool:
-    """Whether any PRUNE OPTION would change a file (``--keep`` alone does not)."""
-    return bool(
-        options.no_builds
-        or options.leaves
-        or options.portable
-        or options.pin is not None
-        or options.no_pip
-        or options.pip_only
-        or options.drop
-        or options.channels is not None
-    )
 
 
 def installed_requested(installed: InstalledEnv, options: PruneOptions) -> set[str] | None:
