@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from envtool import envfile, export, fileio
-from envtool import progress as progress_mod
 from envtool.backends import Backend, CreateOptions, EnvLocation, OnExists, select_backend
 from envtool.commands.create import (
     check_keys,
@@ -27,6 +26,7 @@ from envtool.commands.create import (
     file_dir,
     report,
     target_args,
+    with_progress,
 )
 from envtool.commands.export import apply_prune, installed_requested
 from envtool.envfile import EnvFile, dump_yaml
@@ -105,15 +105,8 @@ def run(
         if dry_run:
             fileio.write_text_output(None, dump_yaml(env))
             return 0
-    progress = progress_mod.for_console(console)
-    clone_options = CreateOptions(
-        on_exists=on_exists, command=command, progress=progress, base_dir=Path.cwd()
-    )
-    try:
-        result = engine.clone(where, target, clone_options)
-    finally:
-        progress.finish()
-    report(result, console)
+    clone_options = CreateOptions(on_exists=on_exists, command=command, base_dir=Path.cwd())
+    report(with_progress(console, lambda o: engine.clone(where, target, o), clone_options), console)
     return 0
 
 

@@ -8,6 +8,8 @@ writable envs dir). An existing env there is never touched unless ``--on-exists 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from envtool import envfile, fileio
@@ -91,17 +93,20 @@ def create(
     console: Console,
     command: str,
 ) -> CreateResult:
-    progress = progress_mod.for_console(console)
-    options = CreateOptions(
-        on_exists=on_exists,
-        dry_run=dry_run,
-        base_dir=base_dir,
-        command=command,
-        progress=progress,
-    )
     console.detail(f"create: {target.prefix} with the {engine.name} backend")
+    options = CreateOptions(
+        on_exists=on_exists, dry_run=dry_run, base_dir=base_dir, command=command
+    )
+    return with_progress(console, lambda o: engine.create(env, target, o), options)
+
+
+def with_progress(
+    console: Console, operation: Callable[[CreateOptions], CreateResult], options: CreateOptions
+) -> CreateResult:
+    """A backend's create or clone, drawing its progress on the terminal (cleared after)."""
+    progress = progress_mod.for_console(console)
     try:
-        return engine.create(env, target, options)
+        return operation(replace(options, progress=progress))
     finally:
         progress.finish()
 
