@@ -65,13 +65,7 @@ def run(
     if name is None and prefix is None:
         raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     kind = classify(source)
-    console.detail(
-        {
-            "file": f"clone: SOURCE {source!r} is an environment file",
-            "prefix": f"clone: SOURCE {source!r} is an environment prefix",
-            "name": f"clone: SOURCE {source!r} is an environment name",
-        }[kind]
-    )
+    console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
     engine = select_backend(backend, console)
     target = engine.new_location(name=name, prefix=prefix)
     target_name = target.name or target.prefix.name
