@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from envtool.diff import (
@@ -27,11 +28,14 @@ from envtool.diff import (
 from envtool.envfile import CondaDep, EnvFile, PipDep
 from envtool.secrets import redact, redact_variable
 from envtool.spec import (
+    CondaSpec,
+    PipLine,
     Size,
     SpecError,
     change_size,
     compare_versions,
     normalize_pip_name,
+    satisfies,
     variant_glob,
 )
 
@@ -53,9 +57,18 @@ class Comparison:
     """Collects the changes of one comparison; a class only to share its inputs."""
 
     def __init__(
-        self, old: EnvFile, new: EnvFile, ignore_builds: bool, ignored: Callable[[str], bool]
+        self,
+        old: EnvFile,
+        new: EnvFile,
+        ignore_builds: bool,
+        ignored: Callable[[str], bool],
+        installed: tuple[bool, bool] = (False, False),
     ) -> None:
         self.old, self.new = old, new
+        # Drift detection (a file against an installed env): the env pins every package exactly,
+        # so a spec it satisfies is no change, and only what it does differently is reported.
+        self.installed = installed
+        self.drift = installed[0] != installed[1]
         self.ignore_builds = ignore_builds
         self.ignored = ignored
         self.changes: list[Change] = []
@@ -113,6 +126,8 @@ class Comparison:
     # ------------------------------------------------------------------ name, channels, vars
 
     def _name(self) -> None:
+        if any(self.installed):
+            return  # an installed env's name is where it lives, not something a file chose
         if self.old.name != self.new.name:
             a, b = self.old.name, self.new.name
             lines = (self.old.key_lines.get("name"), self.new.key_lines.get("name"))
@@ -120,6 +135,9 @@ class Comparison:
             self._add("name", "name-changed", "name", a, b, lines=lines, texts=texts)
 
     def _channels(self) -> None:
+        if self.drift:
+            self._channels_drift()
+            return
         lines = (self.old.key_lines.get("channels"), self.new.key_lines.get("channels"))
         old, new = _dedupe(self.old.channels), _dedupe(self.new.channels)
         old_keys = {channel_key(c): c for c in old}
@@ -164,6 +182,41 @@ class Comparison:
         if common_old != common_new:
             order = ", ".join(old), ", ".join(new)
             self._add("channels", "channel-reordered", "channels", *order, lines=lines)
+
+    def _channels_drift(self) -> None:
+        """Channels the installed env took packages from that the file does not list.
+
+        A listed channel the env has no package from is not drift, and an env has no priority
+        order to compare; ``nodefaults`` is not a channel.
+        """
+        env_is_new = self.installed[1]
+        listed = {channel_key(c) for c in (self.old if env_is_new else self.new).channels}
+        line = self.new.key_lines.get("channels") if env_is_new else None
+        for c in _dedupe((self.new if env_is_new else self.old).channels):
+            if c == "nodefaults" or channel_key(c) in listed:
+                continue
+            if env_is_new:
+                self._add(
+                    "channels",
+                    "channel-added",
+                    c,
+                    None,
+                    c,
+                    lines=(None, line),
+                    texts=(None, c),
+                    risks=(RISK_CHANNEL,),
+                    note="installed from, not listed",
+                )
+            else:
+                self._add(
+                    "channels",
+                    "channel-removed",
+                    c,
+                    c,
+                    None,
+                    texts=(c, None),
+                    note="installed from, not listed",
+                )
 
     def _variables(self) -> None:
         a, b = self.old.variables, self.new.variables
@@ -270,6 +323,9 @@ class Comparison:
         if sa is None or sb is None:
             self._add("conda", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
             return
+        if self.drift:
+            self._conda_drift(name, a, b, sa, sb)
+            return
         if channel_key(sa.channel) != channel_key(sb.channel):
             credentials = _redact_opt(sa.channel) == _redact_opt(sb.channel)
             fresh = sb.channel is not None and channel_key(sb.channel) not in self.old_channel_keys
@@ -311,8 +367,33 @@ class Comparison:
         elif sa.version != sb.version:  # `=1.2` (1.2.*) and `==1.2`: the same version, pinned apart
             self._add("conda", "spec-changed", name, _as_written(a), _as_written(b), a, b)
 
+    def _conda_drift(
+        self, name: str, a: CondaDep, b: CondaDep, sa: CondaSpec, sb: CondaSpec
+    ) -> None:
+        """A file's spec against the installed package: silent when the package satisfies it."""
+        spec, got = (sa, sb) if self.installed[1] else (sb, sa)
+        if got.pinned is None or satisfies(spec, got.pinned, got.build):
+            return
+        installed = got.pinned + (f" {got.build}" if got.build and not self.ignore_builds else "")
+        wanted = _as_written(a if self.installed[1] else b) or "any version"
+        if self.ignore_builds and satisfies(replace(spec, build=None), got.pinned):
+            return
+        note = f"installed {installed} does not satisfy {wanted}"
+        variant, risks = _variant(sa.build, sb.build)
+        if spec.pinned is not None and spec.pinned != got.pinned:
+            pins = (sa.pinned, sb.pinned, sa.version, sb.version)
+            self._version_change("conda", name, a, b, *pins, note=note, risks=risks)
+            return
+        note = f"{note}; {variant}" if variant else note
+        old, new = _as_written(a), _as_written(b)
+        self._add("conda", "spec-changed", name, old, new, a, b, note=note, risks=risks)
+
     def _pip_pair(self, name: str, a: PipDep, b: PipDep) -> None:
         ra, rb = a.req, b.req
+        if self.drift and ra is not None and rb is not None:
+            wanted, got = (ra, rb) if self.installed[1] else (rb, ra)
+            if got.pinned is None or _pip_satisfies(wanted, got.pinned):
+                return
         if ra is None or rb is None:
             if a.text.strip() != b.text.strip():
                 self._add("pip", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
@@ -354,6 +435,8 @@ class Comparison:
     # ------------------------------------------------------------------------------- options
 
     def _options(self, old: dict[_OptionKey, PipDep], new: dict[_OptionKey, PipDep]) -> None:
+        if self.drift:
+            return  # an installed env keeps no record of the index options it came from
         gone = {k: d for k, d in old.items() if k not in new}
         came = {k: d for k, d in new.items() if k not in old}
         for key, a in old.items():
@@ -474,6 +557,18 @@ def _compare(section: str, a: str, b: str) -> int | None:
     except InvalidVersion:
         return None
     return 0 if va == vb else (-1 if va < vb else 1)
+
+
+def _pip_satisfies(wanted: PipLine, version: str) -> bool:
+    """Does an installed pip ``version`` meet a requirement line (URLs and paths: unknowable)?"""
+    if wanted.kind != "requirement" or not wanted.specifier:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(wanted.specifier).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return False
 
 
 def _pinned(dep: CondaDep | PipDep) -> str | None:

@@ -232,16 +232,20 @@ def diff(
     *,
     ignore_builds: bool = False,
     ignore: Iterable[str] = (),
+    installed: tuple[bool, bool] = (False, False),
 ) -> EnvDiff:
     """Every difference between ``old`` and ``new`` (DESIGN §5).
 
     ``ignore_builds`` drops build-only differences; ``ignore`` holds package names or globs
-    (``lib*``), matched case-insensitively against conda and PEP 503 names.
+    (``lib*``), matched case-insensitively against conda and PEP 503 names. ``installed`` says
+    which sides are live environments: a file against an installed env is *drift detection*
+    (a spec the installed package satisfies is no change; packages the env has beyond the file
+    are reported; names, pip options and channels the env did not use are not compared).
     """
     from envtool.compare import Comparison
 
     patterns = tuple(ignore)
-    builder = Comparison(old, new, ignore_builds, _ignorer(patterns))
+    builder = Comparison(old, new, ignore_builds, _ignorer(patterns), installed)
     builder.compare()
     # Section, kind, name (then values, for options sharing a name); channels keep their list
     # (priority) order: the sort is stable and their key stops at the kind.

@@ -121,6 +121,29 @@ def compare_versions(a: str, b: str) -> int:
     return -1 if va < vb else 1  # type: ignore[operator]
 
 
+def satisfies(spec: CondaSpec, version: str, build: str | None = None) -> bool:
+    """Does an installed ``version`` (and ``build``) meet ``spec``'s version and build?
+
+    >>> satisfies(parse_conda("numpy=1.26"), "1.26.4"), satisfies(parse_conda("numpy>=2"), "1.26.4")
+    (True, False)
+    >>> satisfies(parse_conda("pytorch=2.1=*cuda*"), "2.1.0", "py3.11_cpu_0")
+    False
+    """
+    from fnmatch import fnmatchcase
+
+    from rattler import Version, VersionSpec
+    from rattler.exceptions import InvalidVersionError, InvalidVersionSpecError
+
+    if spec.build is not None and (build is None or not fnmatchcase(build, spec.build)):
+        return False
+    if spec.version is None:
+        return True
+    try:
+        return bool(VersionSpec(spec.version).matches(Version(version)))
+    except (InvalidVersionError, InvalidVersionSpecError):
+        return False
+
+
 def _release(version: str) -> list[str]:
     """The release components, without epoch ("1!") or local part ("+cu121")."""
     v = version.split("!", 1)[-1].split("+", 1)[0]

@@ -29,6 +29,11 @@ def test_the_readme_command_works_in_a_copy_of_the_repo(
             [str(env / "bin" / "demo-hello")], capture_output=True, text=True, check=True
         )
         assert hello.stdout == "Hello again, from envtool's demo channel\n"
+    # No drift: relative ./channel, nodefaults, loose specs and the name all match the env.
+    drift = run_envtool(
+        "diff", "fixtures/demo/environment.yml", "prefix:./demo-env", "--exit-code", cwd=repo
+    )
+    assert drift.code == 0, drift.out + drift.err
     exported = run_envtool("export", "-p", "./demo-env", "--rename", "demo", cwd=repo)
     channel = (repo / "fixtures" / "demo" / "channel").as_uri()
     assert exported.out == (

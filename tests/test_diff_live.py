@@ -94,3 +94,37 @@ def test_a_missing_env_is_one_line_exit_2(conda_home: CondaHome, cli: Callable[.
         assert result.code == EXIT_ERROR, arg
         assert result.err.startswith("envtool: error: ") and result.err.count("\n") == 1
         assert "nope" in result.err
+
+
+def test_a_file_the_env_satisfies_is_no_drift(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """conda's own env-a.yml (loose specs, another name) against the env created from it."""
+    golden_prefix(conda_home.envs, "a")
+    spec = Path(__file__).parent / "data" / "conda-golden" / "env-a.yml"
+    for args in ((str(spec), "env:a"), ("env:a", str(spec))):
+        result = cli("--backend", "native", "diff", *args, "--exit-code")
+        assert result.code == EXIT_OK, result.out + result.err
+
+
+def test_drift_reports_unmet_specs_extras_and_unlisted_channels(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    golden_prefix(conda_home.envs, "a")
+    file = tmp_path / "environment.yml"
+    file.write_text(
+        "name: other\nchannels:\n  - conda-forge\n  - nodefaults\ndependencies:\n"
+        "  - alpha=2.0\n  - delta>=4\n  - pip:\n    - --extra-index-url https://example.org/simple\n"
+    )
+    result = cli("--backend", "native", "diff", str(file), "env:a", "--format", "json")
+    assert result.code == EXIT_OK, result.err
+    changes = {(c["section"], c["kind"], c["name"]): c for c in json.loads(result.out)["changes"]}
+    assert set(changes) == {
+        ("channels", "channel-added", "file:///srv/channel"),  # installed from, not listed
+        ("conda", "spec-changed", "delta"),
+        ("conda", "added", "beta"),  # what the env has beyond the file: conda compare skips it
+    }
+    assert changes["conda", "spec-changed", "delta"]["note"] == (
+        "installed 3.2.1 h4616a5c_0 does not satisfy >=4"
+    )
+    assert changes["channels", "channel-added", "file:///srv/channel"]["risks"] == ["new channel"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -258,14 +258,26 @@ def select_backend(choice: str, console: Console) -> Backend:
 # ------------------------------------------------------------------------------ for other commands
 
 
-def read_envfile(kind: SourceKind, value: str, backend_choice: str, console: Console) -> EnvFile:
+def read_envfile(
+    kind: SourceKind,
+    value: str,
+    backend_choice: str,
+    console: Console,
+    *,
+    configured_channels: bool = True,
+) -> EnvFile:
     """A live environment as an :class:`EnvFile` in ``conda env export``'s layout.
 
     ``kind`` is ``"env"`` (``value`` is a name, as in ``diff env:NAME``) or ``"prefix"``
     (``value`` is a path, ``prefix:PATH``). The file keeps its ``name:`` and ``prefix:``.
+    Without ``configured_channels`` its channels are only those its packages came from (conda's
+    export appends the configured ones, which a drift check must not mistake for used ones).
     """
     from envtool import export
 
     backend = select_backend(backend_choice, console)
     location = backend.locate(name=value) if kind == "env" else backend.locate(prefix=value)
-    return export.to_envfile(backend.read(location))
+    installed = backend.read(location)
+    if not configured_channels:
+        installed = replace(installed, configured_channels=())
+    return export.to_envfile(installed)

@@ -55,6 +55,7 @@ class Side(NamedTuple):
     env: envfile.EnvFile
     label: str
     path: str | None = None  # a file on disk, or a path in git; None for stdin and live envs
+    live: bool = False  # an installed environment (env:NAME, prefix:PATH)
 
 
 def load_side(arg: str, *, backend: str = "auto", console: Console | None = None) -> Side:
@@ -74,9 +75,13 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
         from envtool.backends import read_envfile
 
         env = read_envfile(
-            "env" if kind == "env" else "prefix", value, backend, console or Console()
+            "env" if kind == "env" else "prefix",
+            value,
+            backend,
+            console or Console(),
+            configured_channels=False,
         )
-        return Side(replace(env, source=arg), arg)
+        return Side(replace(env, source=arg), arg, live=True)
     from envtool import gitio
 
     rev_path = gitio.parse_rev_path(arg)
@@ -87,6 +92,21 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
 
 
 _EXAMPLE = {"env": "ml", "prefix": "/opt/conda/envs/ml"}
+
+
+def _local_channels_absolute(side: Side) -> Side:
+    """A file's relative local channels (``./channel``) as ``file://`` URLs, resolved against
+    the file's directory as create does, so they compare equal to an installed env's."""
+    if side.live or side.path is None:
+        return side
+    from envtool.condaconfig import local_channel_path
+
+    base = Path(side.path).parent
+    channels = tuple(
+        (local.as_uri() if (local := local_channel_path(c, base)) is not None else c)
+        for c in side.env.channels
+    )
+    return side._replace(env=replace(side.env, channels=channels))
 
 
 def _is_path(arg: str) -> bool:
@@ -164,7 +184,15 @@ def run(
         assert old is not None and new is not None
         a = load_side(old, backend=backend, console=console)
         b = load_side(new, backend=backend, console=console)
-        result = diff(a.env, b.env, ignore_builds=options.ignore_builds, ignore=options.ignore)
+        if a.live != b.live:  # drift: a file's local channels as the installed env names them
+            a, b = _local_channels_absolute(a), _local_channels_absolute(b)
+        result = diff(
+            a.env,
+            b.env,
+            ignore_builds=options.ignore_builds,
+            ignore=options.ignore,
+            installed=(a.live, b.live),
+        )
         for warning in result.warnings:
             console.warn(warning)
         path = _annotation_path(b.path) if b.path is not None else None
