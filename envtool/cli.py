@@ -433,12 +433,18 @@ def diff(
 @cli.command()
 @verbosity_options
 @click.argument("files", metavar="FILE...", nargs=-1, required=True)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Leave out findings by code or name (W305,W302 or editable; repeatable).",
+)
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...]) -> int:
+def check(ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...]) -> int:
     """Lint environment files for what breaks `env create` on another machine."""
     from envtool.commands import check as command
 
-    return command.run(files, console=_globals(ctx).console)
+    return command.run(files, console=_globals(ctx).console, ignore=ignore)
 
 
 # ---------------------------------------------------------------------------------- the runner

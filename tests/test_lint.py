@@ -452,3 +452,13 @@ def test_corpus_prefix_is_reported(path: Path) -> None:
     prefix = [f for f in corpus_findings(path.name) if f.code == "W301"]
     assert len(prefix) == 1
     assert "/home/jakob/anaconda3/envs/ml" in prefix[0].message
+
+
+def test_ignore_leaves_out_findings_by_code_or_name(cli, tmp_path) -> None:
+    f = tmp_path / "environment.yml"
+    f.write_text("name: a\ndependencies:\n  - pip\n  - pip:\n    - -e .\n")
+    assert cli("check", str(f)).code == 1
+    assert cli("check", str(f), "--ignore", "W305").code == 0
+    assert cli("check", str(f), "--ignore", "editable").code == 0
+    bad = cli("check", str(f), "--ignore", "W999")
+    assert bad.code == 2 and "unknown finding 'W999'" in bad.err

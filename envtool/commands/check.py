@@ -7,6 +7,8 @@ that cannot be read at all (missing, a directory, no permission) is an error, re
 
 Exit: 0 clean · 1 any finding, warnings included (a pre-commit hook should fail on them; the
 codes say which are warnings) · 2 when any path could not be read. The worst of all files wins.
+``--ignore CODES`` leaves findings out by code or name (a repo with ``-e .`` in its pip section
+ignores W305).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import sys
 from collections.abc import Sequence
 
 from envtool import fileio, lint
-from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError
+from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
 from envtool.ui import Console, plural
 
 
-def run(files: Sequence[str], *, console: Console) -> int:
+def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -> int:
+    skip = ignored_codes(ignore)
     findings: list[lint.Finding] = []
     failed = 0
     for path in files:
@@ -29,7 +32,7 @@ def run(files: Sequence[str], *, console: Console) -> int:
             console.error(str(exc))
             failed += 1
             continue
-        found = lint.lint_bytes(data, source)
+        found = [f for f in lint.lint_bytes(data, source) if f.code not in skip]
         sys.stdout.write("".join(f"{format_finding(f)}\n" for f in found))
         sys.stdout.flush()
         findings.extend(found)
@@ -38,6 +41,23 @@ def run(files: Sequence[str], *, console: Console) -> int:
     if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def ignored_codes(words: Sequence[str]) -> set[str]:
+    """``--ignore W305,W302`` (codes or their names, ``editable``): the codes to leave out."""
+    by_name = {name: code for code, name in lint.RULES.items()}
+    codes: set[str] = set()
+    for word in (w.strip() for item in words for w in item.split(",")):
+        if not word:
+            continue
+        code = word.upper() if word.upper() in lint.RULES else by_name.get(word.lower())
+        if code is None:
+            raise UsageError(
+                f"--ignore: unknown finding {word!r} (codes E001…W305 or their names; "
+                "the table is in envtool/lint.py)"
+            )
+        codes.add(code)
+    return codes
 
 
 def format_finding(f: lint.Finding) -> str:
