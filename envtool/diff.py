@@ -125,8 +125,38 @@ class Change:
     risks: tuple[str, ...] = ()
 
 
+class _Counted:
+    """Counts over ``changes``, shared by :class:`EnvDiff` and :class:`DiffSet`."""
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        raise NotImplementedError  # a dataclass field (EnvDiff) or a property (DiffSet)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def kind_counts(self) -> dict[Kind, int]:
+        """How many changes of each kind, every kind present (in :data:`KINDS` order)."""
+        counts: dict[Kind, int] = dict.fromkeys(KINDS, 0)
+        for change in self.changes:
+            counts[change.kind] += 1
+        return counts
+
+    def size_counts(self) -> dict[Size, int]:
+        counts: dict[Size, int] = dict.fromkeys(SIZES, 0)
+        for change in self.changes:
+            if change.size is not None:
+                counts[change.size] += 1
+        return counts
+
+    @property
+    def risky(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.risks)
+
+
 @dataclass(frozen=True)
-class EnvDiff:
+class EnvDiff(_Counted):
     """All differences between two environment files, in a fixed order (section, kind, name)."""
 
     old_source: str
@@ -140,38 +170,8 @@ class EnvDiff:
     # Lines of the new file's top-level keys: where a report points for what is gone from it.
     new_key_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
     def section(self, section: Section) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.section == section)
-
-    def kind_counts(self) -> dict[Kind, int]:
-        """How many changes of each kind, every kind present (in :data:`KINDS` order)."""
-        return _kind_counts(self.changes)
-
-    def size_counts(self) -> dict[Size, int]:
-        return _size_counts(self.changes)
-
-    @property
-    def risky(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.risks)
-
-
-def _kind_counts(changes: Iterable[Change]) -> dict[Kind, int]:
-    counts: dict[Kind, int] = dict.fromkeys(KINDS, 0)
-    for change in changes:
-        counts[change.kind] += 1
-    return counts
-
-
-def _size_counts(changes: Iterable[Change]) -> dict[Size, int]:
-    counts: dict[Size, int] = dict.fromkeys(SIZES, 0)
-    for change in changes:
-        if change.size is not None:
-            counts[change.size] += 1
-    return counts
 
 
 FileStatus = Literal["added", "deleted", "modified", "renamed"]
@@ -197,7 +197,7 @@ class FileDiff:
 
 
 @dataclass(frozen=True)
-class DiffSet:
+class DiffSet(_Counted):
     """Every changed environment file between a git revision and the work tree (``--base``)."""
 
     base: str
@@ -206,21 +206,6 @@ class DiffSet:
     @property
     def changes(self) -> tuple[Change, ...]:
         return tuple(c for f in self.files for c in f.diff.changes)
-
-    @property
-    def empty(self) -> bool:
-        return not any(f.diff.changes for f in self.files)
-
-    def kind_counts(self) -> dict[Kind, int]:
-        """How many changes of each kind in all files (as :meth:`EnvDiff.kind_counts`)."""
-        return _kind_counts(self.changes)
-
-    def size_counts(self) -> dict[Size, int]:
-        return _size_counts(self.changes)
-
-    @property
-    def risky(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.risks)
 
 
 # --------------------------------------------------------------------------------------- diff
