@@ -18,6 +18,18 @@ SHARED = Path(os.environ.get("ENVTOOL_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 
 
+# A git that ignores the user's and the system's configuration and never asks anything.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "envtool tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "envtool tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+
+
 @dataclass(frozen=True)
 class Run:
     code: int

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import conftest
 import pytest
 import yaml
 from conftest import ROOT
@@ -33,16 +34,7 @@ sys.stdout.write(os.environ.get("STUB_OUT", "## stub report\\n"))
 sys.stderr.write(os.environ.get("STUB_ERR", ""))
 sys.exit(int(os.environ.get("STUB_EXIT", "0")))
 """
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "envtool tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-    "GIT_COMMITTER_NAME": "envtool tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_ALLOW_PROTOCOL": "file",
-}
+GIT_ENV = {**conftest.GIT_ENV, "GIT_ALLOW_PROTOCOL": "file"}
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, GIT_ENV, ROOT
 
 from envtool import gitio
 from envtool.errors import EXIT_ERROR, EnvtoolError, InputError, UsageError
@@ -22,22 +22,9 @@ V1 = "name: ml\nchannels:\n  - conda-forge\ndependencies:\n  - numpy=1.26.4\n  -
 V2 = "name: ml\nchannels:\n  - conda-forge\ndependencies:\n  - numpy=2.0.0\n  - python=3.11\n"
 
 
-def git_env() -> dict[str, str]:
-    """A git that ignores the user's and the system's configuration and never asks anything."""
-    return {
-        "GIT_AUTHOR_NAME": "envtool tests",
-        "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-        "GIT_COMMITTER_NAME": "envtool tests",
-        "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_TERMINAL_PROMPT": "0",
-    }
-
-
 @pytest.fixture(autouse=True)
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in git_env().items():
+    for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(key, raising=False)

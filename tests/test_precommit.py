@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Run
+from conftest import GIT_ENV, ROOT, Run
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +44,7 @@ def _env(home: Path) -> dict[str, str]:
         **os.environ,
         "PRE_COMMIT_HOME": str(home),
         "PRE_COMMIT_COLOR": "never",
-        "GIT_AUTHOR_NAME": "envtool tests",
-        "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-        "GIT_COMMITTER_NAME": "envtool tests",
-        "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
+        **GIT_ENV,
         "NO_COLOR": "1",
     }
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PYTHONPATH", "VIRTUAL_ENV"):
