@@ -65,7 +65,9 @@ def main() -> None:
     parser.add_argument("--packages", type=int, default=2000)
     args = parser.parse_args()
 
-    envtool = shutil.which("envtool", path=str(Path(sys.executable).parent)) or shutil.which("envtool")
+    envtool = shutil.which("envtool", path=str(Path(sys.executable).parent)) or shutil.which(
+        "envtool"
+    )
     base = [envtool] if envtool else [sys.executable, "-m", "envtool"]
     work = Path(tempfile.mkdtemp(prefix="envtool-bench-"))
     old, new = work / "old.yml", work / "new.yml"
@@ -79,7 +81,10 @@ def main() -> None:
         (f"diff {args.packages} vs {args.packages} (text)", [*base, "diff", str(old), str(new)]),
         ("diff (json)", [*base, "diff", str(old), str(new), "--format", "json"]),
         ("diff (markdown)", [*base, "diff", str(old), str(new), "--format", "markdown"]),
-        ("prune --no-builds --portable --pin minor", [*base, "prune", str(old), "--no-builds", "--portable", "--pin", "minor"]),
+        (
+            "prune --no-builds --portable --pin minor",
+            [*base, "prune", str(old), "--no-builds", "--portable", "--pin", "minor"],
+        ),
         ("rename", [*base, "rename", str(old), "renamed"]),
         ("check", [*base, "check", str(old)]),
     ]

@@ -21,7 +21,7 @@ from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError
 from envtool.ui import Console
 
 if TYPE_CHECKING:
-    from envtool.prune import PruneOptions
+    from envtool.files.prune import PruneOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -136,7 +136,7 @@ def prune_options(func: F) -> F:
 
 
 def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
-    from envtool.prune import PruneOptions
+    from envtool.files.prune import PruneOptions
 
     channels = kwargs.pop("channels")
     return PruneOptions(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from envtool.backends import NullProgress, Progress
+from envtool.envs.model import NullProgress, Progress
 from envtool.ui import Console
 
 MIN_INTERVAL = 0.05  # seconds between redraws of a counter

@@ -182,9 +182,9 @@ def write_env_file(
 def make_env(conda_home: CondaHome, tmp_path: Path) -> Callable[..., Path]:
     """Create an env natively (in-process, real solve and install): ``make_env(["alpha=2.0"],
     name="a")`` or ``prefix=...``; returns its prefix."""
-    from envtool.backends import CreateOptions
     from envtool.backends.native import NativeBackend
-    from envtool.envfile import load
+    from envtool.envs.model import CreateOptions
+    from envtool.files.envfile import load
 
     counter = iter(range(1_000_000))
 

@@ -18,8 +18,7 @@ from typing import cast
 
 import pytest
 
-from envtool import envfile, export, process
-from envtool.backends import CreateOptions, CreateResult, EnvLocation
+from envtool import process
 from envtool.backends import conda_argv as argv_for
 from envtool.backends.conda import CondaCliBackend, create_backend
 from envtool.backends.conda_errors import error_summary, one_line, text_error
@@ -45,8 +44,11 @@ from envtool.backends.conda_text import (
     parse_explicit,
     parse_list_text,
 )
+from envtool.envs import export
+from envtool.envs.history import spec_name
+from envtool.envs.model import CreateOptions, CreateResult, EnvLocation
 from envtool.errors import BackendError, EnvNotFoundError, ProcessError, UsageError
-from envtool.history import spec_name
+from envtool.files import envfile
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "conda-golden"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import CondaHome, Run, write_env_file
 
-from envtool import history, prefix
 from envtool.commands.clone import classify
-from envtool.envfile import parse
+from envtool.envs import history, prefix
+from envtool.files.envfile import parse
 
 
 def _names(env: Path) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from envtool.condaconfig import (
+from envtool.envs.condaconfig import (
     CondaConfig,
     canonical_channel,
     channel_urls,
@@ -182,7 +182,7 @@ def test_env_name_rule(tmp_path: Path) -> None:
 def test_doctests() -> None:
     import doctest
 
-    from envtool import condaconfig
+    from envtool.envs import condaconfig
 
     assert doctest.testmod(condaconfig).failed == 0
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, corpus_files, needs_corpus
 
-from envtool import envfile, fileio
 from envtool.errors import InputError
+from envtool.files import envfile, fileio
 
 pytestmark = needs_corpus
 

@@ -16,7 +16,7 @@ import pytest
 from channelkit import Package, build_channel
 from conftest import ROOT, CondaHome, Run, run_envtool, write_env_file
 
-from envtool import history, prefix
+from envtool.envs import history, prefix
 
 
 def _names(env: Path) -> list[str]:
@@ -345,7 +345,7 @@ def test_progress_on_a_terminal_counts_packages_and_clears_its_line(
 ) -> None:
     from envtool.backends.native import NativeBackend
     from envtool.commands.create import create
-    from envtool.envfile import parse
+    from envtool.files.envfile import parse
     from envtool.progress import TerminalProgress, for_console
     from envtool.ui import Console
 

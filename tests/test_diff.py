@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT, Run, corpus_files, needs_corpus, run_envtool
 
-from envtool import envfile, fileio
-from envtool.diff import KINDS, Change, EnvDiff, diff
+from envtool.diff.model import KINDS, Change, EnvDiff, diff
+from envtool.diff.policy import parse_fail_on
 from envtool.errors import UsageError
-from envtool.policy import parse_fail_on
+from envtool.files import envfile, fileio
 
 ML_V1 = ROOT / "fixtures" / "ml" / "environment-v1.yml"
 ML_V2 = ROOT / "fixtures" / "ml" / "environment-v2.yml"
@@ -715,8 +715,8 @@ def test_every_corpus_file_diffs_against_its_pair_and_itself(cli) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    from envtool import compare
-    from envtool import diff as diff_module
+    from envtool.diff import compare
+    from envtool.diff import model as diff_module
 
     assert doctest.testmod(diff_module).failed == 0
     assert doctest.testmod(compare).failed == 0

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT
 
-from envtool import envfile, fileio
-from envtool.diff import EnvDiff, diff
-from envtool.policy import parse_fail_on
+from envtool.diff.model import EnvDiff, diff
+from envtool.diff.policy import parse_fail_on
+from envtool.files import envfile, fileio
 from envtool.render import render
 from envtool.render.github import escape_data, escape_property
 
@@ -55,7 +55,7 @@ def _github(result: EnvDiff, options: dict[str, object]) -> str:
     policy = parse_fail_on(str(words)) if words else None
 
     def fails(change: object) -> str | None:
-        from envtool.diff import Change
+        from envtool.diff.model import Change
 
         assert isinstance(change, Change)
         return policy.reason(change) if policy and policy.matches(change) else None

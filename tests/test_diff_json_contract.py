@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import DATA, ROOT
 
-from envtool.diff import KINDS, SIZES
+from envtool.diff.model import KINDS, SIZES
 from envtool.render.document import DIFF_SET_VERSION, SCHEMA_VERSION
 
 TOP_KEYS = ["schema_version", "old", "new", "summary", "changes", "warnings"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import GOLDEN
 
-from envtool import envfile, fileio
 from envtool.errors import InputError
+from envtool.files import envfile, fileio
 
 
 def golden_exports() -> list[tuple[str, str]]:

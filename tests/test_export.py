@@ -17,8 +17,8 @@ import pytest
 from conftest import GOLDEN, CondaHome, Run, run_envtool, write_env_file
 from test_prefix import golden_prefix
 
-from envtool import export
-from envtool.backends import EnvLocation, InstalledEnv, InstalledPackage, PipPackage
+from envtool.envs import export
+from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage, PipPackage
 
 GOLDEN_CHANNEL = "file:///srv/channel"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, GIT_ENV, ROOT
 
-from envtool import gitio
 from envtool.errors import EXIT_ERROR, EnvtoolError, InputError, UsageError
-from envtool.gitio import ChangedFile, RevPath
+from envtool.files import gitio
+from envtool.files.gitio import ChangedFile, RevPath
 
 V1 = "name: ml\nchannels:\n  - conda-forge\ndependencies:\n  - numpy=1.26.4\n  - python=3.11\n"
 V2 = "name: ml\nchannels:\n  - conda-forge\ndependencies:\n  - numpy=2.0.0\n  - python=3.11\n"

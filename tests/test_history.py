@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from conftest import GOLDEN
 
-from envtool import history
+from envtool.envs import history
 
 
 def test_doctests() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, DATA, corpus_files, needs_corpus, run_envtool
 
-from envtool import fileio
-from envtool import lint as lint_module
-from envtool.lint import RULES, Finding, lint, lint_bytes
+from envtool.files import fileio
+from envtool.files import lint as lint_module
+from envtool.files.lint import RULES, Finding, lint, lint_bytes
 from envtool.secrets import credential, redact
 
 

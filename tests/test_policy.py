@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from envtool import policy
+from envtool.diff import policy
+from envtool.diff.policy import Policy
 from envtool.errors import EXIT_ERROR, InputError, UsageError
-from envtool.policy import Policy
 
 FULL = """\
 fail-on = ["major", "Channel-Added"]
@@ -166,7 +166,7 @@ def test_fail_on_none_means_nothing_fails_and_goes_alone() -> None:
 
 
 def test_reason_names_the_word_a_change_matched() -> None:
-    from envtool.diff import Change
+    from envtool.diff.model import Change
 
     major = Change("conda", "upgraded", "numpy", "1", "2", "major", risks=("major upgrade",))
     assert policy.parse_fail_on("major").reason(major) == "major"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import GOLDEN
 
-from envtool import prefix
+from envtool.envs import prefix
 from envtool.errors import InputError
 
 

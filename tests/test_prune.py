@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, Run, corpus_files, needs_corpus, run_envtool
 
-from envtool import envfile, fileio, spec_rewrite
 from envtool.errors import UsageError
-from envtool.prune import Decision, PruneOptions, PruneResult, apply_edits, prune
+from envtool.files import envfile, fileio, spec_rewrite
+from envtool.files.prune import Decision, PruneOptions, PruneResult, apply_edits, prune
 
 
 def pruned(text: str, **options: object) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import Run, corpus_files, needs_corpus
 
-from envtool import envfile, fileio
 from envtool.commands.rename import rename_text
+from envtool.files import envfile, fileio
 
 
 def test_rename_keeps_every_other_byte() -> None:

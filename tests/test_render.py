@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, DATA, ROOT
 
-from envtool import envfile, fileio
-from envtool.diff import EnvDiff, diff
+from envtool.diff.model import EnvDiff, diff
+from envtool.files import envfile, fileio
 from envtool.render import render
 from envtool.render.markdown import MARKER as MARKDOWN_MARKER
 from envtool.render.markdown import render_markdown

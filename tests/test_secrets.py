@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from envtool import envfile, secrets
-from envtool.diff import diff
+from envtool import secrets
+from envtool.diff.model import diff
+from envtool.files import envfile
 from envtool.render import render
 from envtool.secrets import credential, redact, redact_variable
 

@@ -32,16 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from envtool import process
-from envtool.backends import (
-    TOOLS,
-    Backend,
-    CreateOptions,
-    CreateResult,
-    EnvLocation,
-    InstalledEnv,
-    InstalledPackage,
-    ToolName,
-)
+from envtool.backends import TOOLS, Backend, ToolName
 from envtool.backends import conda_argv as argv_for
 from envtool.backends.conda_errors import error_summary
 from envtool.backends.conda_json import (
@@ -65,7 +56,7 @@ from envtool.backends.conda_json import (
     to_packages,
 )
 from envtool.backends.conda_text import parse_explicit
-from envtool.condaconfig import (
+from envtool.envs.condaconfig import (
     CondaConfig,
     absolute_path,
     canonical_channel,
@@ -73,8 +64,18 @@ from envtool.condaconfig import (
     same_path,
     writable_dir,
 )
-from envtool.condaconfig import load as load_config
-from envtool.envfile import EnvFile, check_env_name, dump_yaml
+from envtool.envs.condaconfig import load as load_config
+from envtool.envs.export import to_envfile
+from envtool.envs.history import parse as parse_history
+from envtool.envs.history import requested_specs
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    InstalledPackage,
+)
+from envtool.envs.prefix import is_env, read_history_text, read_records, read_variables
 from envtool.errors import (
     BackendError,
     EnvNotFoundError,
@@ -82,10 +83,7 @@ from envtool.errors import (
     ProcessError,
     UsageError,
 )
-from envtool.export import to_envfile
-from envtool.history import parse as parse_history
-from envtool.history import requested_specs
-from envtool.prefix import is_env, read_history_text, read_records, read_variables
+from envtool.files.envfile import EnvFile, check_env_name, dump_yaml
 
 
 def create_backend(tool: str, exe: str) -> Backend:

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
-from envtool.backends import EnvLocation, InstalledPackage, PipPackage
-from envtool.envfile import EnvFile, make_conda_dep, make_pip_dep
+from envtool.envs.model import EnvLocation, InstalledPackage, PipPackage
 from envtool.errors import BackendError, InputError
+from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
 from envtool.spec import normalize_pip_name
 
 # ------------------------------------------------------------------------------------ TypedDicts
@@ -299,7 +299,7 @@ def parse_export(data: Any, what: str) -> ExportDoc:
 
 def export_from_text(text: str, what: str) -> ExportDoc:
     """An export printed as YAML (mamba 2.0 ignored ``--json`` for ``env export``)."""
-    from envtool.envfile import parse, to_data
+    from envtool.files.envfile import parse, to_data
 
     try:
         env = parse(text, what)

@@ -1,10 +1,10 @@
 """The embedded backend: conda environments with py-rattler only, no conda needed.
 
-- Finds envs as conda does (:mod:`envtool.condaconfig`): ``-n NAME`` in the envs dirs,
+- Finds envs as conda does (:mod:`envtool.envs.condaconfig`): ``-n NAME`` in the envs dirs,
   ``-p PREFIX``, else the active env (``CONDA_PREFIX``).
-- Reads them from ``conda-meta`` (:mod:`envtool.prefix`, :mod:`envtool.history`).
+- Reads them from ``conda-meta`` (:mod:`envtool.envs.prefix`, :mod:`envtool.envs.history`).
 - Creates them by solving the file's channels (plus the configured ones unless the file lists
-  ``nodefaults``) and installing into a staging dir beside the target (:mod:`envtool.staging`),
+  ``nodefaults``) and installing into a staging dir beside the target (:mod:`envtool.envs.staging`),
   then records a conda-format history block and the file's variables, then runs the pip
   section with the new env's own python.
 - Clones them record by record (no solve; files hard-linked from the package cache), copying
@@ -22,16 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from envtool import __version__, history, prefix, process
-from envtool.backends import (
-    CreateOptions,
-    CreateResult,
-    EnvLocation,
-    InstalledEnv,
-    InstalledPackage,
-    OnExists,
-)
-from envtool.condaconfig import (
+from envtool import __version__, process
+from envtool.envs import history, prefix
+from envtool.envs.condaconfig import (
     CondaConfig,
     absolute_path,
     canonical_channel,
@@ -41,10 +34,18 @@ from envtool.condaconfig import (
     same_path,
     writable_dir,
 )
-from envtool.envfile import EnvFile, check_env_name
+from envtool.envs.export import env_platform
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    InstalledPackage,
+    OnExists,
+)
+from envtool.envs.staging import StagedPrefix
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
-from envtool.export import env_platform
-from envtool.staging import StagedPrefix
+from envtool.files.envfile import EnvFile, check_env_name
 
 
 class NativeBackend:
@@ -175,7 +176,7 @@ class NativeBackend:
         pip_lines = tuple(p.text for p in env.pip or ())
         urls = self.solve_channels(env.channels, options.base_dir)
         replacing = self._check_target(target, options.on_exists) if not options.dry_run else False
-        from envtool import engine  # py-rattler's solver/installer: only when creating
+        from envtool.backends import engine  # py-rattler's solver/installer: only when creating
 
         progress = options.progress
         records: list[Any] = []
@@ -284,7 +285,7 @@ class NativeBackend:
         specs = history.requested_specs(revisions, installed) or tuple(
             _pinned_spec(p) for p in packages
         )
-        from envtool import engine
+        from envtool.backends import engine
 
         engine_records = engine.read_prefix_records(source.prefix)
         progress = options.progress

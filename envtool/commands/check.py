@@ -16,8 +16,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from envtool import fileio, lint
 from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
+from envtool.files import fileio, lint
 from envtool.ui import Console, plural
 
 
@@ -54,7 +54,7 @@ def ignored_codes(words: Sequence[str]) -> set[str]:
         if code is None:
             raise UsageError(
                 f"--ignore: unknown finding {word!r} (codes E001…W305 or their names; "
-                "the table is in envtool/lint.py)"
+                "the table is in envtool/files/lint.py)"
             )
         codes.add(code)
     return codes

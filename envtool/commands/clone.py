@@ -17,8 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from envtool import envfile, export, fileio
-from envtool.backends import Backend, CreateOptions, EnvLocation, OnExists, select_backend
+from envtool.backends import Backend, select_backend
 from envtool.commands.create import (
     check_keys,
     command_line,
@@ -29,12 +28,15 @@ from envtool.commands.create import (
     with_progress,
 )
 from envtool.commands.export import apply_prune, installed_requested
-from envtool.envfile import EnvFile, dump_yaml
+from envtool.envs import export
+from envtool.envs.model import CreateOptions, EnvLocation, OnExists
 from envtool.errors import UsageError
+from envtool.files import envfile, fileio
+from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ui import Console
 
 if TYPE_CHECKING:
-    from envtool.prune import PruneOptions
+    from envtool.files.prune import PruneOptions
 
 SourceKind = Literal["file", "prefix", "name"]
 

@@ -12,18 +12,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from envtool import envfile, fileio
 from envtool import progress as progress_mod
-from envtool.backends import (
-    Backend,
-    CreateOptions,
-    CreateResult,
-    EnvLocation,
-    OnExists,
-    select_backend,
-)
-from envtool.envfile import EnvFile
+from envtool.backends import Backend, select_backend
+from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, OnExists
 from envtool.errors import InputError, UsageError
+from envtool.files import envfile, fileio
+from envtool.files.envfile import EnvFile
 from envtool.ui import Console, plural
 
 

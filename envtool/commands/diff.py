@@ -10,14 +10,14 @@ Two shapes:
   e.g. ``origin/main:environment.yml``, ``HEAD~1:env/ml.yml``).
 * ``envtool diff --base REV``: every environment file that differs between the git revision
   REV and the work tree (committed, staged, edited or untracked; names matched by the policy's
-  ``env-files``, else :data:`envtool.gitio.DEFAULT_ENV_PATTERNS`). An added file is compared
+  ``env-files``, else :data:`envtool.files.gitio.DEFAULT_ENV_PATTERNS`). An added file is compared
   with an empty environment labelled ``(not in REV)``, a deleted one with an empty environment
   labelled ``(deleted)``: everything added, or everything removed; but a new file's channels
   that some environment file in REV already used are not "added" (a new env on conda-forge
   brings no new channel into the repository; one on a channel never used before does, and that
   is risky). OLD/NEW do not go with it.
 
-Defaults come from the repository's policy (:mod:`envtool.policy`): ``fail-on``,
+Defaults come from the repository's policy (:mod:`envtool.diff.policy`): ``fail-on``,
 ``ignore-builds`` and ``ignore``. ``--fail-on`` and ``--[no-]ignore-builds`` override them
 (``--fail-on none``: nothing fails); ``--ignore`` adds to the policy's list.
 
@@ -36,14 +36,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
-from envtool import envfile, fileio
-from envtool.compare import channel_key, channel_keys
-from envtool.diff import Change, DiffSet, EnvDiff, FileDiff, diff
+from envtool.diff.compare import channel_key, channel_keys
+from envtool.diff.model import Change, DiffSet, EnvDiff, FileDiff, diff
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, EnvtoolError, InputError, UsageError
+from envtool.files import envfile, fileio
 from envtool.ui import Console, plural, use_color
 
 if TYPE_CHECKING:
-    from envtool.policy import FailPolicy
+    from envtool.diff.policy import FailPolicy
 
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _LIVE = re.compile(r"^(env|prefix):(.*)$", re.DOTALL)
@@ -82,7 +82,7 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
             configured_channels=False,
         )
         return Side(replace(env, source=arg), arg, live=True)
-    from envtool import gitio
+    from envtool.files import gitio
 
     rev_path = gitio.parse_rev_path(arg)
     if rev_path is None:  # pragma: no cover - parse_rev_path declines only what is handled above
@@ -99,7 +99,7 @@ def _local_channels_absolute(side: Side) -> Side:
     the file's directory as create does, so they compare equal to an installed env's."""
     if side.live or side.path is None:
         return side
-    from envtool.condaconfig import local_channel_path
+    from envtool.envs.condaconfig import local_channel_path
 
     base = Path(side.path).parent
     channels = tuple(
@@ -138,7 +138,7 @@ def resolve_options(
     A bad ``--fail-on`` word is a usage error before any file is read; a bad word in the policy
     file is that file's error.
     """
-    from envtool.policy import load_policy, parse_fail_on
+    from envtool.diff.policy import load_policy, parse_fail_on
 
     policy = parse_fail_on(fail_on) if fail_on is not None else None  # usage errors first
     repo = load_policy()
@@ -205,7 +205,7 @@ def run(
 
 def diff_base(base: str, options: Options, console: Console) -> DiffSet:
     """Every environment file changed between ``base`` and the work tree, compared."""
-    from envtool import gitio
+    from envtool.files import gitio
 
     patterns = options.env_files if options.env_files is not None else gitio.DEFAULT_ENV_PATTERNS
     root = gitio.repo_root()
@@ -246,7 +246,7 @@ def _absent(other: envfile.EnvFile, label: str, channels: set[str]) -> envfile.E
 
 def _channels_at(base: str, root: Path, patterns: Sequence[str]) -> set[str]:
     """The channels (keys) used by any environment file in ``base`` that parses."""
-    from envtool import gitio
+    from envtool.files import gitio
 
     keys: set[str] = set()
     for path in gitio.env_files_at(base, cwd=root, patterns=patterns):

@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from envtool import export, fileio
-from envtool.backends import InstalledEnv, select_backend
-from envtool.envfile import EnvFile, check_env_name, dump_json, dump_yaml
+from envtool.backends import select_backend
+from envtool.envs import export
+from envtool.envs.model import InstalledEnv
 from envtool.errors import UsageError
+from envtool.files import fileio
+from envtool.files.envfile import EnvFile, check_env_name, dump_json, dump_yaml
 from envtool.ui import Console
 
 if TYPE_CHECKING:
-    from envtool.prune import PruneOptions
+    from envtool.files.prune import PruneOptions
 
 FORMATS = ("yaml", "json", "explicit")
 
@@ -84,7 +86,7 @@ def apply_prune(
     """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr, as
     ``prune --explain`` writes it (``file:line: ...`` when it comes from a file)."""
     from envtool.commands.prune import format_decision
-    from envtool.prune import prune
+    from envtool.files.prune import prune
 
     result = prune(env, options, requested=requested)
     if explain:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from envtool import envfile, fileio
 from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
-from envtool.prune import Decision, PruneOptions, apply_edits, check_options, prune
+from envtool.files import envfile, fileio
+from envtool.files.prune import Decision, PruneOptions, apply_edits, check_options, prune
 from envtool.ui import Console, plural
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from envtool import fileio, yaml_edit
-from envtool.envfile import check_env_name
+from envtool.files import fileio, yaml_edit
+from envtool.files.envfile import check_env_name
 
 
 def rename_text(

@@ -10,16 +10,16 @@ One module per format:
 * :mod:`.document`: JSON, ``schema_version`` 1 (and ``diff_set_version`` 1 for ``--base``);
 * :mod:`.github`: workflow annotations on the new file's changed lines.
 
-Each renders an :class:`~envtool.diff.EnvDiff` (one file) or a :class:`~envtool.diff.DiffSet`
-(``diff --base``: every changed file). :func:`render` imports only the format it renders: a
-diff is a whole process, and start-up is most of its time.
+Each renders an :class:`~envtool.diff.model.EnvDiff` (one file) or a
+:class:`~envtool.diff.model.DiffSet` (``diff --base``: every changed file). :func:`render` imports
+only the format it renders: a diff is a whole process, and start-up is most of its time.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envtool.diff import DiffSet, EnvDiff
+from envtool.diff.model import DiffSet, EnvDiff
 
 if TYPE_CHECKING:
     from envtool.render.github import Fails

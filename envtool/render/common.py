@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from envtool.diff import (
+from envtool.diff.model import (
     NOTE_CREDENTIALS,
     NOTE_VALUE_HIDDEN,
     RISK_DOWNGRADE,
@@ -134,7 +134,7 @@ def ignoring(result: EnvDiff) -> str:
 def describe(change: Change, ascii_only: bool = False) -> str:
     """One sentence for ``change``, as an annotation or a log line says it.
 
-    >>> from envtool.diff import Change
+    >>> from envtool.diff.model import Change
     >>> describe(Change("conda", "upgraded", "numpy", "1.26.4", "2.0.0", "major"))
     'numpy upgraded 1.26.4 → 2.0.0 (major)'
     >>> describe(Change("pip", "removed", "torch", "2.1.0"))

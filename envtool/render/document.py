@@ -12,7 +12,7 @@ other: ``base``, a ``summary`` over all files (``files``, ``changes``, ``risky``
 
 from __future__ import annotations
 
-from envtool.diff import KINDS, SIZES, DiffSet, EnvDiff
+from envtool.diff.model import KINDS, SIZES, DiffSet, EnvDiff
 from envtool.secrets import redact
 
 SCHEMA_VERSION = 1

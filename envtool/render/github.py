@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from envtool.diff import Change, DiffSet, EnvDiff, Section
+from envtool.diff.model import Change, DiffSet, EnvDiff, Section
 from envtool.render import common
 
 Fails = Callable[[Change], str | None]  # the --fail-on word a change matches, or None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from envtool.diff import RISK_MAJOR, Change, DiffSet, EnvDiff, FileDiff, Section
+from envtool.diff.model import RISK_MAJOR, Change, DiffSet, EnvDiff, FileDiff, Section
 from envtool.render import common
 from envtool.secrets import redact
 from envtool.ui import plural

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from envtool.diff import NOTE_VALUE_HIDDEN, Change, DiffSet, EnvDiff
+from envtool.diff.model import NOTE_VALUE_HIDDEN, Change, DiffSet, EnvDiff
 from envtool.render import common
 from envtool.secrets import redact
 from envtool.ui import plural

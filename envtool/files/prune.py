@@ -2,10 +2,10 @@
 
 :func:`prune` is pure: it takes a parsed file and :class:`PruneOptions` and returns the pruned
 file plus one :class:`Decision` per thing it dropped, rewrote or deliberately kept, in file
-order. :func:`apply_edits` turns those decisions into :mod:`envtool.yaml_edit` operations, so
+order. :func:`apply_edits` turns those decisions into :mod:`envtool.files.yaml_edit` operations, so
 the original text is edited in place and every line no decision touches stays byte-identical.
 
-How one spec line is rewritten (builds, pins) lives in :mod:`envtool.spec_rewrite`.
+How one spec line is rewritten (builds, pins) lives in :mod:`envtool.files.spec_rewrite`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from envtool import yaml_edit
-from envtool.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
 from envtool.errors import UsageError
-from envtool.portable import platform_only
+from envtool.files import yaml_edit
+from envtool.files.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
+from envtool.files.portable import platform_only
+from envtool.files.spec_rewrite import rewrite_conda, rewrite_pip
 from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
-from envtool.spec_rewrite import rewrite_conda, rewrite_pip
 from envtool.ui import plural
 
 Action = Literal["drop", "rewrite", "keep"]

@@ -18,16 +18,16 @@ too. Command-line options override the policy (``--fail-on``) or add to it (``--
 
 ``fail-on`` takes the words of ``diff --fail-on`` (as a list, or one comma-separated string),
 checked when the file is read; ``env-files`` replaces the default name patterns of
-:mod:`envtool.gitio` (same syntax: ``!`` excludes, the last match decides). A policy file that
+:mod:`envtool.files.gitio` (same syntax: ``!`` excludes, the last match decides). A policy file that
 is not valid TOML, has an unknown key, a value of the wrong type, or a ``fail-on`` word envtool
 does not know is a one-line error naming the file (exit 2). ``ignore-builds = true`` can be
 turned off for one run with ``--no-ignore-builds``, ``fail-on`` with ``--fail-on none``.
 
 The ``--fail-on`` words live here too (:func:`parse_fail_on`, :class:`FailPolicy`): which
-changes of an :class:`~envtool.diff.EnvDiff` a repository does not accept.
+changes of an :class:`~envtool.diff.model.EnvDiff` a repository does not accept.
 
->>> from envtool.diff import diff
->>> from envtool.envfile import parse
+>>> from envtool.diff.model import diff
+>>> from envtool.files.envfile import parse
 >>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
 >>> new = parse("channels: [conda-forge, pytorch]\\ndependencies: [numpy=2.0.0, openssl=3.0.13]")
 >>> [c.name for c in parse_fail_on("major,channel").failures(diff(old, new))]
@@ -44,11 +44,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envtool.diff import KINDS, SIZES
+from envtool.diff.model import KINDS, SIZES
 from envtool.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from envtool.diff import Change, EnvDiff
+    from envtool.diff.model import Change, EnvDiff
 
 FILENAMES = (".envtool.toml", "pyproject.toml")  # in order of precedence within one directory
 KEYS = ("fail-on", "ignore", "ignore-builds", "env-files")

@@ -16,7 +16,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from envtool.backends import NullProgress, Progress
+from envtool.envs.model import NullProgress, Progress
 from envtool.errors import BackendError, EnvtoolError
 from envtool.ui import plural
 

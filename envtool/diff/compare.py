@@ -1,8 +1,9 @@
-"""How two environment files are compared, key by key: the rules behind :func:`envtool.diff.diff`.
+"""How two environment files are compared, key by key: the rules behind
+:func:`envtool.diff.model.diff`.
 
 :class:`Comparison` walks names, channels, conda and pip packages, pip options and variables,
-and records :class:`~envtool.diff.Change` values, every text field redacted on the way in
-(:meth:`Comparison._add`). The decisions it implements are listed in :mod:`envtool.diff`.
+and records :class:`~envtool.diff.model.Change` values, every text field redacted on the way in
+(:meth:`Comparison._add`). The decisions it implements are listed in :mod:`envtool.diff.model`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Literal
 
-from envtool.diff import (
+from envtool.diff.model import (
     NOTE_CREDENTIALS,
     NOTE_VALUE_HIDDEN,
     RISK_CHANNEL,
@@ -25,7 +26,7 @@ from envtool.diff import (
     Kind,
     Section,
 )
-from envtool.envfile import CondaDep, EnvFile, PipDep
+from envtool.files.envfile import CondaDep, EnvFile, PipDep
 from envtool.secrets import redact, redact_variable
 from envtool.spec import (
     CondaSpec,

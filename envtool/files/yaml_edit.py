@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from envtool.envfile import compose
 from envtool.errors import InputError
+from envtool.files.envfile import compose
 
 PathT = tuple[str | int, ...]
 

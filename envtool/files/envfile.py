@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from envtool import fileio
 from envtool.errors import InputError, UsageError
-from envtool.fileio import TextFile
+from envtool.files import fileio
+from envtool.files.fileio import TextFile
 from envtool.spec import CondaSpec, PipLine, SpecError, parse_conda, parse_pip
 
 FORBIDDEN_IN_NAMES = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain

@@ -1,14 +1,14 @@
 """What changed between two environment files: an :class:`EnvDiff` of :class:`Change` values.
 
 Data only (DESIGN §5): no printing, no files. The rules that find the changes are in
-:mod:`envtool.compare`; :mod:`envtool.render` turns an EnvDiff into text, Markdown, JSON or
+:mod:`envtool.diff.compare`; :mod:`envtool.render` turns an EnvDiff into text, Markdown, JSON or
 GitHub annotations; ``commands/diff.py`` reads the inputs and decides the exit code.
 
 Keys: conda deps by normalized name, pip requirements by PEP 503 name, pip option lines by option
 and value (``--index-url`` by option alone: pip uses one), ``-e`` lines by their ``#egg=`` name
 when they carry one. Channels are an ordered priority list.
 
->>> from envtool.envfile import parse
+>>> from envtool.files.envfile import parse
 >>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
 >>> new = parse("channels: [conda-forge]\\ndependencies: [numpy=2.0.0, openssl=1.1.1w, tk]")
 >>> for c in diff(old, new).changes:
@@ -22,7 +22,7 @@ Decisions where DESIGN is silent (documented here, tested in tests/test_diff.py)
 * Every displayed value in a Change is already redacted (:func:`envtool.secrets.redact`), so no
   renderer can leak a credential; detection runs on the raw text, so a rotated token still
   shows, as a change with the note "credentials changed". Which changes fail a ``--fail-on``
-  policy is :mod:`envtool.policy`'s business.
+  policy is :mod:`envtool.diff.policy`'s business.
 * A name listed twice in one file: the last one wins (as in a dict) and a warning says so.
 * A version change also implies a new build, so ``rebuilt`` is reported only for the same
   version. A per-package channel change is reported *besides* a version change: both matter.
@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from envtool.envfile import EnvFile
+from envtool.files.envfile import EnvFile
 from envtool.secrets import redact
 from envtool.spec import Size, normalize_pip_name
 
@@ -227,7 +227,7 @@ def diff(
     (a spec the installed package satisfies is no change; packages the env has beyond the file
     are reported; names, pip options and channels the env did not use are not compared).
     """
-    from envtool.compare import Comparison
+    from envtool.diff.compare import Comparison
 
     patterns = tuple(ignore)
     builder = Comparison(old, new, ignore_builds, _ignorer(patterns), installed)

@@ -47,8 +47,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from envtool import envfile, fileio
-from envtool.envfile import (
+from envtool.errors import InputError, UsageError
+from envtool.files import envfile, fileio
+from envtool.files.envfile import (
     KNOWN_KEYS,
     CondaDep,
     EnvFile,
@@ -57,9 +58,8 @@ from envtool.envfile import (
     is_null,
     node_line,
 )
-from envtool.errors import InputError, UsageError
-from envtool.fileio import TextFile
-from envtool.portable import platform_only
+from envtool.files.fileio import TextFile
+from envtool.files.portable import platform_only
 from envtool.secrets import credential, redact
 from envtool.spec import normalize_pip_name
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from envtool.portable import pip_platform_marker
+from envtool.files.portable import pip_platform_marker
 from envtool.spec import (
     CondaSpec,
     PinLevel,

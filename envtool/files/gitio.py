@@ -6,10 +6,10 @@ for the staged version. Paths after ``REV:`` are git's: relative to the reposito
 the current directory when they start with ``./`` or ``../``.
 
 Which files are environment files is decided by name patterns (:data:`DEFAULT_ENV_PATTERNS`,
-replaced by ``env-files`` in a repository's policy; see :mod:`envtool.policy`). A pattern without
-``/`` matches a file's name in any directory; one with ``/`` matches the path from the repository
-root, where ``**`` spans directories; ``!`` in front excludes; the last matching pattern decides;
-matching ignores case.
+replaced by ``env-files`` in a repository's policy; see :mod:`envtool.diff.policy`). A pattern
+without ``/`` matches a file's name in any directory; one with ``/`` matches the path from the
+repository root, where ``**`` spans directories; ``!`` in front excludes; the last matching pattern
+decides; matching ignores case.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from envtool import fileio, process
+from envtool import process
 from envtool.errors import BackendError, InputError, ToolNotFoundError, UsageError
-from envtool.fileio import TextFile
+from envtool.files import fileio
+from envtool.files.fileio import TextFile
 
 
 def _yml(*stems: str) -> tuple[str, ...]:

@@ -21,11 +21,11 @@ import sys
 from collections.abc import Iterable
 
 from envtool import __version__
-from envtool.backends import InstalledEnv, InstalledPackage
-from envtool.condaconfig import UNKNOWN_CHANNEL
-from envtool.envfile import EnvFile, make_conda_dep, make_pip_dep
+from envtool.envs.condaconfig import UNKNOWN_CHANNEL
+from envtool.envs.history import env_form, spec_name
+from envtool.envs.model import InstalledEnv, InstalledPackage
 from envtool.errors import UsageError
-from envtool.history import env_form, spec_name
+from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
 
 
 def to_envfile(

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from envtool.backends import InstalledPackage, PipPackage
+from envtool.envs.model import InstalledPackage, PipPackage
 from envtool.errors import InputError
 
 UNSET = "***unset***"
