@@ -507,6 +507,27 @@ def test_json_error_summary(name: str, summary: str) -> None:
     assert error_summary(stdout, "") == summary
 
 
+def test_json_error_after_a_notice() -> None:
+    """Real conda 26.7.1, ``env create --json`` of a file with a pip section but no ``pip``
+    dependency: a warning line on stdout, then the error document (the stand-in printed none)."""
+    stdout = (
+        "Warning: you have pip-installed dependencies in your environment file, but you do not "
+        "list pip itself as one of your conda dependencies.  ...\n"
+        + json.dumps(
+            {
+                "exception_name": "PackagesNotFoundInChannelsError",
+                "message": "The following packages are not available from current channels:",
+                "packages": ["nosuchpkg"],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    assert error_summary(stdout, "") == (
+        "PackagesNotFoundInChannelsError: not available from the current channels: nosuchpkg"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "summary"),
     [
