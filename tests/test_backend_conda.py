@@ -47,6 +47,7 @@ from envtool.backends.conda_text import (
 from envtool.envs import export
 from envtool.envs.history import spec_name
 from envtool.envs.model import CreateOptions, CreateResult, EnvLocation
+from envtool.envs.prefix import read_variables, write_variables
 from envtool.errors import BackendError, EnvNotFoundError, ProcessError, UsageError
 from envtool.files import envfile
 
@@ -886,10 +887,13 @@ def test_dry_run_changes_nothing(fake: Fake, tool: argv_for.Tool) -> None:
 @pytest.mark.parametrize("tool", TOOLS)
 def test_clone(fake: Fake, tool: argv_for.Tool) -> None:
     backend, source, created = _create(fake, tool, "work")
+    write_variables(source.prefix, {"FOO": "bar"})
     fake.clear()
     target = backend.new_location(name="copy")
     result = backend.clone(source, target, CreateOptions())
     assert result.packages == created.packages
+    # conda's --clone (and an @EXPLICIT create) leaves the variables behind; envtool copies them
+    assert read_variables(target.prefix) == {"FOO": "bar"}
     assert backend.locate(prefix=str(target.prefix)) == target
     made = next(c for c in fake.calls() if "--prefix" in c and str(target.prefix) in c)
     root = fake.root if tool == "micromamba" else None

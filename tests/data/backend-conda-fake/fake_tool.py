@@ -273,6 +273,8 @@ def create(env: Path) -> int:
             print(f"fake: {env} exists", file=sys.stderr)
             return 1
         shutil.copytree(source, env)
+        # as conda 26.7.1 does: the env's variables (conda-meta/state) are not cloned
+        (env / "conda-meta" / "state").unlink(missing_ok=True)
         return out({"success": True, "prefix": str(env), "actions": {}})
     if "--dry-run" in ARGS and "--yes" in ARGS and TOOL != "micromamba":
         print(
