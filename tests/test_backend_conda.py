@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from condakit import TEST_CONDA_VAR
 
 from envtool import process
 from envtool.backends import conda_argv as argv_for
@@ -982,6 +983,8 @@ def real_tool(
     HOME in a tmp dir so the user's configuration and env registry stay untouched."""
     tool: argv_for.Tool = request.param
     exe = process.which(tool)
+    if tool == "conda" and os.environ.get(TEST_CONDA_VAR):
+        exe = str(request.getfixturevalue("real_conda"))  # the conda tier's (tests/condakit.py)
     if exe is None:
         pytest.skip(f"{tool} is not on PATH")
     for var in _CONDA_VARS:
