@@ -56,11 +56,10 @@ from envtool.backends.conda_json import (
     to_packages,
 )
 from envtool.backends.conda_text import parse_explicit
+from envtool.envs.channel import canonical_name, local_path
 from envtool.envs.condaconfig import (
     CondaConfig,
     absolute_path,
-    canonical_channel,
-    local_channel_path,
     same_path,
     writable_dir,
 )
@@ -151,7 +150,7 @@ class CondaCliBackend:
         if self._config is None:
             self._config = load_config()
         config = self._config
-        return lambda channel: canonical_channel(channel, config)
+        return lambda channel: canonical_name(channel, config)
 
     # ---------------------------------------------------------------------------- locating
 
@@ -443,7 +442,7 @@ def _env_file(env: EnvFile, base_dir: Path | None, scratch: Path) -> Iterator[Pa
     """
     channels = []
     for channel in env.channels:
-        local = local_channel_path(channel, base_dir)
+        local = local_path(channel, base_dir)
         channels.append(local.as_uri() if local is not None else channel)
     text = dump_yaml(replace(env, name=None, prefix=None, extra={}, channels=tuple(channels)))
     if env.pip and base_dir is not None and os.access(base_dir, os.W_OK):

@@ -24,11 +24,10 @@ from typing import Any
 
 from envtool import __version__, process
 from envtool.envs import history, prefix
+from envtool.envs.channel import canonical_name, channel_urls
 from envtool.envs.condaconfig import (
     CondaConfig,
     absolute_path,
-    canonical_channel,
-    channel_urls,
     env_name,
     load,
     same_path,
@@ -43,6 +42,7 @@ from envtool.envs.model import (
     InstalledPackage,
     OnExists,
 )
+from envtool.envs.platform import Platform
 from envtool.envs.staging import StagedPrefix
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
 from envtool.files.envfile import EnvFile, check_env_name
@@ -64,7 +64,7 @@ class NativeBackend:
         return self._config
 
     def _canonical(self, channel: str) -> str:
-        return canonical_channel(channel, self.config)
+        return canonical_name(channel, self.config)
 
     # ------------------------------------------------------------------------------ locating
 
@@ -184,7 +184,7 @@ class NativeBackend:
             records = engine.solve(
                 urls,
                 specs,
-                platform=engine.current_platform(),
+                platform=Platform.current(),
                 channel_priority=self.config.channel_priority,
                 source=source,
                 progress=progress,
