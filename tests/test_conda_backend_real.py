@@ -60,7 +60,7 @@ def write(path: Path, text: str) -> Path:
 # ----------------------------------------------------------------------------------- export
 
 
-@pytest.mark.parametrize(("env", "args"), [("scen", ()), ("nat", ()), ("pfx", ("--json",))])
+@pytest.mark.parametrize(("env", "args"), [("scen", ()), ("pfx", ("--json",))])
 def test_export_through_conda_is_condas_bytes(
     in_world: World, cli: Callable[..., Run], env: str, args: tuple[str, ...]
 ) -> None:
@@ -98,7 +98,9 @@ def test_create_then_refuse_then_replace(
     assert "  - pip:\n      - toyreq==2.0\nvariables:\n  X: '1'\n" in export
 
     again = conda(cli, "create", "-f", str(file), "-n", "made")
-    assert one_error(again) == f"{prefix} already exists; use --on-exists replace to replace it"
+    assert one_error(again) == (
+        f"{prefix} already exists (an environment); use --on-exists replace to replace it"
+    )
 
     write(file, NEW_FILE.replace("  - gamma\n", "  - delta\n"))
     replaced = ok(conda(cli, "create", "-f", str(file), "-n", "made", "--on-exists", "replace"))
@@ -124,7 +126,6 @@ def test_diff_against_a_live_env(in_world: World, cli: Callable[..., Run]) -> No
     assert result.code == 1, result.err
     changes = {(c["kind"], c["name"]) for c in json.loads(result.out)["changes"]}
     assert changes == {("added", "gamma"), ("removed", "delta")}
-    assert ok(conda(cli, "diff", "env:scen", "env:scen", "--exit-code")).out.strip()
 
 
 # ------------------------------------------------------------------------------- failures
