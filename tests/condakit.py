@@ -105,7 +105,7 @@ class World:
     envs_dir: Path
     pkgs: Path
     root: Path  # conda's root prefix (DEST/root: the wrapper pins it)
-    home: Path
+    home: Path  # HOME of conda and envtool alike
 
     @property
     def kit(self) -> Path:
@@ -227,9 +227,9 @@ def build_world(conda: Path, base: Path) -> World:
         envs_dir=base / "envs",
         pkgs=base / "pkgs",
         root=dest / "root",
-        home=base / "home",
+        home=dest / "home",  # the wrapper's HOME: one ~/.conda/environments.txt for both
     )
-    for d in (world.envs_dir, world.pkgs, world.home):
+    for d in (world.envs_dir, world.pkgs):
         d.mkdir(parents=True, exist_ok=True)
     standard_channel(world.kit)
     build_channel(

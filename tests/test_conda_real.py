@@ -160,3 +160,16 @@ def test_conda_removes_an_envtool_env(in_world: World, cli: Callable[..., Run]) 
     assert str(prefix) in envs
     in_world.conda_run("env", "remove", "--name", "to-remove", "--yes")
     assert not (prefix / "conda-meta").exists()
+
+
+# ------------------------------------------------------------- envtool reads what conda makes
+
+
+def test_both_list_the_same_envs(in_world: World, cli: Callable[..., Run]) -> None:
+    """``pfx`` is outside the envs dir: conda registered it in ~/.conda/environments.txt, where
+    envtool finds it. (conda run as root lists the registries of every home in the password
+    database instead of ~'s, so its own listing is compared on the envs dir only.)"""
+    ours = json.loads(envtool(cli, "--backend", "native", "envs", "--json", "--no-size"))
+    assert {str(in_world.prefix(env)) for env in ENVS} <= {e["prefix"] for e in ours["envs"]}
+    theirs = json.loads(in_world.conda_run("env", "list", "--json").stdout)["envs"]
+    assert {str(in_world.prefix(env)) for env in ("scen", "nat")} <= set(theirs)
