@@ -460,7 +460,13 @@ def _canonical(channel: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["dryrun-conda.json", "dryrun-micromamba.json", "create-conda.json"]
+    "name",
+    [
+        "dryrun-conda.json",
+        "dryrun-conda-26.7.1.json",
+        "dryrun-micromamba.json",
+        "create-conda.json",
+    ],
 )
 def test_solved_packages(name: str) -> None:
     packages = solved_packages(data_json(name), name, _canonical)

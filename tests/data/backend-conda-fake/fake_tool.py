@@ -113,22 +113,27 @@ def pip_packages(env: Path) -> list[str]:
     return path.read_text(encoding="utf-8").split() if path.is_file() else []
 
 
+def list_row(r: dict[str, object]) -> dict[str, object]:
+    """A record as conda's ``list --json`` (and a create's ``actions.LINK``) prints it."""
+    return {
+        "base_url": CHANNEL,
+        "build_number": 0,
+        "build_string": r["build"],
+        "channel": "channel",
+        "dist_name": f"{r['name']}-{r['version']}-{r['build']}",
+        "name": r["name"],
+        "platform": SUBDIR,
+        "version": r["version"],
+    }
+
+
 def list_json(env: Path) -> int:
     if not (env / "conda-meta").is_dir():
         print(f"EnvironmentLocationNotFound: Not a conda environment: {env}", file=sys.stderr)
         return 1
     rows: list[dict[str, object]] = []
     for r in records(env):
-        row = {
-            "base_url": CHANNEL,
-            "build_number": 0,
-            "build_string": r["build"],
-            "channel": "channel",
-            "dist_name": f"{r['name']}-{r['version']}-{r['build']}",
-            "name": r["name"],
-            "platform": SUBDIR,
-            "version": r["version"],
-        }
+        row = list_row(r)
         if TOOL == "micromamba":
             row.update(url=r["url"], md5=r["md5"])
         rows.append(row)
@@ -294,10 +299,11 @@ def create(env: Path) -> int:
             return out(
                 {"actions": {"LINK": links, "PREFIX": str(env)}, "dry_run": True, "success": True}
             )
-        solved = [
-            f"{CHANNEL}/{SUBDIR}::{n}=={record(n)['version']}={record(n)['build']}" for n in names
-        ]
-        return out({"name": None, "channels": [CHANNEL], "dependencies": solved})
+        # conda 26.7.1 (tests/data/backend-conda-json/dryrun-conda-26.7.1.json): LINK rows
+        # shaped as `list --json` rows, not the solved file older condas printed
+        links = [list_row(record(n)) for n in names]
+        actions = {"FETCH": [], "PREFIX": str(env), "LINK": links}
+        return out({"success": True, "actions": actions, "prefix": str(env), "dry_run": True})
     if env.exists():
         print(f"fake: {env} exists (the backend should have removed it)", file=sys.stderr)
         return 1
