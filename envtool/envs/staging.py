@@ -89,7 +89,7 @@ class StagedPrefix:
 
     def rollback(self) -> None:
         if self.in_place:
-            _rmtree(self.target)
+            remove_tree(self.target)
             if os.path.lexists(self.backup):
                 os.rename(self.backup, self.target)
             elif self._emptied:

@@ -17,7 +17,6 @@ One policy for the native and the conda/mamba/micromamba backends:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -30,10 +29,10 @@ from pathlib import Path
 from envtool import __version__, process
 from envtool.envs import history, prefix
 from envtool.envs.condaconfig import same_path
+from envtool.envs.inventory import frozen_reason, is_frozen
 from envtool.envs.model import CreateOptions, EnvLocation, InstalledPackage
 from envtool.errors import BackendError, UsageError
 
-FROZEN_FILE = Path("conda-meta") / "frozen"
 CREATED_AT_FILE = Path("conda-meta") / "created_at"
 OVERRIDE_FROZEN = "--override-frozen"  # conda's flag (conda/cli/helpers.py)
 
@@ -76,25 +75,6 @@ def check_target(
             f"use {OVERRIDE_FROZEN} to replace it anyway"
         )
     return True
-
-
-def is_frozen(env: Path) -> bool:
-    """CEP 22: an env with a ``conda-meta/frozen`` file must not be changed."""
-    try:
-        return (env / FROZEN_FILE).is_file()
-    except OSError:
-        return False
-
-
-def frozen_reason(env: Path) -> str:
-    """The ``message`` of ``conda-meta/frozen`` (JSON, may be empty), on one line."""
-    try:
-        text = (env / FROZEN_FILE).read_text(encoding="utf-8", errors="replace").strip()
-        data = json.loads(text) if text else {}
-    except (OSError, json.JSONDecodeError):
-        return ""
-    message = data.get("message") if isinstance(data, dict) else None
-    return " ".join(str(message).split()) if message else ""
 
 
 # ---------------------------------------------------------------------------- completing an env
