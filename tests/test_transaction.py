@@ -140,15 +140,15 @@ def test_a_frozen_env_is_never_replaced_without_override_frozen(
         result = cli(*argv)
         assert result.code == 2, argv
         assert result.err == (
-            f"envtool: error: cannot replace {env}: the environment is marked as frozen "
-            "(managed by the platform team); use --override-frozen to replace it anyway\n"
+            f"envtool: error: {env} is frozen (CEP 22: managed by the platform team); "
+            "pass --override-frozen to replace it anyway\n"
         )
         assert _names(env) == before
     result = cli("create", "-f", str(file))
     assert result.code == 2 and "already exists (a frozen environment)" in result.err
     _freeze(env, None)  # an empty marker: no reason to give
     result = cli("create", "-f", str(file), "--on-exists", "replace")
-    assert result.err.endswith("marked as frozen; use --override-frozen to replace it anyway\n")
+    assert result.err.endswith("is frozen (CEP 22); pass --override-frozen to replace it anyway\n")
     result = cli("clone", "other", "-n", "prod", "--on-exists", "replace", "--override-frozen")
     assert result.code == 0, result.err
     assert _names(env) == _names(other)
@@ -176,3 +176,34 @@ def test_nested_requirement_paths_resolve_against_the_files_directory(tmp_path: 
     assert transaction._absolute_nested("-r /abs/x.txt", base) == "-r /abs/x.txt"
     assert transaction._absolute_nested("-r https://x/req.txt", base) == "-r https://x/req.txt"
     assert transaction._absolute_nested("numpy==1.0", base) == "numpy==1.0"
+
+
+RELOCATING_PYTHON = """\
+#!/bin/sh
+# writes a console script naming its own (staged) prefix, as pip does with sys.executable
+here="$(cd "$(dirname "$0")/.." && pwd)"
+printf '#!%s/bin/python\\n' "$here" > "$here/bin/toy"
+chmod 755 "$here/bin/toy"
+info="$here/lib/python3.11/site-packages/toy-1.0.dist-info"
+mkdir -p "$info"
+printf 'Name: toy\\nVersion: 1.0\\n\\n' > "$info/METADATA"
+: > "$info/RECORD"
+"""
+
+
+def test_what_pip_writes_in_the_staged_prefix_names_the_final_one(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    chan = build_channel(
+        tmp_path / "chan",
+        [Package("python", "3.11.0", files={"bin/python": RELOCATING_PYTHON.encode()})],
+    )
+    file = write_env_file(
+        tmp_path / "env.yml", ["python"], channels=[chan.as_uri(), "nodefaults"], pip=["toy==1.0"]
+    )
+    target = tmp_path / "envs" / "final"
+    result = cli("create", "-f", str(file), "-p", str(target))
+    assert result.code == 0, result.err
+    assert (target / "bin" / "toy").read_text() == f"#!{target}/bin/python\n"
+    assert (target / "bin" / "toy").stat().st_mode & 0o111
+    assert sorted(p.name for p in (tmp_path / "envs").iterdir()) == ["final"]

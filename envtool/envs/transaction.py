@@ -68,11 +68,10 @@ def check_target(
     if same_path(path, Path(sys.prefix)):
         raise UsageError(f"refusing to replace the environment envtool runs in at {path}")
     if is_frozen(path) and not options.override_frozen:
-        reason = frozen_reason(path)
-        why = f" ({reason})" if reason else ""
+        reason = frozen_reason(path)  # the same wording as envtool remove's
         raise UsageError(
-            f"cannot replace {path}: the environment is marked as frozen{why}; "
-            f"use {OVERRIDE_FROZEN} to replace it anyway"
+            f"{path} is frozen (CEP 22{': ' + reason if reason else ''}); "
+            f"pass {OVERRIDE_FROZEN} to replace it anyway"
         )
     return True
 
