@@ -140,15 +140,15 @@ def test_a_frozen_env_is_never_replaced_without_override_frozen(
         result = cli(*argv)
         assert result.code == 2, argv
         assert result.err == (
-            f"envtool: error: {env} is frozen (CEP 22: managed by the platform team); "
-            "pass --override-frozen to replace it anyway\n"
+            f"envtool: error: cannot replace {env}: the environment is marked as frozen "
+            "(managed by the platform team); use --override-frozen to replace it anyway\n"
         )
         assert _names(env) == before
     result = cli("create", "-f", str(file))
     assert result.code == 2 and "already exists (a frozen environment)" in result.err
     _freeze(env, None)  # an empty marker: no reason to give
     result = cli("create", "-f", str(file), "--on-exists", "replace")
-    assert result.err.endswith("is frozen (CEP 22); pass --override-frozen to replace it anyway\n")
+    assert result.err.endswith("marked as frozen; use --override-frozen to replace it anyway\n")
     result = cli("clone", "other", "-n", "prod", "--on-exists", "replace", "--override-frozen")
     assert result.code == 0, result.err
     assert _names(env) == _names(other)

@@ -188,7 +188,7 @@ class NativeBackend:
             source=source,
             progress=options.progress,
         )
-        return tuple(sorted((self._package(r) for r in records), key=lambda p: p.name))
+        return tuple(sorted((self.package(r) for r in records), key=lambda p: p.name))
 
     def install(
         self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
@@ -226,7 +226,7 @@ class NativeBackend:
                 [p.engine_record for p in packages],
                 stage.path,
                 target_prefix=target.prefix,
-                cache_dir=self._cache_dir(),
+                cache_dir=self.cache_dir(),
                 requested_specs=specs,
                 progress=options.progress,
                 source=source,
@@ -292,7 +292,8 @@ class NativeBackend:
             urls.extend(channel_urls(channel, self.config, base_dir))
         return list(dict.fromkeys(urls))
 
-    def _package(self, record: Any) -> InstalledPackage:
+    def package(self, record: Any) -> InstalledPackage:
+        """A py-rattler record as envtool's package (its channel by conda's name)."""
         channel = str(record.channel or "") or str(record.url).rsplit("/", 2)[0]
         return InstalledPackage(
             name=record.name.normalized,
@@ -307,7 +308,7 @@ class NativeBackend:
             engine_record=record,
         )
 
-    def _cache_dir(self) -> Path | None:
+    def cache_dir(self) -> Path | None:
         """The first usable configured package cache, else None (py-rattler's default)."""
         return next((d for d in self.config.pkgs_dirs if writable_dir(d)), None)
 

@@ -17,6 +17,7 @@ One policy for the native and the conda/mamba/micromamba backends:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -29,10 +30,10 @@ from pathlib import Path
 from envtool import __version__, process
 from envtool.envs import history, prefix
 from envtool.envs.condaconfig import same_path
-from envtool.envs.inventory import frozen_reason, is_frozen
 from envtool.envs.model import CreateOptions, EnvLocation, InstalledPackage
 from envtool.errors import BackendError, UsageError
 
+FROZEN_FILE = Path("conda-meta") / "frozen"
 CREATED_AT_FILE = Path("conda-meta") / "created_at"
 OVERRIDE_FROZEN = "--override-frozen"  # conda's flag (conda/cli/helpers.py)
 
@@ -67,13 +68,40 @@ def check_target(
         raise UsageError(f"refusing to replace the root environment at {path}")
     if same_path(path, Path(sys.prefix)):
         raise UsageError(f"refusing to replace the environment envtool runs in at {path}")
-    if is_frozen(path) and not options.override_frozen:
-        reason = frozen_reason(path)  # the same wording as envtool remove's
-        raise UsageError(
-            f"{path} is frozen (CEP 22{': ' + reason if reason else ''}); "
-            f"pass {OVERRIDE_FROZEN} to replace it anyway"
-        )
+    check_not_frozen(path, doing="replace", override=options.override_frozen)
     return True
+
+
+def check_not_frozen(env: Path, *, doing: str, override: bool = False) -> None:
+    """Raise UsageError when ``env`` is frozen (CEP 22) and the user did not override it; one
+    message for every command that would change or remove an env (``doing``: "replace", ...)."""
+    if override or not is_frozen(env):
+        return
+    reason = frozen_reason(env)
+    why = f" ({reason})" if reason else ""
+    raise UsageError(
+        f"cannot {doing} {env}: the environment is marked as frozen{why}; "
+        f"use {OVERRIDE_FROZEN} to {doing} it anyway"
+    )
+
+
+def is_frozen(env: Path) -> bool:
+    """CEP 22: an env with a ``conda-meta/frozen`` file must not be changed."""
+    try:
+        return (env / FROZEN_FILE).is_file()
+    except OSError:
+        return False
+
+
+def frozen_reason(env: Path) -> str:
+    """The ``message`` of ``conda-meta/frozen`` (JSON, may be empty), on one line."""
+    try:
+        text = (env / FROZEN_FILE).read_text(encoding="utf-8", errors="replace").strip()
+        data = json.loads(text) if text else {}
+    except (OSError, json.JSONDecodeError):
+        return ""
+    message = data.get("message") if isinstance(data, dict) else None
+    return " ".join(str(message).split()) if message else ""
 
 
 # ---------------------------------------------------------------------------- completing an env
