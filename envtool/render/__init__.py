@@ -1,7 +1,7 @@
 """Renderers: a diff as terminal text, a Markdown PR comment, JSON, or GitHub annotations.
 
-Pure functions from values to strings; the shell writes them. Every value in an EnvDiff is
-already redacted (:mod:`envtool.secrets`); source labels are redacted here too, and control
+Pure functions from values to strings; the shell writes them. An EnvDiff carries real values;
+every format redacts what it shows (:func:`.common.shown`, :mod:`envtool.secrets`), and control
 characters are escaped so a hostile file cannot drive the terminal or break a Markdown table.
 One module per format:
 
