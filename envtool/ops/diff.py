@@ -71,12 +71,7 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
             backend=backend,
             console=console,
         )
-        from envtool.envs.export import to_envfile
-
-        # Only the channels packages came from: conda's export appends the configured ones,
-        # which a comparison must not mistake for used ones.
-        env = to_envfile(replace(installed, configured_channels=()))
-        return Side(replace(env, source=arg), arg, installed=installed)
+        return installed_side(installed, arg)
     from envtool.files import gitio
 
     rev_path = gitio.parse_rev_path(arg)
@@ -84,6 +79,16 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
         raise InputError(arg, "no such file")
     tf = gitio.read_at_rev(rev_path.rev, rev_path.path)
     return Side(envfile.parse_file(tf), tf.source, rev_path.path)
+
+
+def installed_side(installed: InstalledEnv, label: str) -> Side:
+    """An installed env as a side of a diff, named ``label`` (``env:ml``, ``prefix:/x``)."""
+    from envtool.envs.export import to_envfile
+
+    # Only the channels packages came from: conda's export appends the configured ones,
+    # which a comparison must not mistake for used ones.
+    env = to_envfile(replace(installed, configured_channels=()))
+    return Side(replace(env, source=label), label, installed=installed)
 
 
 def read_installed(
