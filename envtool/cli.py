@@ -491,6 +491,55 @@ def remove(
     )
 
 
+@cli.command()
+@verbosity_options
+@click.argument("source", metavar="[FILE]", required=False)
+@click.option("-f", "--file", "file", metavar="FILE", help="The environment file to match.")
+@target_options
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when the env is out of sync.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as a JSON document.")
+@click.option(
+    "--allow-variant-change",
+    is_flag=True,
+    help="Allow a package's variant to change (CUDA → CPU, mkl → openblas).",
+)
+@click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Change a frozen environment (CEP 22) anyway, as conda's flag of the same name.",
+)
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    source: str | None,
+    file: str | None,
+    name: str | None,
+    prefix: str | None,
+    dry_run: bool,
+    check: bool,
+    as_json: bool,
+    allow_variant_change: bool,
+    override_frozen: bool,
+) -> int:
+    """Make an existing environment match FILE exactly: install, change and remove packages
+    (conda and pip) in one transaction, showing the plan first."""
+    from envtool.commands import sync as command
+
+    return command.run(
+        file=file,
+        source=source,
+        name=name,
+        prefix=prefix,
+        dry_run=dry_run,
+        check=check,
+        as_json=as_json,
+        allow_variant_change=allow_variant_change,
+        override_frozen=override_frozen,
+        console=_globals(ctx).console,
+    )
+
+
 # ---------------------------------------------------------------------------------- the runner
 
 

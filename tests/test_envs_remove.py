@@ -58,9 +58,14 @@ def test_envs_reports_leftovers_of_a_killed_run(
     (leftover / "conda-meta").mkdir(parents=True)
     result = cli("envs", "--json", "--no-size")
     doc = json.loads(result.out)
-    assert doc["leftovers"] == [str(leftover)]
+    assert doc["leftovers"] == [
+        {
+            "path": str(leftover),
+            "advice": "a half-made env of an interrupted create or clone: delete it",
+        }
+    ]
     assert all(e["size"] is None for e in doc["envs"])
-    assert f"envtool: warning: {leftover} was left by an interrupted envtool run" in result.err
+    assert f"envtool: warning: {leftover}: a half-made env of an interrupted create" in result.err
 
 
 def test_disk_size_counts_each_inode_once(tmp_path: Path) -> None:

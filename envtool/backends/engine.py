@@ -67,8 +67,12 @@ def solve(
     channel_priority: str = "flexible",
     source: str = "",
     progress: Progress | None = None,
+    locked: Sequence[Any] = (),
 ) -> list[Any]:
-    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch."""
+    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch.
+
+    ``locked`` records (an env's installed ones) are preferred: nothing changes that need not.
+    """
     from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
     from rattler.exceptions import SolverError
 
@@ -103,6 +107,7 @@ def solve(
             platforms=platforms,
             virtual_packages=virtual,
             channel_priority=_priority(channel_priority),
+            locked_packages=list(locked) or None,
         )
 
     try:
@@ -238,11 +243,13 @@ def install(
     requested_specs: Sequence[str] = (),
     progress: Progress | None = None,
     source: str = "",
+    installed: Sequence[Any] = (),
 ) -> None:
-    """Install ``records`` into ``prefix`` (an empty dir), patching paths for ``target_prefix``.
+    """Install ``records`` into ``prefix``, patching paths for ``target_prefix``.
 
     ``records`` may be solved records or an existing env's PrefixRecords (a clone: packages are
-    hard-linked from the cache, fetched from their URL when not cached).
+    hard-linked from the cache, fetched from their URL when not cached). ``installed`` are the
+    PrefixRecords already in ``prefix``: only the difference is unlinked and linked (a sync).
     """
     from rattler import MatchSpec
     from rattler import install as rattler_install
@@ -260,7 +267,7 @@ def install(
         list(records),
         prefix,
         cache_dir=cache_dir,
-        installed_packages=[],
+        installed_packages=list(installed),
         show_progress=False,
         requested_specs=requested or None,
         reporter=reporter,

@@ -6,8 +6,9 @@ Pure reads of the file system, for ``envtool envs`` and ``envtool remove``:
   ``message`` says why; conda then refuses to change the env unless ``--override-frozen``.
 - **size**: bytes of the env's files, each inode once (files hard-linked from the package cache
   count here too, as ``du`` counts them for one directory tree).
-- **leftovers**: hidden ``.NAME.envtool-…`` folders beside envs, left by a create or clone that
-  was killed before it could clean up (:mod:`envtool.envs.staging` names them).
+- **leftovers**: hidden ``.NAME.envtool-…`` folders beside envs, left by a create, clone, sync
+  or remove that was killed before it could clean up (:mod:`envtool.envs.staging` and
+  :mod:`envtool.envs.syncing` name them), each with what to do about it.
 """
 
 from __future__ import annotations
@@ -87,13 +88,34 @@ def summarize(locations: Iterable[EnvLocation], *, sizes: bool = True) -> tuple[
     )
 
 
-def leftovers(dirs: Iterable[Path]) -> tuple[Path, ...]:
-    """Staging and trash folders envtool left in ``dirs`` (a killed create, clone or remove)."""
-    found: list[Path] = []
+@dataclass(frozen=True)
+class Leftover:
+    """A hidden folder a killed envtool run left beside an env, and what to do about it."""
+
+    path: Path
+    advice: str
+
+
+_ADVICE = (
+    ("new-", "a half-made env of an interrupted create or clone: delete it"),
+    ("sync-", "the unfinished twin of an interrupted sync: delete it"),
+    ("old-", "the old env of an interrupted sync: run the sync again to put it back"),
+    ("trash-", "an env being deleted when envtool was interrupted: delete it"),
+)
+
+
+def leftovers(dirs: Iterable[Path]) -> tuple[Leftover, ...]:
+    """Folders envtool left in ``dirs`` (a killed create, clone, sync or remove)."""
+    found: list[Leftover] = []
     for d in dirs:
         try:
             names = sorted(os.listdir(d))
         except OSError:
             continue
-        found.extend(d / n for n in names if n.startswith(".") and STAGE_MARK in n)
+        for name in names:
+            if not name.startswith(".") or STAGE_MARK not in name:
+                continue
+            kind = name.split(STAGE_MARK, 1)[1]
+            advice = next((a for k, a in _ADVICE if kind.startswith(k)), "delete it")
+            found.append(Leftover(d / name, advice))
     return tuple(found)
