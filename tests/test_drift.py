@@ -180,3 +180,31 @@ def test_docstring_examples() -> None:
     from envtool.diff import drift as module
 
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.conda
+def test_no_drift_after_create_with_a_real_conda(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deep_channel: Path
+) -> None:
+    """The same as the native test, through conda's own create and ``conda list``/export."""
+    from conftest import _CONDA_VARS
+
+    from envtool import api, process
+
+    if process.which("conda") is None:
+        pytest.skip("conda is not on PATH")
+    for var in _CONDA_VARS:
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    file = write_env_file(
+        tmp_path / "env.yml", ["app", "python=3.11"], channels=[deep_channel.as_uri(), "nodefaults"]
+    )
+    result = api.create(file, prefix=tmp_path / "env", backend="conda")
+    assert len(result.packages) == 4 * DEPTH + 4
+    assert api.drift(file, prefix=tmp_path / "env", backend="conda").empty
+    kept = write_env_file(tmp_path / "kept.yml", ["lib-0-0"], channels=[deep_channel.as_uri()])
+    extras = api.drift(kept, prefix=tmp_path / "env", backend="conda")
+    assert {c.name for c in extras.changes} == {"app", "python", "pip"} | {
+        f"lib-{b}-{level}" for b in (1, 2, 3) for level in range(DEPTH)
+    }
