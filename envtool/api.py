@@ -33,14 +33,12 @@ dependencies:
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from envtool.diff.model import Change, DiffSet, EnvDiff
 from envtool.envs.model import CreateResult, InstalledEnv, OnExists
-from envtool.errors import EnvtoolError, InputError
+from envtool.errors import EnvtoolError
 from envtool.files.envfile import EnvFile
 from envtool.files.lint import Finding
 from envtool.files.prune import PruneOptions
@@ -217,29 +215,21 @@ def create(
     lists the installed records (with ``dry_run``: what would be installed)."""
     from envtool.backends import select_backend
     from envtool.envs.model import CreateOptions
+    from envtool.ops import create as ops
     from envtool.ui import Console
 
     path = os.fspath(file)
-    env = load(path)
-    if not env.has_dependencies:
-        raise InputError(env.source, "no 'dependencies' list: nothing to create")
+    env, _warnings = ops.load_env_file(path)  # unknown keys: ignored, as the CLI does
     where = os.fspath(prefix) if prefix is not None else None
-    if where is None and name is None and not env.name:
-        raise InputError(env.source, "no name: give the new environment a name or a prefix")
     engine = select_backend(backend, Console(quiet=True))
-    if where is not None or name is not None:
-        target = engine.new_location(name=name, prefix=where)
-    else:
-        target = engine.new_location(name=env.name)
-    argv = ["envtool", "create", "-f", path]
-    argv += (["-n", name] if name is not None else []) + (["-p", where] if where else [])
+    target = ops.target_location(engine, env, name=name, prefix=where)
     options = CreateOptions(
         on_exists=on_exists,
         dry_run=dry_run,
-        base_dir=Path(path).resolve().parent if path != "-" else Path.cwd(),
-        command=shlex.join(argv),
+        base_dir=ops.file_dir(path),
+        command=ops.command_line(["create", "-f", path, *ops.target_args(name, where)]),
     )
-    return engine.create(env, target, options)
+    return ops.create(engine, env, target, options)
 
 
 def _side(value: PathLike | EnvFile, backend: Backend) -> Side:

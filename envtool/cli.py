@@ -189,6 +189,11 @@ ON_EXISTS = click.option(
     show_default=True,
     help="What to do when the target environment already exists.",
 )
+OVERRIDE_FROZEN = click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Replace the target even when it is marked frozen (CEP 22), as conda's flag does.",
+)
 
 
 @cli.command()
@@ -242,6 +247,7 @@ def export(
 @click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
 @target_options
 @ON_EXISTS
+@OVERRIDE_FROZEN
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
@@ -252,6 +258,7 @@ def create(
     name: str | None,
     prefix: str | None,
     on_exists: str,
+    override_frozen: bool,
     dry_run: bool,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
@@ -263,6 +270,7 @@ def create(
         name=name,
         prefix=prefix,
         on_exists="replace" if on_exists == "replace" else "fail",
+        override_frozen=override_frozen,
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
@@ -277,6 +285,7 @@ def create(
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
+@OVERRIDE_FROZEN
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -287,6 +296,7 @@ def clone(
     dry_run: bool,
     output: str | None,
     on_exists: str,
+    override_frozen: bool,
     explain: bool,
     **kwargs: Any,
 ) -> int:
@@ -303,6 +313,7 @@ def clone(
         dry_run=dry_run,
         output=output,
         on_exists="replace" if on_exists == "replace" else "fail",
+        override_frozen=override_frozen,
         backend=g.backend,
         console=g.console,
     )

@@ -126,8 +126,8 @@ def test_remove_refuses_a_frozen_env_unless_overridden(
     refused = cli("remove", "-n", "ice")
     assert refused.code == 2
     assert refused.err == (
-        f"envtool: error: {env} is frozen (CEP 22: do not touch); "
-        "pass --override-frozen to remove it anyway\n"
+        f"envtool: error: cannot remove {env}: the environment is marked as frozen "
+        "(do not touch); use --override-frozen to remove it anyway\n"
     )
     assert (env / "conda-meta" / "history").is_file()
     assert cli("remove", "-n", "ice", "--override-frozen").code == 0

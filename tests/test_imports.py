@@ -149,9 +149,9 @@ def _sideways() -> set[tuple[str, str]]:
     }
 
 
-# Command modules other branches are reshaping (issue 7's engine half: clone and create;
-# the export loop: export). Their sideways imports are theirs to remove.
-_ELSEWHERE = ("envtool.commands.clone", "envtool.commands.export")
+# A command module another branch is reshaping (the export loop: export). Its sideways import
+# (prune's decision lines, now in envtool.render.prune) is that branch's to remove.
+_ELSEWHERE = ("envtool.commands.export",)
 
 
 def test_no_command_imports_another_command() -> None:
@@ -159,7 +159,7 @@ def test_no_command_imports_another_command() -> None:
 
 
 @pytest.mark.xfail(
-    strict=False, reason="clone -> create/export and export -> prune: branches seams-engine, export"
+    strict=False, reason="export -> prune (format_decision, now render.prune): branch export-loop"
 )
 def test_no_command_imports_another_command_anywhere() -> None:
     assert _sideways() == set()

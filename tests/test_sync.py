@@ -177,7 +177,10 @@ def test_a_frozen_env_is_refused(
     snapshot = _tree_hash(env)
     refused = cli("sync", "-f", str(v2), "-p", str(env))
     assert refused.code == 2
-    assert "is frozen (CEP 22); pass --override-frozen to change it anyway" in refused.err
+    assert refused.err == (
+        f"envtool: error: cannot change {env}: the environment is marked as frozen; "
+        "use --override-frozen to change it anyway\n"
+    )
     assert _tree_hash(env) == snapshot
     assert cli("sync", "-f", str(v2), "-p", str(env), "--override-frozen").code == 0
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from envtool.envs.model import NullProgress, Progress
+from envtool.envs.platform import Platform
 from envtool.errors import BackendError, EnvtoolError
 from envtool.ui import plural
 
@@ -43,12 +44,6 @@ def first_line(exc: BaseException) -> str:
     return line.rstrip(":")
 
 
-def current_platform() -> str:
-    from rattler.platform.subdir import Subdir
-
-    return str(Subdir.current())
-
-
 def _priority(name: str) -> Any:
     from rattler import ChannelPriority
 
@@ -63,17 +58,23 @@ def solve(
     channels: Sequence[str],
     specs: Sequence[str],
     *,
-    platform: str,
+    platform: Platform,
     channel_priority: str = "flexible",
     source: str = "",
     progress: Progress | None = None,
     locked: Sequence[Any] = (),
 ) -> list[Any]:
-    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch.
-
-    ``locked`` records (an env's installed ones) are preferred: nothing changes that need not.
-    """
-    from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
+    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` (its subdir and noarch,
+    with its virtual packages). ``locked`` records (an env's installed ones) are preferred:
+    nothing changes that need not."""
+    from rattler import (
+        BuildString,
+        Gateway,
+        GenericVirtualPackage,
+        MatchSpec,
+        PackageName,
+        Version,
+    )
     from rattler.exceptions import SolverError
 
     progress = progress or NullProgress()
@@ -85,15 +86,12 @@ def solve(
         raise
     except BaseException as exc:  # InvalidMatchSpecError, or a panic
         raise BackendError(f"{source}: invalid spec: {first_line(exc)}") from exc
-    platforms: Any = [platform, "noarch"] if platform != "noarch" else ["noarch"]
-    try:
-        virtual = VirtualPackage.detect(VirtualPackageOverrides.from_env())
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        raise BackendError(
-            f"cannot detect this system's virtual packages: {first_line(exc)}"
-        ) from exc
+    subdir = platform.subdir
+    platforms: Any = [subdir, "noarch"] if subdir != "noarch" else ["noarch"]
+    virtual = [
+        GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
+        for v in platform.virtual_packages
+    ]
     gateway = Gateway()
     progress.phase(f"solving {plural(len(specs), 'spec')}")
 

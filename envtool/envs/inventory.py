@@ -2,8 +2,8 @@
 
 Pure reads of the file system, for ``envtool envs`` and ``envtool remove``:
 
-- **frozen** (CEP 22): ``conda-meta/frozen`` exists. Its content, when any, is JSON whose
-  ``message`` says why; conda then refuses to change the env unless ``--override-frozen``.
+- **frozen** (CEP 22): ``conda-meta/frozen`` exists (:mod:`envtool.envs.transaction` reads it
+  and its ``message``; conda refuses to change such an env unless ``--override-frozen``).
 - **size**: bytes of the env's files, each inode once (files hard-linked from the package cache
   count here too, as ``du`` counts them for one directory tree).
 - **leftovers**: hidden ``.NAME.envtool-…`` folders beside envs, left by a create, clone, sync
@@ -13,7 +13,6 @@ Pure reads of the file system, for ``envtool envs`` and ``envtool remove``:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,8 +20,7 @@ from pathlib import Path
 
 from envtool.envs.model import EnvLocation
 from envtool.envs.staging import STAGE_MARK
-
-FROZEN_FILE = ("conda-meta", "frozen")
+from envtool.envs.transaction import frozen_reason, is_frozen
 
 
 @dataclass(frozen=True)
@@ -33,21 +31,6 @@ class EnvSummary:
     size: int | None  # bytes; None when not measured
     frozen: bool
     frozen_reason: str = ""
-
-
-def is_frozen(prefix: Path) -> bool:
-    return prefix.joinpath(*FROZEN_FILE).is_file()
-
-
-def frozen_reason(prefix: Path) -> str:
-    """The ``message`` of a frozen env's marker ("" when none or unreadable)."""
-    try:
-        text = prefix.joinpath(*FROZEN_FILE).read_text("utf-8").strip()
-        data = json.loads(text) if text else {}
-    except (OSError, UnicodeDecodeError, ValueError):
-        return ""
-    message = data.get("message", "") if isinstance(data, dict) else ""
-    return " ".join(message.split()) if isinstance(message, str) else ""
 
 
 def disk_size(root: Path) -> int:
@@ -82,7 +65,7 @@ def summarize(locations: Iterable[EnvLocation], *, sizes: bool = True) -> tuple[
             location=loc,
             size=disk_size(loc.prefix) if sizes else None,
             frozen=is_frozen(loc.prefix),
-            frozen_reason=frozen_reason(loc.prefix),
+            frozen_reason=frozen_reason(loc.prefix) if is_frozen(loc.prefix) else "",
         )
         for loc in locations
     )

@@ -176,7 +176,7 @@ def _local_channels_absolute(side: Side) -> envfile.EnvFile:
     the file's directory as create does, so they compare equal to an installed env's."""
     if side.path is None:
         return side.env
-    from envtool.envs.condaconfig import local_channel_path
+    from envtool.envs.channel import local_path as local_channel_path
 
     base = Path(side.path).parent
     channels = tuple(

@@ -24,9 +24,11 @@ from typing import Any
 
 from envtool import __version__, process
 from envtool.backends.native import NativeBackend
-from envtool.envs import history, inventory, prefix, syncing
+from envtool.envs import history, prefix, syncing
 from envtool.envs.model import EnvLocation, InstalledPackage, NullProgress, Progress
 from envtool.envs.plan import Plan, make_plan
+from envtool.envs.platform import Platform
+from envtool.envs.transaction import check_not_frozen
 from envtool.errors import BackendError, InputError, UsageError
 from envtool.files.envfile import EnvFile
 
@@ -79,35 +81,18 @@ def _prepare(
         records = engine.solve(
             backend.solve_channels(env.channels, base_dir),
             specs,
-            platform=engine.current_platform(),
+            platform=Platform.current(),
             channel_priority=backend.config.channel_priority,
             source=source,
             progress=progress,
             locked=engine.read_prefix_records(location.prefix),
         )
-    wanted = [_package(backend, r) for r in records]
+    wanted = [backend.package(r) for r in records]
     pip_lines = [p.req for p in env.pip or () if p.req is not None]
     if pip_lines and not any(p.name == "python" for p in wanted):
         raise BackendError(f"{source}: the pip section needs python (add it to dependencies)")
     result = make_plan(location, installed.packages, wanted, installed.pip, pip_lines)
     return _Prepared(result, records, specs, installed.packages, tuple(wanted))
-
-
-def _package(backend: NativeBackend, record: Any) -> InstalledPackage:
-    from envtool.envs.condaconfig import canonical_channel
-
-    channel = str(record.channel or "") or str(record.url).rsplit("/", 2)[0]
-    return InstalledPackage(
-        name=record.name.normalized,
-        version=str(record.version),
-        build=str(record.build),
-        build_number=int(record.build_number),
-        channel=canonical_channel(channel, backend.config),
-        subdir=str(record.subdir),
-        url=str(record.url),
-        depends=tuple(str(d) for d in record.depends),
-        md5=str(record.md5 or ""),
-    )
 
 
 def sync(
@@ -135,12 +120,7 @@ def sync(
     the_plan = prepared.plan
     if dry_run or the_plan.in_sync:
         return SyncResult(the_plan, applied=False, recovered=recovered)
-    if inventory.is_frozen(location.prefix) and not override_frozen:
-        reason = inventory.frozen_reason(location.prefix)
-        raise UsageError(
-            f"{location.prefix} is frozen (CEP 22{': ' + reason if reason else ''}); "
-            "pass --override-frozen to change it anyway"
-        )
+    check_not_frozen(location.prefix, doing="change", override=override_frozen)
     changes = the_plan.variant_changes
     if changes and not allow_variant_change:
         listed = ", ".join(
@@ -175,7 +155,7 @@ def _apply(
                 prepared.records,
                 tx.twin,
                 target_prefix=target,
-                cache_dir=_cache_dir(backend),
+                cache_dir=backend.cache_dir(),
                 requested_specs=prepared.specs,
                 progress=progress,
                 source=env.source or "sync",
@@ -189,12 +169,6 @@ def _apply(
             progress.phase(f"syncing {len(pip)} pip packages")
             _sync_pip(target, pip, env, base_dir)
         tx.finish()
-
-
-def _cache_dir(backend: NativeBackend) -> Path | None:
-    from envtool.envs.condaconfig import writable_dir
-
-    return next((d for d in backend.config.pkgs_dirs if writable_dir(d)), None)
 
 
 def _append_history(twin: Path, command: str, the_plan: Plan, prepared: _Prepared) -> None:
