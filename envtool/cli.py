@@ -182,6 +182,15 @@ def target_options(func: F) -> F:
     )(func)
 
 
+ENVIRONMENT = click.option(
+    "--environment",
+    metavar="NAME",
+    default="default",
+    show_default=True,
+    help="The pixi environment to install when FILE is a pixi.lock.",
+)
+
+
 ON_EXISTS = click.option(
     "--on-exists",
     type=click.Choice(["fail", "replace"]),
@@ -245,6 +254,7 @@ def export(
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
+@ENVIRONMENT
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -253,6 +263,7 @@ def create(
     prefix: str | None,
     on_exists: str,
     dry_run: bool,
+    environment: str,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
     from envtool.commands import create as command
@@ -266,6 +277,7 @@ def create(
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
+        environment=environment,
     )
 
 
@@ -277,6 +289,7 @@ def create(
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
+@ENVIRONMENT
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -287,6 +300,7 @@ def clone(
     dry_run: bool,
     output: str | None,
     on_exists: str,
+    environment: str,
     explain: bool,
     **kwargs: Any,
 ) -> int:
@@ -305,6 +319,7 @@ def clone(
         on_exists="replace" if on_exists == "replace" else "fail",
         backend=g.backend,
         console=g.console,
+        environment=environment,
     )
 
 
@@ -425,6 +440,58 @@ def diff(
         fail_on=fail_on,
         ignore_builds=ignore_builds,
         ignore=ignore,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@verbosity_options
+@env_options
+@click.option("-f", "--file", "file", metavar="FILE", help="Lock this environment file (a solve).")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="P,...",
+    help="Platforms to lock (default: this machine's; others only from -f FILE).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["conda-lock", "pixi", "pixi-v7", "explicit"]),
+    default="conda-lock",
+    show_default=True,
+    help="conda-lock.yml, pixi.lock v6 (conda 26 reads it) or v7, or <platform>.explicit.txt.",
+)
+@click.option(
+    "-o", "--output", metavar="OUT", help="Write here (explicit: '-' prints, {platform} fills)."
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the lock is stale.")
+@click.pass_context
+def lock(
+    ctx: click.Context,
+    /,
+    name: str | None,
+    prefix: str | None,
+    file: str | None,
+    platforms: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    check: bool,
+) -> int:
+    """Lock an installed env (exactly, from conda-meta) or an environment file (solved)."""
+    from envtool.commands import lock as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        file=file,
+        platforms=platforms,
+        fmt=fmt,
+        output=output,
+        check=check,
         backend=g.backend,
         console=g.console,
     )

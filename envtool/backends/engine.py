@@ -67,8 +67,13 @@ def solve(
     channel_priority: str = "flexible",
     source: str = "",
     progress: Progress | None = None,
+    virtual_packages: Sequence[str] | None = None,
 ) -> list[Any]:
-    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch."""
+    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch.
+
+    ``virtual_packages`` (``name=version=build`` each) replace this machine's, for a solve
+    for another platform (a lock for it).
+    """
     from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
     from rattler.exceptions import SolverError
 
@@ -83,7 +88,11 @@ def solve(
         raise BackendError(f"{source}: invalid spec: {first_line(exc)}") from exc
     platforms: Any = [platform, "noarch"] if platform != "noarch" else ["noarch"]
     try:
-        virtual = VirtualPackage.detect(VirtualPackageOverrides.from_env())
+        virtual = (
+            VirtualPackage.detect(VirtualPackageOverrides.from_env())
+            if virtual_packages is None
+            else [_generic_virtual(text) for text in virtual_packages]
+        )
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
@@ -117,6 +126,16 @@ def solve(
             what = f"{plural(len(reasons), 'spec')} cannot be satisfied"
             raise BackendError(f"{source}: {what}: {'; '.join(reasons)}") from exc
         raise BackendError(f"{source}: the specs conflict: {first_line(exc.cause)}") from exc
+
+
+def _generic_virtual(text: str) -> Any:
+    from rattler import GenericVirtualPackage, PackageName, Version
+    from rattler.package.build_string import BuildString
+
+    name, version, build = [*text.split("="), "0", "0"][:3]
+    return GenericVirtualPackage(
+        PackageName(name), Version(version), BuildString.new_unchecked(build)
+    )
 
 
 class _Unsolvable(Exception):

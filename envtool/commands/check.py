@@ -16,7 +16,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
+from envtool.errors import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EnvtoolError,
+    InputError,
+    UsageError,
+)
 from envtool.files import fileio, lint
 from envtool.ui import Console, plural
 
@@ -32,7 +39,7 @@ def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -
             console.error(str(exc))
             failed += 1
             continue
-        found = [f for f in lint.lint_bytes(data, source) if f.code not in skip]
+        found = [f for f in _lint(data, source) if f.code not in skip]
         sys.stdout.write("".join(f"{format_finding(f)}\n" for f in found))
         sys.stdout.flush()
         findings.extend(found)
@@ -41,6 +48,23 @@ def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -
     if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _lint(data: bytes, source: str) -> list[lint.Finding]:
+    """An environment file's findings; a lock or explicit file is checked by reading it."""
+    from envtool import locks
+
+    try:
+        tf = fileio.decode(data, source)
+    except EnvtoolError:
+        return lint.lint_bytes(data, source)
+    if not locks.sniff(tf.text):
+        return lint.lint_bytes(data, source)
+    try:
+        locks.parse(tf)
+    except InputError as exc:
+        return [lint.Finding(source, exc.line or 1, "E001", "error", exc.reason)]
+    return []
 
 
 def ignored_codes(words: Sequence[str]) -> set[str]:

@@ -63,6 +63,7 @@ def run(
     on_exists: OnExists,
     backend: str,
     console: Console,
+    environment: str = "default",
 ) -> int:
     if name is None and prefix is None:
         raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
@@ -74,7 +75,28 @@ def run(
     command = command_line(["clone", source, *target_args(name, prefix)])
 
     if kind == "file":
-        env = envfile.load(source)
+        from envtool import locks
+
+        tf = fileio.read(source)
+        if locks.sniff(tf.text):  # a lock or explicit file: its records, no solve
+            from envtool.commands import lock
+
+            if options.prunes or output:
+                raise UsageError(
+                    f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
+                )
+            return lock.install(
+                locks.parse(tf, environment=environment),
+                name=name,
+                prefix=prefix,
+                on_exists=on_exists,
+                dry_run=dry_run,
+                backend=backend,
+                console=console,
+                command=command,
+                base_dir=file_dir(source),
+            )
+        env = envfile.parse_file(tf)
         check_keys(env, console)
         if options.prunes:
             env = apply_prune(env, options, None, explain, console)

@@ -30,12 +30,30 @@ def run(
     dry_run: bool,
     backend: str,
     console: Console,
+    environment: str = "default",
 ) -> int:
-    env = envfile.load(file)
+    from envtool import locks
+
+    tf = fileio.read(file)
+    argv = ["create", "-f", file, *target_args(name, prefix)]
+    if locks.sniff(tf.text):  # a lock or explicit file: its records, no solve
+        from envtool.commands import lock
+
+        return lock.install(
+            locks.parse(tf, environment=environment),
+            name=name,
+            prefix=prefix,
+            on_exists=on_exists,
+            dry_run=dry_run,
+            backend=backend,
+            console=console,
+            command=command_line(argv),
+            base_dir=file_dir(file),
+        )
+    env = envfile.parse_file(tf)
     check_keys(env, console)
     engine = select_backend(backend, console)
     target = target_location(engine, env, name=name, prefix=prefix)
-    argv = ["create", "-f", file, *target_args(name, prefix)]
     result = create(
         engine,
         env,

@@ -113,7 +113,14 @@ def load(path: str) -> EnvFile:
 
 
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
-    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``."""
+    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``.
+
+    A lock or explicit file reads as the exact pins of this platform (:mod:`envtool.locks`).
+    """
+    from envtool import locks
+
+    if locks.sniff(tf.text):
+        return locks.to_envfile(locks.parse(tf))
     env = parse(tf.text, tf.source)
     return env.validate() if strict else env
 

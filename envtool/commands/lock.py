@@ -1,0 +1,271 @@
+"""``envtool lock (-n NAME | -p PREFIX | -f FILE)``: a lock file of exact package records.
+
+- ``-n``/``-p``: the installed env, locked exactly from ``conda-meta`` (no solve), host
+  platform only, pip packages included.
+- ``-f FILE``: the environment file solved for each ``--platform`` (default: this machine's).
+- ``--format``: ``conda-lock`` (default; ``conda-lock.yml``), ``pixi`` (``pixi.lock`` v6, what
+  conda 26 reads), ``pixi-v7`` (``pixi.lock`` v7, what pixi writes), ``explicit``
+  (``<platform>.explicit.txt``, one per platform; ``-o -`` prints a single platform's).
+- ``-o OUT``: where to write (atomically); with several platforms an explicit ``OUT`` must hold
+  ``{platform}``.
+- ``--check``: write nothing; exit 1 when the lock at OUT is stale for its source (a
+  conda-lock file from ``-f``: its content hash per platform, no solve; otherwise the records,
+  after a fresh lock), 0 when fresh.
+
+What a format cannot hold (pip packages in an explicit file, a pip package without a URL) is
+said on stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from envtool.envs.model import CreateResult, OnExists
+from envtool.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
+from envtool.files import fileio
+from envtool.locks import build
+from envtool.locks.model import DEFAULT_FILE, FORMATS, Lock, differences
+from envtool.ui import Console, plural
+
+
+def run(
+    *,
+    name: str | None,
+    prefix: str | None,
+    file: str | None,
+    platforms: Sequence[str],
+    fmt: str,
+    output: str | None,
+    check: bool,
+    backend: str,
+    console: Console,
+) -> int:
+    if sum(x is not None for x in (name, prefix, file)) != 1:
+        raise UsageError("lock needs exactly one source: -n NAME, -p PREFIX or -f FILE")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+    wanted = _platforms(platforms)
+    if fmt == "explicit" and output == "-" and len(wanted) > 1:
+        raise UsageError("-o -: an explicit file holds one platform; give one --platform")
+    lock_dir = Path(output).resolve().parent if output and output != "-" else Path.cwd()
+
+    if file is not None:
+        if check and fmt == "conda-lock":
+            return _check_hashes(file, wanted, _target(fmt, output, ""), console)
+        built = _from_file(file, wanted, lock_dir, backend, console)
+    else:
+        from envtool.backends import select_backend
+
+        engine = select_backend(backend, console)
+        where = engine.locate(name=name) if name is not None else engine.locate(prefix=prefix)
+        built = build.from_prefix(where.prefix, wanted)
+
+    lock = built.lock
+    if check:
+        return _check_records(lock, fmt, output, console)
+    for note in built.notes + _format_notes(lock, fmt):
+        console.warn(note)
+    written = _write(lock, fmt, output)
+    n = sum(len(p.conda) + len(p.pip) for p in lock.platforms)
+    console.info(
+        f"envtool: locked {plural(n, 'package')} for {', '.join(lock.platform_names)}"
+        + (f" → {', '.join(written)}" if written else "")
+    )
+    return EXIT_OK
+
+
+def _platforms(values: Sequence[str]) -> list[str]:
+    out = [p.strip() for v in values for p in v.split(",") if p.strip()]
+    return list(dict.fromkeys(out))
+
+
+def _from_file(
+    file: str, wanted: list[str], lock_dir: Path, backend: str, console: Console
+) -> build.Built:
+    from envtool import locks
+    from envtool.backends.engine import current_platform
+    from envtool.backends.native import NativeBackend
+    from envtool.commands.create import check_keys, file_dir
+    from envtool.files import envfile
+
+    tf = fileio.read(file)
+    if locks.sniff(tf.text):
+        raise UsageError(f"{file} is already a lock file; lock an environment file or an env")
+    env = envfile.parse_file(tf)
+    check_keys(env, console)
+    native = NativeBackend()
+    host = current_platform()
+    return build.from_file(
+        env,
+        wanted or [host],
+        host=host,
+        channel_urls=native.solve_channels(env.channels, file_dir(file)),
+        lock_dir=lock_dir,
+        file=file,
+        channel_priority=native.config.channel_priority,
+    )
+
+
+def _format_notes(lock: Lock, fmt: str) -> list[str]:
+    from envtool.locks import condalock, explicit, pixi
+
+    if fmt == "explicit":
+        return [note for p in lock.platforms for note in explicit.notes(p)]
+    if fmt == "conda-lock":
+        return condalock.notes(lock)
+    return pixi.notes(lock)
+
+
+def _target(fmt: str, output: str | None, platform: str) -> str:
+    if fmt == "explicit":
+        if output is None:
+            return f"{platform}.explicit.txt"
+        return output.replace("{platform}", platform)
+    return output or DEFAULT_FILE[fmt]
+
+
+def render(lock: Lock, fmt: str, file_name: str = "") -> str:
+    """The lock in format ``fmt`` (not explicit: that is one text per platform)."""
+    from envtool.locks import condalock, pixi
+
+    if fmt == "conda-lock":
+        return condalock.dump(lock, Path(file_name).name or DEFAULT_FILE[fmt])
+    if fmt == "pixi":
+        return pixi.dump_v6(lock)
+    return pixi.dump_v7(lock)
+
+
+def _write(lock: Lock, fmt: str, output: str | None) -> list[str]:
+    if fmt != "explicit":
+        target = _target(fmt, output, "")
+        fileio.write_text_output(None if target == "-" else target, render(lock, fmt, target))
+        return [target] if target != "-" else []
+    from envtool.locks import explicit
+
+    targets = [_target(fmt, output, p.platform) for p in lock.platforms]
+    if len(set(targets)) != len(targets):
+        raise UsageError("-o: several platforms need an OUT that holds {platform}")
+    for platform, target in zip(lock.platforms, targets, strict=True):
+        text = explicit.dump(platform)
+        fileio.write_text_output(None if target == "-" else target, text)
+    return [t for t in targets if t != "-"]
+
+
+# ------------------------------------------------------------------------------------ --check
+
+
+def _read_existing(path: str) -> Lock | None:
+    from envtool import locks
+
+    if not Path(path).is_file():
+        return None
+    found = locks.load(path)
+    if found is None:
+        raise InputError(path, "not a lock file")
+    return found
+
+
+def _check_hashes(file: str, wanted: list[str], target: str, console: Console) -> int:
+    """A conda-lock file against its environment file: the content hashes (no solve)."""
+    from envtool.backends.engine import current_platform
+    from envtool.files import envfile
+
+    existing = _read_existing(target)
+    if existing is None:
+        console.info(f"envtool: {target}: no lock file: stale")
+        return EXIT_FINDINGS
+    env = envfile.load(file)
+    platforms = wanted or list(existing.platform_names) or [current_platform()]
+    hashes = build.file_hashes(env, platforms)
+    stale = [p for p in platforms if existing.content_hash.get(p) != hashes[p]]
+    if stale:
+        console.info(
+            f"envtool: {target} is stale for {file} (content hash differs for {', '.join(stale)})"
+        )
+        return EXIT_FINDINGS
+    console.info(f"envtool: {target} is up to date with {file}")
+    return EXIT_OK
+
+
+def _check_records(lock: Lock, fmt: str, output: str | None, console: Console) -> int:
+    """A lock against a fresh one: the records of every platform."""
+    problems: list[str] = []
+    targets = []
+    for platform in lock.platforms:
+        target = _target(fmt, output, platform.platform)
+        targets.append(target)
+        existing = _read_existing(target)
+        old = existing.for_platform(platform.platform) if existing is not None else None
+        if fmt == "explicit":  # it cannot hold pip packages
+            platform = replace(platform, pip=())
+        if old is None:
+            problems.append(f"{target}: no records for {platform.platform}")
+            continue
+        problems += [f"{platform.platform}: {line}" for line in differences(old, platform)]
+    where = ", ".join(dict.fromkeys(targets))
+    if problems:
+        fileio.write_text_output(None, "".join(f"{line}\n" for line in problems))
+        console.info(f"envtool: {where} is stale ({plural(len(problems), 'difference')})")
+        return EXIT_FINDINGS
+    console.info(f"envtool: {where} is up to date")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------- installing
+
+
+def install(
+    lock: Lock,
+    *,
+    name: str | None,
+    prefix: str | None,
+    on_exists: OnExists,
+    dry_run: bool,
+    backend: str,
+    console: Console,
+    command: str,
+    base_dir: Path,
+) -> int:
+    """``create -f LOCK`` / ``clone LOCK``: exactly the lock's records for this platform."""
+    from envtool import locks
+    from envtool.backends import select_backend
+    from envtool.backends.engine import current_platform
+    from envtool.backends.native import NativeBackend
+    from envtool.commands.create import report, with_progress
+    from envtool.envs.model import CreateOptions
+    from envtool.locks import install as installer
+
+    if name is None and prefix is None:
+        raise UsageError(
+            f"{lock.source} is a lock file: give the new environment -n NAME or -p PREFIX"
+        )
+    locked = locks.choose_platform(lock, current_platform())
+    chosen = select_backend(backend, console)
+    if chosen.name != "native":
+        console.detail(
+            f"lock: installed with the native engine (records, no solve), not {chosen.name}"
+        )
+    native = NativeBackend()
+    target = native.new_location(name=name, prefix=prefix)
+    unhashed: list[str] = []
+
+    def go(options: CreateOptions) -> CreateResult:
+        result, missing = installer.create(
+            locked, target, options, native, source=lock.source or "lock"
+        )
+        unhashed.extend(missing)
+        return result
+
+    options = CreateOptions(
+        on_exists=on_exists, dry_run=dry_run, base_dir=base_dir, command=command
+    )
+    result = with_progress(console, go, options)
+    if unhashed:
+        console.warn(
+            f"{lock.source}: no hash to verify for {plural(len(unhashed), 'package')}: "
+            + ", ".join(unhashed)
+        )
+    report(result, console)
+    return EXIT_OK

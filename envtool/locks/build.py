@@ -1,0 +1,215 @@
+"""Make a :class:`Lock`: from an installed env (exact, no solve) or an environment file (a solve
+per platform).
+
+- From an env: the host platform, read from ``conda-meta/*.json`` as recorded (url, md5,
+  sha256, size, depends, ...), plus the env's pip packages (name and version; pip does not
+  record where a package came from unless it was a direct URL). An env holds one platform:
+  locking other platforms from it needs their solve (issue 9) and is refused with that said.
+- From a file: its conda specs solved against its channels for each platform (the host's
+  virtual packages for the host; a documented default set for others), its pip lines locked
+  when they pin exactly (``name==version``), else named in a note.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envtool.envs import prefix as prefix_mod
+from envtool.envs.export import env_platform
+from envtool.envs.model import InstalledPackage
+from envtool.errors import InputError, UsageError
+from envtool.files.envfile import EnvFile
+from envtool.locks.model import (
+    Lock,
+    LockedConda,
+    LockedPip,
+    PlatformLock,
+    records_hash,
+    sorted_conda,
+    sorted_pip,
+    spec_hash,
+)
+
+# Virtual packages assumed when solving for a platform other than this machine's (conda-lock's
+# defaults, minus CUDA): a lock for another platform must not depend on this machine.
+DEFAULT_VIRTUAL = {
+    "linux": ("__unix=0=0", "__linux=5.10=0", "__glibc=2.28=0"),
+    "osx": ("__unix=0=0", "__osx=11.0=0"),
+    "win": ("__win=0=0",),
+}
+ARCHSPEC = {"64": "x86_64", "aarch64": "aarch64", "arm64": "arm64", "ppc64le": "ppc64le"}
+
+
+@dataclass(frozen=True)
+class Built:
+    """A lock and what the chosen format must be told about it (notes for stderr)."""
+
+    lock: Lock
+    notes: list[str] = field(default_factory=list)
+
+
+def virtual_packages(platform: str) -> tuple[str, ...]:
+    os_name, _, arch = platform.partition("-")
+    base = DEFAULT_VIRTUAL.get(os_name, ())
+    return (*base, f"__archspec=1={ARCHSPEC.get(arch, arch)}") if base else ()
+
+
+# ------------------------------------------------------------------------------- from an env
+
+
+def from_prefix(path: Path, platforms: Sequence[str]) -> Built:
+    """The env at ``path`` locked exactly from its records (the host platform only)."""
+    conda = _read_conda_meta(path)
+    platform = env_platform([_as_installed(r) for r in conda])
+    other = [p for p in platforms if p != platform]
+    if other:
+        raise UsageError(
+            f"{path} is installed for {platform}: locking {', '.join(other)} from an installed "
+            "env needs a solve for that platform (not supported yet, issue 9); "
+            "lock the environment file with -f FILE --platform instead"
+        )
+    records = prefix_mod.read_records(path, lambda c: c)
+    pip = tuple(LockedPip(p.name, p.version) for p in prefix_mod.read_pip(path, records))
+    locked = PlatformLock(platform, sorted_conda(conda), sorted_pip(pip))
+    channels = tuple(dict.fromkeys(r.channel for r in locked.conda if r.channel))
+    lock = Lock(
+        (locked,),
+        channels=channels,
+        content_hash={platform: records_hash(locked)},
+        source=str(path),
+    )
+    return Built(lock)
+
+
+def _read_conda_meta(path: Path) -> list[LockedConda]:
+    out: list[LockedConda] = []
+    meta = path / "conda-meta"
+    for file in sorted(meta.glob("*.json")):
+        try:
+            data = json.loads(file.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(str(file), "cannot read package record") from exc
+        if not isinstance(data, dict) or not data.get("name"):
+            continue
+        name, version, build = (str(data.get(k, "")) for k in ("name", "version", "build"))
+        if f"{name}-{version}-{build}" != file.stem:
+            continue  # conda ignores a record whose file name does not match it
+        url = str(data.get("url") or "")
+        if not url:
+            raise InputError(str(file), f"no URL recorded for {name}: it cannot be locked")
+        noarch = data.get("noarch")
+        size = data.get("size")
+        timestamp = data.get("timestamp")
+        out.append(
+            LockedConda(
+                name=name.lower(),
+                version=version,
+                build=build,
+                url=url,
+                subdir=str(data.get("subdir") or url.rsplit("/", 2)[-2]),
+                build_number=int(data.get("build_number") or 0),
+                channel=url.rsplit("/", 2)[0],
+                md5=str(data.get("md5") or ""),
+                sha256=str(data.get("sha256") or ""),
+                size=int(size) if isinstance(size, int) else None,
+                depends=tuple(str(d) for d in data.get("depends") or ()),
+                constrains=tuple(str(c) for c in data.get("constrains") or ()),
+                noarch=str(noarch) if noarch in ("python", "generic") else "",
+                license=str(data.get("license") or ""),
+                timestamp=_millis(timestamp),
+            )
+        )
+    return out
+
+
+def _millis(value: object) -> int | None:
+    if not isinstance(value, (int, float)):
+        return None
+    return int(value * 1000) if value < 1e11 else int(value)  # seconds or milliseconds
+
+
+def _as_installed(r: LockedConda) -> InstalledPackage:
+    return InstalledPackage(r.name, r.version, r.build, subdir=r.subdir)
+
+
+# ------------------------------------------------------------------------------- from a file
+
+
+def from_file(
+    env: EnvFile,
+    platforms: Sequence[str],
+    *,
+    host: str,
+    channel_urls: Sequence[str],
+    lock_dir: Path,
+    file: str,
+    channel_priority: str = "flexible",
+) -> Built:
+    """Solve ``env`` for each of ``platforms`` against ``channel_urls``."""
+    from envtool.backends import engine
+    from envtool.locks import records
+
+    specs = [dep.text.strip() for dep in env.conda]
+    pip_lines = [p.text for p in env.pip or ()]
+    pip, unpinned = _pinned_pip(env)
+    notes = []
+    if unpinned:
+        notes.append(
+            f"{env.source}: pip lines that do not pin one version are not locked: "
+            + ", ".join(unpinned)
+        )
+    locked: list[PlatformLock] = []
+    hashes: dict[str, str] = {}
+    for platform in platforms:
+        solved = (
+            engine.solve(
+                channel_urls,
+                specs,
+                platform=platform,
+                channel_priority=channel_priority,
+                source=f"{env.source} ({platform})",
+                virtual_packages=None if platform == host else virtual_packages(platform),
+            )
+            if specs
+            else []
+        )
+        conda = sorted_conda(records.from_rattler(r) for r in solved)
+        locked.append(PlatformLock(platform, conda, pip))
+        hashes[platform] = spec_hash(platform, env.channels, specs, pip_lines)
+    used = {r.channel for p in locked for r in p.conda}
+    channels = tuple(u.rstrip("/") for u in channel_urls if u.rstrip("/") in used) or tuple(
+        u.rstrip("/") for u in channel_urls
+    )
+    source = os.path.relpath(Path(file).resolve(), lock_dir.resolve()).replace(os.sep, "/")
+    lock = Lock(
+        tuple(locked),
+        channels=tuple(dict.fromkeys(channels)),
+        sources=(source,),
+        content_hash=hashes,
+        source=file,
+    )
+    return Built(lock, notes)
+
+
+def _pinned_pip(env: EnvFile) -> tuple[tuple[LockedPip, ...], list[str]]:
+    pinned: list[LockedPip] = []
+    unpinned: list[str] = []
+    for dep in env.pip or ():
+        text = dep.text.strip()
+        name, sep, version = text.partition("==")
+        if sep and name.strip() and version.strip() and not any(c in text for c in ";,<>!~@ "):
+            pinned.append(LockedPip(name.strip().lower(), version.strip()))
+        else:
+            unpinned.append(text)
+    return sorted_pip(pinned), unpinned
+
+
+def file_hashes(env: EnvFile, platforms: Sequence[str]) -> dict[str, str]:
+    """The content hash ``from_file`` would record, without solving (for ``--check``)."""
+    specs = [dep.text.strip() for dep in env.conda]
+    pip_lines = [p.text for p in env.pip or ()]
+    return {p: spec_hash(p, env.channels, specs, pip_lines) for p in platforms}
