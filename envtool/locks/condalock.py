@@ -72,7 +72,13 @@ def dump(lock: Lock, file_name: str = "conda-lock.yml") -> str:
         },
         "package": packages,
     }
-    body = yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=1000)
+    body = yaml.dump(
+        document,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
+    )
     return HEADER.format(version=__version__, name=file_name) + body
 
 

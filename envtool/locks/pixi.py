@@ -76,7 +76,13 @@ def dump_v6(lock: Lock) -> str:
         },
         "packages": packages,
     }
-    return yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=1000)
+    return yaml.dump(
+        document,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=False,
+        default_flow_style=False,
+        width=1000,
+    )
 
 
 def _channel_url(channel: str) -> str:
