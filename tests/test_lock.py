@@ -376,3 +376,35 @@ def test_a_lock_is_not_locked_again(
     assert cli("lock", "-p", str(source_env), "-o", str(out)).code == 0
     r = cli("lock", "-f", str(out))
     assert r.code == 2 and "already a lock file" in r.err
+
+
+# ------------------------------------------------------------------------------ a real conda
+
+
+@pytest.mark.conda
+def test_a_real_conda_installs_the_explicit_file(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path
+) -> None:
+    """conda 26.7 (``ENVTOOL_REAL_CONDA``, else ``conda`` on PATH; ../shared/realconda builds
+    one) installs envtool's explicit file offline, record for record."""
+    import os
+    import subprocess
+
+    exe = os.environ.get("ENVTOOL_REAL_CONDA") or shutil.which("conda")
+    if not exe:
+        pytest.skip("no real conda (set ENVTOOL_REAL_CONDA or put conda on PATH)")
+    out = tmp_path / "env.explicit.txt"
+    assert cli("lock", "-p", str(source_env), "--format", "explicit", "-o", str(out)).code == 0
+    condarc = tmp_path / "condarc"
+    condarc.write_text("channels: []\noffline: true\n")
+    target = tmp_path / "by-conda"
+    env = {**os.environ, "CONDARC": str(condarc), "CONDA_PKGS_DIRS": str(tmp_path / "pkgs")}
+    proc = subprocess.run(
+        [exe, "create", "--file", str(out), "-p", str(target), "--offline", "--yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert records(target) == records(source_env)
