@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -408,3 +408,49 @@ def test_a_real_conda_installs_the_explicit_file(
     )
     assert proc.returncode == 0, proc.stderr
     assert records(target) == records(source_env)
+
+
+# ----------------------------------------------------------------- a channel served over HTTP
+
+
+@pytest.fixture
+def http_channel(conda_home: CondaHome, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A copy of the standard channel served by a real HTTP server on localhost."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    root = shutil.copytree(conda_home.channel, tmp_path / "served")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_remote_archives_are_downloaded_and_checked_before_linking(
+    cli: Callable[..., Run], http_channel: tuple[Path, str], tmp_path: Path
+) -> None:
+    root, url = http_channel
+    env = write_env_file(tmp_path / "environment.yml", ["gamma"], channels=[url, "nodefaults"])
+    out = tmp_path / "conda-lock.yml"
+    assert cli("lock", "-f", str(env), "-o", str(out)).code == 0, out
+    assert f"url: {url}/noarch/gamma-0.3-h4616a5c_0.tar.bz2" in out.read_text()
+    target = tmp_path / "new"
+    r = cli("create", "-f", str(out), "-p", str(target))
+    assert r.code == 0, r.err
+    meta = json.loads(next((target / "conda-meta").glob("gamma-*.json")).read_text())
+    assert meta["url"] == f"{url}/noarch/gamma-0.3-h4616a5c_0.tar.bz2"  # not the temp copy
+    noarch = root / "noarch"
+    shutil.copy(noarch / "alpha-1.0-h4616a5c_0.tar.bz2", noarch / "alpha-2.0-h4616a5c_0.tar.bz2")
+    r = cli("create", "-f", str(out), "-p", str(tmp_path / "bad"))
+    assert r.code == 2 and "the downloaded archive" in r.err and "alpha=2.0" in r.err
+    assert not (tmp_path / "bad").exists()
