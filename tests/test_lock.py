@@ -16,7 +16,7 @@ from envtool.locks.model import DEFAULT_FILE
 
 
 def host() -> str:
-    from envtool.envs.export import current_subdir
+    from envtool.envs.platform import current_subdir
 
     return current_subdir()
 

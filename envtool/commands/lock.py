@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from envtool.envs.model import CreateResult, OnExists
+from envtool.envs.model import CreateOptions, CreateResult
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from envtool.files import fileio
 from envtool.locks import build
@@ -85,26 +85,24 @@ def _from_file(
     file: str, wanted: list[str], lock_dir: Path, backend: str, console: Console
 ) -> build.Built:
     from envtool import locks
-    from envtool.backends.engine import current_platform
     from envtool.backends.native import NativeBackend
-    from envtool.commands.create import check_keys, file_dir
+    from envtool.envs.platform import current_subdir
     from envtool.files import envfile
+    from envtool.ops import create as ops
 
     tf = fileio.read(file)
     if locks.sniff(tf.text):
         raise UsageError(f"{file} is already a lock file; lock an environment file or an env")
     env = envfile.parse_file(tf)
-    check_keys(env, console)
-    native = NativeBackend()
-    host = current_platform()
+    for warning in ops.check_keys(env):
+        console.warn(warning)
     return build.from_file(
         env,
-        wanted or [host],
-        host=host,
-        channel_urls=native.solve_channels(env.channels, file_dir(file)),
+        wanted or [current_subdir()],
+        backend=NativeBackend(),
+        base_dir=ops.file_dir(file),
         lock_dir=lock_dir,
         file=file,
-        channel_priority=native.config.channel_priority,
     )
 
 
@@ -169,7 +167,7 @@ def _read_existing(path: str) -> Lock | None:
 
 def _check_hashes(file: str, wanted: list[str], target: str, console: Console) -> int:
     """A conda-lock file against its environment file: the content hashes (no solve)."""
-    from envtool.backends.engine import current_platform
+    from envtool.envs.platform import current_subdir
     from envtool.files import envfile
 
     existing = _read_existing(target)
@@ -177,7 +175,7 @@ def _check_hashes(file: str, wanted: list[str], target: str, console: Console) -
         console.info(f"envtool: {target}: no lock file: stale")
         return EXIT_FINDINGS
     env = envfile.load(file)
-    platforms = wanted or list(existing.platform_names) or [current_platform()]
+    platforms = wanted or list(existing.platform_names) or [current_subdir()]
     hashes = build.file_hashes(env, platforms)
     stale = [p for p in platforms if existing.content_hash.get(p) != hashes[p]]
     if stale:
@@ -221,51 +219,47 @@ def install(
     *,
     name: str | None,
     prefix: str | None,
-    on_exists: OnExists,
-    dry_run: bool,
+    options: CreateOptions,
     backend: str,
     console: Console,
-    command: str,
-    base_dir: Path,
 ) -> int:
     """``create -f LOCK`` / ``clone LOCK``: exactly the lock's records for this platform."""
     from envtool import locks
+    from envtool import progress as progress_mod
     from envtool.backends import select_backend
-    from envtool.backends.engine import current_platform
     from envtool.backends.native import NativeBackend
-    from envtool.commands.create import report, with_progress
-    from envtool.envs.model import CreateOptions
+    from envtool.envs.platform import current_subdir
     from envtool.locks import install as installer
+    from envtool.ops import create as ops
 
     if name is None and prefix is None:
         raise UsageError(
             f"{lock.source} is a lock file: give the new environment -n NAME or -p PREFIX"
         )
-    locked = locks.choose_platform(lock, current_platform())
+    locked = locks.choose_platform(lock, current_subdir())
     chosen = select_backend(backend, console)
     if chosen.name != "native":
         console.detail(
-            f"lock: installed with the native engine (records, no solve), not {chosen.name}"
+            f"lock: installed by the native engine (records, no solve), not {chosen.name}"
         )
     native = NativeBackend()
     target = native.new_location(name=name, prefix=prefix)
     unhashed: list[str] = []
 
-    def go(options: CreateOptions) -> CreateResult:
-        result, missing = installer.create(
-            locked, target, options, native, source=lock.source or "lock"
-        )
+    def go(o: CreateOptions) -> CreateResult:
+        result, missing = installer.create(locked, target, o, native, source=lock.source or "lock")
         unhashed.extend(missing)
         return result
 
-    options = CreateOptions(
-        on_exists=on_exists, dry_run=dry_run, base_dir=base_dir, command=command
-    )
-    result = with_progress(console, go, options)
+    result = ops.with_progress(progress_mod.for_console(console), go, options)
     if unhashed:
         console.warn(
             f"{lock.source}: no hash to verify for {plural(len(unhashed), 'package')}: "
             + ", ".join(unhashed)
         )
-    report(result, console)
+    shown = ops.summary(result)
+    if shown.stdout is not None:
+        fileio.write_text_output(None, shown.stdout)
+    if shown.stderr is not None:
+        console.info(shown.stderr)
     return EXIT_OK

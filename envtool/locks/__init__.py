@@ -44,7 +44,7 @@ def parse(tf: TextFile, *, environment: str = "default") -> Lock:
     """A lock or explicit file (already sniffed) → a :class:`Lock`."""
     kind = sniff(tf.text)
     if kind == "explicit":
-        from envtool.envs.export import current_subdir as host_platform
+        from envtool.envs.platform import current_subdir as host_platform
         from envtool.locks import explicit
 
         return explicit.parse(tf.text, tf.source, host_platform())
@@ -89,7 +89,7 @@ def choose_platform(lock: Lock, platform: str) -> PlatformLock:
 def to_envfile(lock: Lock, platform: str | None = None) -> EnvFile:
     """One platform of ``lock`` as an environment file of exact ``name=version=build`` pins
     and its channels: this platform's records when it has them, else its first platform's."""
-    from envtool.envs.export import current_subdir as host_platform
+    from envtool.envs.platform import current_subdir as host_platform
     from envtool.files import envfile
 
     chosen = lock.for_platform(platform or host_platform()) or (

@@ -6,7 +6,8 @@ per platform).
   record where a package came from unless it was a direct URL). An env holds one platform:
   locking other platforms from it needs their solve (issue 9) and is refused with that said.
 - From a file: its conda specs solved against its channels for each platform (the host's
-  virtual packages for the host; a documented default set for others), its pip lines locked
+  virtual packages for the host; :class:`~envtool.envs.platform.Platform`'s documented
+  defaults for others: ``__glibc 2.28``, ``__osx 13.0``, no ``__cuda``), its pip lines locked
   when they pin exactly (``name==version``), else named in a note.
 """
 
@@ -17,6 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envtool.envs import prefix as prefix_mod
 from envtool.envs.export import env_platform
@@ -34,14 +36,8 @@ from envtool.locks.model import (
     spec_hash,
 )
 
-# Virtual packages assumed when solving for a platform other than this machine's (conda-lock's
-# defaults, minus CUDA): a lock for another platform must not depend on this machine.
-DEFAULT_VIRTUAL = {
-    "linux": ("__unix=0=0", "__linux=5.10=0", "__glibc=2.28=0"),
-    "osx": ("__unix=0=0", "__osx=11.0=0"),
-    "win": ("__win=0=0",),
-}
-ARCHSPEC = {"64": "x86_64", "aarch64": "aarch64", "arm64": "arm64", "ppc64le": "ppc64le"}
+if TYPE_CHECKING:
+    from envtool.backends.native import NativeBackend
 
 
 @dataclass(frozen=True)
@@ -50,12 +46,6 @@ class Built:
 
     lock: Lock
     notes: list[str] = field(default_factory=list)
-
-
-def virtual_packages(platform: str) -> tuple[str, ...]:
-    os_name, _, arch = platform.partition("-")
-    base = DEFAULT_VIRTUAL.get(os_name, ())
-    return (*base, f"__archspec=1={ARCHSPEC.get(arch, arch)}") if base else ()
 
 
 # ------------------------------------------------------------------------------- from an env
@@ -143,14 +133,15 @@ def from_file(
     env: EnvFile,
     platforms: Sequence[str],
     *,
-    host: str,
-    channel_urls: Sequence[str],
+    backend: NativeBackend,
+    base_dir: Path,
     lock_dir: Path,
     file: str,
-    channel_priority: str = "flexible",
 ) -> Built:
-    """Solve ``env`` for each of ``platforms`` against ``channel_urls``."""
-    from envtool.backends import engine
+    """Solve ``env`` for each of ``platforms`` (this machine's with its own virtual packages,
+    any other with :meth:`Platform.for_subdir`'s documented defaults)."""
+    from envtool.envs.model import CreateOptions
+    from envtool.envs.platform import Platform, current_subdir
     from envtool.locks import records
 
     specs = [dep.text.strip() for dep in env.conda]
@@ -162,28 +153,21 @@ def from_file(
             f"{env.source}: pip lines that do not pin one version are not locked: "
             + ", ".join(unpinned)
         )
+    channel_urls = backend.solve_channels(env.channels, base_dir)
+    options = CreateOptions(base_dir=base_dir)
     locked: list[PlatformLock] = []
     hashes: dict[str, str] = {}
-    for platform in platforms:
-        solved = (
-            engine.solve(
-                channel_urls,
-                specs,
-                platform=platform,
-                channel_priority=channel_priority,
-                source=f"{env.source} ({platform})",
-                virtual_packages=None if platform == host else virtual_packages(platform),
-            )
-            if specs
-            else []
+    for subdir in platforms:
+        platform = Platform.current() if subdir == current_subdir() else Platform.for_subdir(subdir)
+        solved = backend.solve(
+            specs, env.channels, platform, options=options, source=f"{env.source} ({subdir})"
         )
-        conda = sorted_conda(records.from_rattler(r) for r in solved)
-        locked.append(PlatformLock(platform, conda, pip))
-        hashes[platform] = spec_hash(platform, env.channels, specs, pip_lines)
+        conda = sorted_conda(records.from_rattler(p.engine_record) for p in solved)
+        locked.append(PlatformLock(subdir, conda, pip))
+        hashes[subdir] = spec_hash(subdir, env.channels, specs, pip_lines)
     used = {r.channel for p in locked for r in p.conda}
-    channels = tuple(u.rstrip("/") for u in channel_urls if u.rstrip("/") in used) or tuple(
-        u.rstrip("/") for u in channel_urls
-    )
+    urls = [u.rstrip("/") for u in channel_urls]
+    channels = tuple(u for u in urls if u in used) or tuple(urls)
     source = os.path.relpath(Path(file).resolve(), lock_dir.resolve()).replace(os.sep, "/")
     lock = Lock(
         tuple(locked),

@@ -7,8 +7,8 @@ into a temp dir (installed from there, the record's URL restored afterwards). A 
 the whole install (exit 2) with nothing left at the target. py-rattler's own package cache is
 keyed by the sha256 it was filled with, so it re-extracts a package whose sha256 differs.
 
-:func:`install_records` is the one call into the engine's installer (re-pointed when backends
-gain a transaction API).
+:func:`create` hands the verified records to the native backend's transaction (staging,
+history, pip section, all or nothing).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, NullProgress, Progress
+from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledPackage
 from envtool.errors import BackendError
 from envtool.locks.model import LockedConda, PlatformLock
 
@@ -110,49 +110,74 @@ def _download(record: LockedConda, directory: Path) -> Path:
     return target
 
 
-def install_records(
-    records: Sequence[LockedConda],
-    prefix: Path,
+def create(
+    locked: PlatformLock,
+    target: EnvLocation,
+    options: CreateOptions,
+    backend: NativeBackend,
     *,
-    target_prefix: Path,
-    cache_dir: Path | None,
-    pkgs_dirs: Iterable[Path],
-    progress: Progress | None = None,
-    source: str = "",
-) -> list[str]:
-    """Verify, then install ``records`` into the empty dir ``prefix`` (for ``target_prefix``).
+    source: str,
+) -> tuple[CreateResult, list[str]]:
+    """A new env at ``target`` holding exactly ``locked`` (then its pip packages), as one
+    transaction of the native backend; every archive verified before anything is staged.
 
-    Returns the pins that had no hash to check (the caller says so).
+    Returns the result and the pins installed without a hash to check.
     """
     from dataclasses import replace
 
-    from envtool.backends import engine
+    from envtool.envs import transaction
     from envtool.locks import records as convert
 
-    progress = progress or NullProgress()
-    progress.phase(f"verifying {len(records)} package archives")
-    with tempfile.TemporaryDirectory(prefix=".envtool-lock-", dir=prefix.parent) as tmp:
-        downloads, unhashed = verify(records, pkgs_dirs, Path(tmp))
-        to_install = [
-            convert.to_rattler(
-                replace(r, url=downloads[r.url].as_uri(), channel=r.channel)
-                if r.url in downloads
-                else r
+    packages = tuple(_package(r, backend) for r in locked.conda)
+    pip_lines = tuple(
+        f"{p.name} @ {p.url}"
+        if p.url and not p.url.startswith("https://pypi.org/simple/")
+        else p.pin
+        for p in locked.pip
+    )
+    if pip_lines and not any(p.name == "python" for p in packages):
+        raise BackendError(f"{source}: the lock has pip packages but no python")
+    replacing = transaction.check_target(target, options, root_prefix=backend.config.root_prefix)
+    if options.dry_run:
+        return CreateResult(target, packages, pip_lines, dry_run=True, replaced=replacing), []
+    options.progress.phase(f"verifying {len(locked.conda)} package archives")
+    with tempfile.TemporaryDirectory(prefix="envtool-lock-") as tmp:
+        downloads, unhashed = verify(locked.conda, backend.config.pkgs_dirs, Path(tmp))
+        to_install = tuple(
+            replace(
+                package,
+                engine_record=convert.to_rattler(
+                    replace(r, url=downloads[r.url].as_uri()) if r.url in downloads else r
+                ),
             )
-            for r in records
-        ]
-        engine.install(
+            for package, r in zip(packages, locked.conda, strict=True)
+        )
+        backend._install(  # the native transaction: staged, completed, moved into place
             to_install,
-            prefix,
-            target_prefix=target_prefix,
-            cache_dir=cache_dir,
-            requested_specs=[r.pin for r in records],
-            progress=progress,
+            target,
+            options,
+            replacing,
+            specs=[r.pin for r in locked.conda],
+            pip_lines=pip_lines,
             source=source,
         )
     if downloads:
-        _restore_urls(prefix, [r for r in records if r.url in downloads])
-    return unhashed
+        _restore_urls(target.prefix, [r for r in locked.conda if r.url in downloads])
+    return CreateResult(target, packages, pip_lines, replaced=replacing), unhashed
+
+
+def _package(r: LockedConda, backend: NativeBackend) -> InstalledPackage:
+    return InstalledPackage(
+        name=r.name,
+        version=r.version,
+        build=r.build,
+        build_number=r.build_number,
+        channel=backend._canonical(r.channel) if r.channel else "",
+        subdir=r.subdir,
+        url=r.url,
+        depends=r.depends,
+        md5=r.md5,
+    )
 
 
 def _restore_urls(prefix: Path, records: Iterable[LockedConda]) -> None:
@@ -163,65 +188,3 @@ def _restore_urls(prefix: Path, records: Iterable[LockedConda]) -> None:
         data["url"] = record.url
         data["channel"] = record.channel
         path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def create(
-    locked: PlatformLock,
-    target: EnvLocation,
-    options: CreateOptions,
-    backend: NativeBackend,
-    *,
-    source: str,
-) -> tuple[CreateResult, list[str]]:
-    """A new env at ``target`` holding exactly ``locked`` (then its pip packages), all or nothing.
-
-    Returns the result and the pins installed without a hash to check.
-    """
-    from envtool.backends.native import _append_history, pip_install
-    from envtool.envs import prefix as prefix_mod
-    from envtool.envs.model import InstalledPackage
-    from envtool.envs.staging import StagedPrefix
-
-    packages = tuple(
-        InstalledPackage(
-            name=r.name,
-            version=r.version,
-            build=r.build,
-            build_number=r.build_number,
-            channel=backend._canonical(r.channel) if r.channel else "",
-            subdir=r.subdir,
-            url=r.url,
-            depends=r.depends,
-            md5=r.md5,
-        )
-        for r in locked.conda
-    )
-    pip_lines = tuple(
-        f"{p.name} @ {p.url}"
-        if p.url and not p.url.startswith("https://pypi.org/simple/")
-        else p.pin
-        for p in locked.pip
-    )
-    if pip_lines and not any(p.name == "python" for p in packages):
-        raise BackendError(f"{source}: the lock has pip packages but no python")
-    if options.dry_run:
-        return CreateResult(target, packages, pip_lines, dry_run=True), []
-    replacing = backend._check_target(target, options.on_exists)
-    with StagedPrefix(target.prefix, replace=replacing) as stage:
-        unhashed = install_records(
-            locked.conda,
-            stage.path,
-            target_prefix=target.prefix,
-            cache_dir=backend._cache_dir(),
-            pkgs_dirs=backend.config.pkgs_dirs,
-            progress=options.progress,
-            source=source,
-        )
-        _append_history(stage.path, options.command, packages, [r.pin for r in locked.conda])
-        prefix_mod.write_variables(stage.path, {})
-        stage.commit()
-        if pip_lines:
-            options.progress.phase(f"pip install ({len(pip_lines)} packages)")
-            pip_install(target.prefix, pip_lines, options.base_dir)
-        stage.finish()
-    return CreateResult(target, packages, pip_lines, replaced=replacing), unhashed
