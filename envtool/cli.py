@@ -479,6 +479,11 @@ def diff(
     "-o", "--output", metavar="OUT", help="Write here (explicit: '-' prints, {platform} fills)."
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the lock is stale.")
+@click.option(
+    "--cuda",
+    metavar="VER|none",
+    help="Solve -f FILE with __cuda=VER (or without __cuda); default: this machine's.",
+)
 @click.pass_context
 def lock(
     ctx: click.Context,
@@ -490,6 +495,7 @@ def lock(
     fmt: str,
     output: str | None,
     check: bool,
+    cuda: str | None,
 ) -> int:
     """Lock an installed env (exactly, from conda-meta) or an environment file (solved)."""
     from envtool.commands import lock as command
@@ -503,6 +509,7 @@ def lock(
         fmt=fmt,
         output=output,
         check=check,
+        cuda=cuda,
         backend=g.backend,
         console=g.console,
     )

@@ -185,6 +185,9 @@ def two_platform_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     extra = [
         Package("epsilon", "1.1", "h2_0", subdir="osx-arm64", depends=("alpha >=2",)),
+        # a CUDA-like variant: the cuda build wins where __cuda is, the cpu build elsewhere
+        Package("torchy", "2.1", "cuda12_1", depends=("__cuda >=12",), build_number=1),
+        Package("torchy", "2.1", "cpu_0"),
     ]
     return build_channel(tmp_path_factory.mktemp("two"), [*standard_packages(), *extra])
 
@@ -454,3 +457,46 @@ def test_remote_archives_are_downloaded_and_checked_before_linking(
     r = cli("create", "-f", str(out), "-p", str(tmp_path / "bad"))
     assert r.code == 2 and "the downloaded archive" in r.err and "alpha=2.0" in r.err
     assert not (tmp_path / "bad").exists()
+
+
+def test_pip_packages_keep_the_url_pip_recorded(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path
+) -> None:
+    """PEP 610: a wheel installed from a URL has ``direct_url.json``; the lock keeps it."""
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    wheel = "https://files.example.org/tqdm-4.66.1-py3-none-any.whl"
+    (
+        next(source_env.glob("lib/python*/site-packages/tqdm-4.66.1.dist-info")) / "direct_url.json"
+    ).write_text(json.dumps({"url": wheel, "archive_info": {"hash": "sha256=" + "ab" * 32}}))
+    out = tmp_path / "conda-lock.yml"
+    r = cli("lock", "-p", str(source_env), "-o", str(out))
+    assert "requests==2.31.0" in r.err and "tqdm" not in r.err  # only requests has no URL
+    pip = {p.name: p for p in parse_conda_lock_file(out).package if p.manager == "pip"}
+    assert pip["tqdm"].url == wheel and pip["tqdm"].hash.sha256 == "ab" * 32
+    assert pip["requests"].url == "https://pypi.org/simple/requests/"
+
+
+def test_cuda_variants_follow_cuda(
+    cli: Callable[..., Run], conda_home: CondaHome, tmp_path: Path, two_platform_channel: Path
+) -> None:
+    env = write_env_file(
+        tmp_path / "environment.yml", ["torchy"], channels=[two_platform_channel.as_uri()]
+    )
+    builds = {}
+    for cuda in ("12.4", "none"):
+        out = tmp_path / f"lock-{cuda}.txt"
+        r = cli("lock", "-f", str(env), "--cuda", cuda, "--format", "explicit", "-o", str(out))
+        assert r.code == 0, r.err
+        builds[cuda] = next(line for line in out.read_text().splitlines() if "torchy" in line)
+    assert "torchy-2.1-cuda12_1" in builds["12.4"] and "torchy-2.1-cpu_0" in builds["none"]
+    other = "osx-arm64" if host() != "osx-arm64" else "linux-64"
+    out = tmp_path / "conda-lock.yml"
+    assert (
+        cli("lock", "-f", str(env), "--platform", other, "--cuda", "12.4", "-o", str(out)).code == 0
+    )
+    assert "torchy-2.1-cuda12_1" in out.read_text()
+    assert cli("lock", "-f", str(env), "--cuda", "12.4", "-o", str(out), "--check").code == 0
+    assert cli("lock", "-f", str(env), "--cuda", "11.8", "-o", str(out), "--check").code == 1
+    r = cli("lock", "-p", str(tmp_path), "--cuda", "12.4")
+    assert r.code == 2 and "--cuda applies to a solve" in r.err

@@ -2,7 +2,8 @@
 
 - ``-n``/``-p``: the installed env, locked exactly from ``conda-meta`` (no solve), host
   platform only, pip packages included.
-- ``-f FILE``: the environment file solved for each ``--platform`` (default: this machine's).
+- ``-f FILE``: the environment file solved for each ``--platform`` (default: this machine's),
+  with ``--cuda VER|none`` overriding ``__cuda`` (the CUDA variant a solve picks).
 - ``--format``: ``conda-lock`` (default; ``conda-lock.yml``), ``pixi`` (``pixi.lock`` v6, what
   conda 26 reads), ``pixi-v7`` (``pixi.lock`` v7, what pixi writes), ``explicit``
   (``<platform>.explicit.txt``, one per platform; ``-o -`` prints a single platform's).
@@ -41,6 +42,7 @@ def run(
     check: bool,
     backend: str,
     console: Console,
+    cuda: str | None = None,
 ) -> int:
     if sum(x is not None for x in (name, prefix, file)) != 1:
         raise UsageError("lock needs exactly one source: -n NAME, -p PREFIX or -f FILE")
@@ -53,9 +55,11 @@ def run(
 
     if file is not None:
         if check and fmt == "conda-lock":
-            return _check_hashes(file, wanted, _target(fmt, output, ""), console)
-        built = _from_file(file, wanted, lock_dir, backend, console)
+            return _check_hashes(file, wanted, _target(fmt, output, ""), cuda, console)
+        built = _from_file(file, wanted, lock_dir, cuda, console)
     else:
+        if cuda is not None:
+            raise UsageError("--cuda applies to a solve: lock an environment file (-f FILE)")
         from envtool.backends import select_backend
 
         engine = select_backend(backend, console)
@@ -82,7 +86,7 @@ def _platforms(values: Sequence[str]) -> list[str]:
 
 
 def _from_file(
-    file: str, wanted: list[str], lock_dir: Path, backend: str, console: Console
+    file: str, wanted: list[str], lock_dir: Path, cuda: str | None, console: Console
 ) -> build.Built:
     from envtool import locks
     from envtool.backends.native import NativeBackend
@@ -103,6 +107,7 @@ def _from_file(
         base_dir=ops.file_dir(file),
         lock_dir=lock_dir,
         file=file,
+        cuda=cuda,
     )
 
 
@@ -165,7 +170,9 @@ def _read_existing(path: str) -> Lock | None:
     return found
 
 
-def _check_hashes(file: str, wanted: list[str], target: str, console: Console) -> int:
+def _check_hashes(
+    file: str, wanted: list[str], target: str, cuda: str | None, console: Console
+) -> int:
     """A conda-lock file against its environment file: the content hashes (no solve)."""
     from envtool.envs.platform import current_subdir
     from envtool.files import envfile
@@ -176,7 +183,7 @@ def _check_hashes(file: str, wanted: list[str], target: str, console: Console) -
         return EXIT_FINDINGS
     env = envfile.load(file)
     platforms = wanted or list(existing.platform_names) or [current_subdir()]
-    hashes = build.file_hashes(env, platforms)
+    hashes = build.file_hashes(env, platforms, cuda)
     stale = [p for p in platforms if existing.content_hash.get(p) != hashes[p]]
     if stale:
         console.info(

@@ -63,7 +63,11 @@ def from_prefix(path: Path, platforms: Sequence[str]) -> Built:
             "lock the environment file with -f FILE --platform instead"
         )
     records = prefix_mod.read_records(path, lambda c: c)
-    pip = tuple(LockedPip(p.name, p.version) for p in prefix_mod.read_pip(path, records))
+    urls = _pip_origins(path, records)
+    pip = tuple(
+        LockedPip(p.name, p.version, *urls.get(p.name, ("", "")))
+        for p in prefix_mod.read_pip(path, records)
+    )
     locked = PlatformLock(platform, sorted_conda(conda), sorted_pip(pip))
     channels = tuple(dict.fromkeys(r.channel for r in locked.conda if r.channel))
     lock = Lock(
@@ -73,6 +77,29 @@ def from_prefix(path: Path, platforms: Sequence[str]) -> Built:
         source=str(path),
     )
     return Built(lock)
+
+
+def _pip_origins(path: Path, records: Sequence[prefix_mod.Record]) -> dict[str, tuple[str, str]]:
+    """(url, sha256) of pip packages installed from a URL or a wheel file: PEP 610's
+    ``direct_url.json`` in their ``.dist-info``. Packages from an index record no URL."""
+    site = prefix_mod.site_packages_dir(records)
+    if site is None:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for record_file in sorted((path / site).glob("*.dist-info/direct_url.json")):
+        try:
+            data = json.loads(record_file.read_bytes())
+        except (OSError, ValueError):
+            continue
+        url = data.get("url") if isinstance(data, dict) else None
+        if not isinstance(url, str) or not url or "dir_info" in data or "vcs_info" in data:
+            continue  # a local directory or a VCS checkout is not a download
+        archive = data.get("archive_info") if isinstance(data.get("archive_info"), dict) else {}
+        digest = str(archive.get("hash") or "")
+        sha256 = digest.split("=", 1)[1] if digest.startswith("sha256=") else ""
+        stem = record_file.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        out[stem.replace("_", "-").replace(".", "-").lower()] = (url, sha256)
+    return out
 
 
 def _read_conda_meta(path: Path) -> list[LockedConda]:
@@ -137,6 +164,7 @@ def from_file(
     base_dir: Path,
     lock_dir: Path,
     file: str,
+    cuda: str | None = None,
 ) -> Built:
     """Solve ``env`` for each of ``platforms`` (this machine's with its own virtual packages,
     any other with :meth:`Platform.for_subdir`'s documented defaults)."""
@@ -158,13 +186,17 @@ def from_file(
     locked: list[PlatformLock] = []
     hashes: dict[str, str] = {}
     for subdir in platforms:
-        platform = Platform.current() if subdir == current_subdir() else Platform.for_subdir(subdir)
+        platform = (
+            Platform.current().with_cuda(cuda)
+            if subdir == current_subdir()
+            else Platform.for_subdir(subdir, cuda=cuda)
+        )
         solved = backend.solve(
             specs, env.channels, platform, options=options, source=f"{env.source} ({subdir})"
         )
         conda = sorted_conda(records.from_rattler(p.engine_record) for p in solved)
         locked.append(PlatformLock(subdir, conda, pip))
-        hashes[subdir] = spec_hash(subdir, env.channels, specs, pip_lines)
+        hashes[subdir] = spec_hash(subdir, env.channels, specs, pip_lines, cuda)
     used = {r.channel for p in locked for r in p.conda}
     urls = [u.rstrip("/") for u in channel_urls]
     channels = tuple(u for u in urls if u in used) or tuple(urls)
@@ -192,8 +224,8 @@ def _pinned_pip(env: EnvFile) -> tuple[tuple[LockedPip, ...], list[str]]:
     return sorted_pip(pinned), unpinned
 
 
-def file_hashes(env: EnvFile, platforms: Sequence[str]) -> dict[str, str]:
+def file_hashes(env: EnvFile, platforms: Sequence[str], cuda: str | None = None) -> dict[str, str]:
     """The content hash ``from_file`` would record, without solving (for ``--check``)."""
     specs = [dep.text.strip() for dep in env.conda]
     pip_lines = [p.text for p in env.pip or ()]
-    return {p: spec_hash(p, env.channels, specs, pip_lines) for p in platforms}
+    return {p: spec_hash(p, env.channels, specs, pip_lines, cuda) for p in platforms}

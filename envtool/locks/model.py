@@ -114,19 +114,25 @@ def content_hash(data: Mapping[str, object]) -> str:
 
 
 def spec_hash(
-    platform: str, channels: Iterable[str], specs: Iterable[str], pip: Iterable[str]
+    platform: str,
+    channels: Iterable[str],
+    specs: Iterable[str],
+    pip: Iterable[str],
+    cuda: str | None = None,
 ) -> str:
     """The content hash of an environment file for one platform: its channels (in order), its
-    conda specs and its pip lines (each sorted). Any edit that could change the solve changes it.
+    conda specs and its pip lines (each sorted), and ``--cuda`` when given. Any edit that could
+    change the solve changes it.
     """
-    return content_hash(
-        {
-            "platform": platform,
-            "channels": list(channels),
-            "specs": sorted(specs),
-            "pip": sorted(pip),
-        }
-    )
+    data: dict[str, object] = {
+        "platform": platform,
+        "channels": list(channels),
+        "specs": sorted(specs),
+        "pip": sorted(pip),
+    }
+    if cuda is not None:
+        data["cuda"] = cuda
+    return content_hash(data)
 
 
 def records_hash(lock: PlatformLock) -> str:
