@@ -500,3 +500,26 @@ def test_cuda_variants_follow_cuda(
     assert cli("lock", "-f", str(env), "--cuda", "11.8", "-o", str(out), "--check").code == 1
     r = cli("lock", "-p", str(tmp_path), "--cuda", "12.4")
     assert r.code == 2 and "--cuda applies to a solve" in r.err
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from envtool.locks import build
+
+    assert doctest.testmod(build).failed == 0
+
+
+def test_credentials_never_reach_a_lock(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path
+) -> None:
+    meta = next((source_env / "conda-meta").glob("delta-*.json"))
+    data = json.loads(meta.read_text())
+    data["url"] = "https://conda.anaconda.org/t/ab-123456/private/noarch/" + data["fn"]
+    meta.write_text(json.dumps(data))
+    out = tmp_path / "conda-lock.yml"
+    r = cli("lock", "-p", str(source_env), "-o", str(out))
+    assert r.code == 0 and "credentials (tokens, user:password@) removed" in r.err
+    text = out.read_text()
+    assert "ab-123456" not in text and "/t/" not in text
+    assert "url: https://conda.anaconda.org/private/noarch/delta-3.2.1-h4616a5c_0" in text

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,50 @@ class Built:
     notes: list[str] = field(default_factory=list)
 
 
+_TOKEN = re.compile(r"/t/[^/]+(?=/)")
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
+
+
+def public_url(url: str) -> str:
+    """``url`` without credentials, as ``conda list --explicit`` writes it: no anaconda.org
+    token path (``/t/<token>``), no ``user:password@`` — a lock is meant to be committed.
+
+    >>> public_url("https://conda.anaconda.org/t/ab-12/private/noarch/x-1-0.conda")
+    'https://conda.anaconda.org/private/noarch/x-1-0.conda'
+    >>> public_url("https://me:s3cret@repo.example.com/c/linux-64/y-2-0.tar.bz2")
+    'https://repo.example.com/c/linux-64/y-2-0.tar.bz2'
+    """
+    return _USERINFO.sub(r"\1", _TOKEN.sub("", url, count=1))
+
+
+def without_credentials(built: Built) -> Built:
+    """``built`` with every URL made public; a note when that changed any."""
+    lock = built.lock
+    changed = False
+    platforms = []
+    for platform in lock.platforms:
+        conda = []
+        for r in platform.conda:
+            url, channel = public_url(r.url), public_url(r.channel)
+            changed = changed or (url, channel) != (r.url, r.channel)
+            conda.append(replace(r, url=url, channel=channel))
+        pip = []
+        for p in platform.pip:
+            url = public_url(p.url)
+            changed = changed or url != p.url
+            pip.append(replace(p, url=url))
+        platforms.append(replace(platform, conda=tuple(conda), pip=tuple(pip)))
+    channels = tuple(public_url(c) for c in lock.channels)
+    changed = changed or channels != lock.channels
+    if not changed:
+        return built
+    note = (
+        "credentials (tokens, user:password@) removed from the lock's URLs; installing it "
+        "needs them configured (conda's .condarc, pip's netrc or keyring)"
+    )
+    return Built(replace(lock, platforms=tuple(platforms), channels=channels), [*built.notes, note])
+
+
 # ------------------------------------------------------------------------------- from an env
 
 
@@ -76,7 +121,7 @@ def from_prefix(path: Path, platforms: Sequence[str]) -> Built:
         content_hash={platform: records_hash(locked)},
         source=str(path),
     )
-    return Built(lock)
+    return without_credentials(Built(lock))
 
 
 def _pip_origins(path: Path, records: Sequence[prefix_mod.Record]) -> dict[str, tuple[str, str]]:
@@ -208,7 +253,7 @@ def from_file(
         content_hash=hashes,
         source=file,
     )
-    return Built(lock, notes)
+    return without_credentials(Built(lock, notes))
 
 
 def _pinned_pip(env: EnvFile) -> tuple[tuple[LockedPip, ...], list[str]]:
