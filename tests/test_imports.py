@@ -12,6 +12,7 @@ Layering rules checked here too: no command module imports another one.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     return {m for m in out if m in modules}
 
 
+@functools.lru_cache(maxsize=1)  # one scan per session: the tree does not change under a test
 def import_graph() -> dict[str, set[str]]:
     modules = _modules()
     return {name: _imports(name, path, modules) for name, path in modules.items()}
