@@ -20,9 +20,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "envtool"
 
-# Cycles left for the engine half of the seams issue (backends/ and envs/ are its rooms).
-_ENGINE_ROOMS = ("envtool.backends", "envtool.envs")
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -114,10 +111,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-def _engine_cycle(component: list[str]) -> bool:
-    return all(m.startswith(_ENGINE_ROOMS) for m in component)
-
-
 def test_the_scan_sees_imports_inside_functions() -> None:
     graph = import_graph()
     # commands/diff.py imports the renderers only inside a function (lazy imports).
@@ -127,17 +120,8 @@ def test_the_scan_sees_imports_inside_functions() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_no_import_cycles_outside_backends_and_envs() -> None:
-    found = [c for c in cycles(import_graph()) if not _engine_cycle(c)]
-    assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="backends/ and envs/ cycles are the engine half of issue 7 (branch seams-engine)",
-)
-def test_no_import_cycles_in_backends_and_envs() -> None:
-    found = [c for c in cycles(import_graph()) if _engine_cycle(c)]
+def test_no_import_cycles() -> None:
+    found = cycles(import_graph())
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
