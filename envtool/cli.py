@@ -182,6 +182,15 @@ def target_options(func: F) -> F:
     )(func)
 
 
+ENVIRONMENT = click.option(
+    "--environment",
+    metavar="NAME",
+    default="default",
+    show_default=True,
+    help="The pixi environment to install when FILE is a pixi.lock.",
+)
+
+
 ON_EXISTS = click.option(
     "--on-exists",
     type=click.Choice(["fail", "replace"]),
@@ -251,6 +260,7 @@ def export(
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
+@ENVIRONMENT
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -260,6 +270,7 @@ def create(
     on_exists: str,
     override_frozen: bool,
     dry_run: bool,
+    environment: str,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
     from envtool.commands import create as command
@@ -274,6 +285,7 @@ def create(
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
+        environment=environment,
     )
 
 
@@ -286,6 +298,7 @@ def create(
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
 @OVERRIDE_FROZEN
+@ENVIRONMENT
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -297,6 +310,7 @@ def clone(
     output: str | None,
     on_exists: str,
     override_frozen: bool,
+    environment: str,
     explain: bool,
     **kwargs: Any,
 ) -> int:
@@ -316,6 +330,7 @@ def clone(
         override_frozen=override_frozen,
         backend=g.backend,
         console=g.console,
+        environment=environment,
     )
 
 
@@ -443,6 +458,65 @@ def diff(
 
 @cli.command()
 @verbosity_options
+@env_options
+@click.option("-f", "--file", "file", metavar="FILE", help="Lock this environment file (a solve).")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="P,...",
+    help="Platforms to lock (default: this machine's; others only from -f FILE).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["conda-lock", "pixi", "pixi-v7", "explicit"]),
+    default="conda-lock",
+    show_default=True,
+    help="conda-lock.yml, pixi.lock v6 (conda 26 reads it) or v7, or <platform>.explicit.txt.",
+)
+@click.option(
+    "-o", "--output", metavar="OUT", help="Write here (explicit: '-' prints, {platform} fills)."
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the lock is stale.")
+@click.option(
+    "--cuda",
+    metavar="VER|none",
+    help="Solve -f FILE with __cuda=VER (or without __cuda); default: this machine's.",
+)
+@click.pass_context
+def lock(
+    ctx: click.Context,
+    /,
+    name: str | None,
+    prefix: str | None,
+    file: str | None,
+    platforms: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    check: bool,
+    cuda: str | None,
+) -> int:
+    """Lock an installed env (exactly, from conda-meta) or an environment file (solved)."""
+    from envtool.commands import lock as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        file=file,
+        platforms=platforms,
+        fmt=fmt,
+        output=output,
+        check=check,
+        cuda=cuda,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@verbosity_options
 @click.argument("files", metavar="FILE...", nargs=-1, required=True)
 @click.option(
     "--ignore",
@@ -450,12 +524,63 @@ def diff(
     metavar="CODES",
     help="Leave out findings by code or name (W305,W302 or editable; repeatable).",
 )
+@click.option(
+    "--solve",
+    "solve",
+    metavar="PLATFORMS",
+    help="Instead of linting, solve each FILE for these platforms (linux-64,osx-arm64,win-64; "
+    "all = linux-64, linux-aarch64, osx-64, osx-arm64, win-64); exit 1 when any fails.",
+)
+@click.option("--cuda", metavar="VER", help="With --solve: __cuda of the targets (none: CPU).")
+@click.option("--glibc", metavar="VER", help="With --solve: __glibc of linux targets (2.28).")
+@click.option("--osx", metavar="VER", help="With --solve: __osx of macOS targets (13.0).")
+@click.option(
+    "--as-of",
+    metavar="DATE|REV",
+    help="With --solve: only packages published by DATE, or by the commit time of git REV.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "github"]),
+    default="text",
+    show_default=True,
+    help="With --solve: how to report.",
+)
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...]) -> int:
-    """Lint environment files for what breaks `env create` on another machine."""
+def check(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    ignore: tuple[str, ...],
+    solve: str | None,
+    cuda: str | None,
+    glibc: str | None,
+    osx: str | None,
+    as_of: str | None,
+    fmt: str,
+) -> int:
+    """Lint environment files for what breaks `env create` on another machine; with --solve,
+    solve them for other platforms."""
     from envtool.commands import check as command
 
-    return command.run(files, console=_globals(ctx).console, ignore=ignore)
+    console = _globals(ctx).console
+    if solve is None:
+        for flag, value in (("--cuda", cuda), ("--glibc", glibc), ("--osx", osx)):
+            if value is not None:
+                raise click.UsageError(f"{flag} goes with --solve")
+        if as_of is not None:
+            raise click.UsageError("--as-of goes with --solve")
+        return command.run(files, console=console, ignore=ignore)
+    return command.run_solve(
+        files,
+        platforms=solve,
+        cuda=cuda,
+        glibc=glibc,
+        osx=osx,
+        as_of=as_of,
+        fmt=fmt,
+        console=console,
+    )
 
 
 @cli.command()
