@@ -244,6 +244,21 @@ def real_conda() -> Path:
     return Path(exe)
 
 
+@pytest.fixture
+def conda_exe(request: pytest.FixtureRequest) -> str:
+    """A real conda for a `conda`-marked test: ENVTOOL_TEST_CONDA's, else `conda` on PATH."""
+    import shutil
+
+    from condakit import NO_CONDA, REQUIRE_CONDA_VAR, TEST_CONDA_VAR
+
+    if os.environ.get(TEST_CONDA_VAR) or os.environ.get(REQUIRE_CONDA_VAR):
+        return str(request.getfixturevalue("real_conda"))
+    exe = shutil.which("conda")
+    if exe is None:
+        pytest.skip(f"{NO_CONDA}; no conda on PATH either")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def conda_world(real_conda: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
     """Channels, a condarc and envs made by the real conda (and one by envtool), built once."""
