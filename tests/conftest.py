@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -278,6 +279,22 @@ def in_world(conda_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
         if key != "PYTHONPATH":
             monkeypatch.setenv(key, value)
     return conda_world
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With ENVTOOL_REQUIRE_CONDA (CI), a `conda` test that skips for want of conda fails
+    (for want of mamba or micromamba it may skip): CI never passes with the tier unrun."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and item.get_closest_marker("conda")):
+        return
+    if not os.environ.get("ENVTOOL_REQUIRE_CONDA"):
+        return
+    reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+    if re.search(r"\bconda\b", reason) and "mamba" not in reason:
+        report.outcome = "failed"
+        report.longrepr = f"ENVTOOL_REQUIRE_CONDA is set but this conda test skipped: {reason}"
 
 
 CONDA_TIER = pytest.StashKey[set[str]]()
