@@ -173,3 +173,15 @@ def test_both_list_the_same_envs(in_world: World, cli: Callable[..., Run]) -> No
     assert {str(in_world.prefix(env)) for env in ENVS} <= {e["prefix"] for e in ours["envs"]}
     theirs = json.loads(in_world.conda_run("env", "list", "--json").stdout)["envs"]
     assert {str(in_world.prefix(env)) for env in ("scen", "nat")} <= set(theirs)
+
+
+def test_a_prefix_longer_than_a_line_wraps_as_condas(
+    in_world: World, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """ruamel.yaml (conda's emitter and envtool's) moves a value past 80 columns to the next
+    line: ``name:`` and ``prefix:`` of an env outside the envs dirs are its long path."""
+    prefix = tmp_path / ("a-directory-name-long-enough-to-push-the-prefix-past-eighty-" * 2) / "e"
+    in_world.conda_run("create", "--prefix", str(prefix), "--yes", "delta")
+    want = conda_export(in_world, prefix)
+    assert want.startswith("name: \n  /")  # the case at hand: conda wrapped the value
+    assert envtool(cli, *envtool_export_argv(prefix)) == want
