@@ -130,10 +130,6 @@ def test_no_import_cycles_outside_backends_and_envs() -> None:
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="backends/ and envs/ cycles are the engine half of issue 7 (branch seams-engine)",
-)
 def test_no_import_cycles_in_backends_and_envs() -> None:
     found = [c for c in cycles(import_graph()) if _engine_cycle(c)]
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
