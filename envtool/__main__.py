@@ -10,8 +10,23 @@ import contextlib
 import os
 import sys
 
+INTERRUPTED = 130  # errors.EXIT_INTERRUPTED, without importing anything before the guard
+
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C while the CLI is still importing (click, envtool.cli: the first ~0.1 s), before
+        # cli.main's own handler is in place: the same message and exit code, no traceback.
+        sys.stderr.write("envtool: interrupted\n")
+        code = INTERRUPTED
+    if argv is None and "rattler" in sys.modules:
+        _exit_now(code)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:
         from envtool import __version__
@@ -20,10 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from envtool.cli import main as cli_main
 
-    code = cli_main(args)
-    if argv is None and "rattler" in sys.modules:
-        _exit_now(code)
-    return code
+    return cli_main(args)
 
 
 def _exit_now(code: int) -> None:

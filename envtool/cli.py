@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from envtool import __version__
-from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError
+from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError, UsageError
 from envtool.ui import Console
 
 if TYPE_CHECKING:
@@ -28,10 +28,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 BACKENDS = ("auto", "native", "conda", "mamba", "micromamba")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Globals:
     console: Console
-    backend: str
+    backend_option: str | None = None  # --backend, given before or after the command name
+
+    @property
+    def backend(self) -> str:
+        """``--backend``, else ``$ENVTOOL_BACKEND``, else auto; read when a command needs it."""
+        if self.backend_option is not None:
+            return self.backend_option
+        value = os.environ.get("ENVTOOL_BACKEND", "").strip() or "auto"
+        if value not in BACKENDS:
+            raise UsageError(
+                f"ENVTOOL_BACKEND={value!r} is not a backend (choose {', '.join(BACKENDS)})"
+            )
+        return value
 
 
 def _globals(ctx: click.Context) -> Globals:
@@ -45,14 +57,13 @@ def _globals(ctx: click.Context) -> Globals:
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
-    default=lambda: os.environ.get("ENVTOOL_BACKEND", "auto"),
-    show_default="auto, or $ENVTOOL_BACKEND",
-    help="Engine for export/create/clone: embedded py-rattler (native) or a conda CLI.",
+    help="Engine for export/create/clone: embedded py-rattler (native) or a conda CLI.  "
+    "[default: auto, or $ENVTOOL_BACKEND]",
 )
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for more); show tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors; no progress.")
 @click.pass_context
-def cli(ctx: click.Context, backend: str, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, backend: str | None, verbose: int, quiet: bool) -> None:
     """Make conda environments reproducible: export, clone, rename, prune and diff them."""
     ctx.obj = Globals(Console(verbose=verbose, quiet=quiet), backend)
 
@@ -69,8 +80,21 @@ def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         _globals(ctx).console.quiet = True
 
 
+def _set_backend(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        _globals(ctx).backend_option = value
+
+
 def verbosity_options(func: F) -> F:
-    """-v/-q after the command name too (``envtool clone SRC -p X -v``), as users type them."""
+    """-v/-q/--backend after the command name too (``envtool clone SRC -p X -v``), as users
+    type them."""
+    func = click.option(
+        "--backend",
+        type=click.Choice(BACKENDS),
+        expose_value=False,
+        callback=_set_backend,
+        help="Engine: native (py-rattler) or a conda CLI [default: auto, or $ENVTOOL_BACKEND].",
+    )(func)
     func = click.option(
         "-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet, help="Say less."
     )(func)
@@ -460,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="envtool", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return int(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # Bare `envtool` is `envtool --help`, as bare `conda` is `conda --help`: the help on
+        # stdout, exit 0 (click would print it on stderr as a usage error, exit 2).
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        return 0
     except click.Abort:
         sys.stderr.write("envtool: interrupted\n")
         return EXIT_INTERRUPTED

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
-from conftest import run_envtool
+from conftest import ROOT, run_envtool
 
 from envtool import __version__
 from envtool.errors import EXIT_BUG, EXIT_ERROR
@@ -96,3 +103,66 @@ def test_verbosity_options_work_after_the_command_name(cli, tmp_path) -> None:
     result = cli("rename", str(f), "b", "-v", "--bogus")
     assert result.code == 2
     assert result.err.count("\n") == 1 and "(see 'envtool rename --help')" in result.err
+
+
+def test_bare_envtool_prints_the_help_on_stdout_exit_0(cli) -> None:
+    """As bare ``conda`` is ``conda --help``: no "error", no hint glued to the last line."""
+    result = cli()
+    assert (result.code, result.err) == (0, "")
+    assert result.out == cli("--help").out
+    assert result.out.startswith("Usage: envtool [OPTIONS] COMMAND [ARGS]...\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+@pytest.mark.parametrize("delay", [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.15])
+def test_ctrl_c_while_importing_is_exit_130_without_traceback(delay: float, tmp_path: Path) -> None:
+    """SIGINT from the moment the entry point is called (as the console script calls it) until
+    the command runs (here: waiting on stdin): the imports of click and the CLI included."""
+    f = tmp_path / "env.yml"
+    f.write_text("dependencies: []\n")
+    entry = (
+        "import sys; from envtool.__main__ import main; "
+        "sys.stderr.write('ready\\n'); sys.stderr.flush(); sys.exit(main())"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", entry, "diff", "-", str(f)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == "ready\n"
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err.strip()) == (130, "envtool: interrupted"), err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_backend_before_or_after_the_command_name(
+    cli, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVTOOL_BACKEND", "bogus")  # --backend wins over the environment
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    args = ["export", "-p", "/nonexistent/env"]
+    args = ["--backend", "native", *args] if where == "before" else [*args, "--backend", "native"]
+    result = cli(*args)
+    assert result.code == EXIT_ERROR
+    assert result.err.startswith("envtool: error: ") and "/nonexistent/env" in result.err
+    assert "ENVTOOL_BACKEND" not in result.err and "No such option" not in result.err
+
+
+def test_a_bad_envtool_backend_blames_the_variable(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVTOOL_BACKEND", "bogus")
+    result = cli("export", "-n", "x")
+    assert (result.code, result.out) == (EXIT_ERROR, "")
+    assert result.err == (
+        "envtool: error: ENVTOOL_BACKEND='bogus' is not a backend "
+        "(choose auto, native, conda, mamba, micromamba)\n"
+    )
+    assert "--backend" not in result.err
+    assert cli("--backend", "pip", "export").err.startswith(
+        "envtool: error: Invalid value for '--backend': 'pip' is not one of"
+    )
