@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_envtool
+from conftest import ROOT, CondaHome, run_envtool, write_env_file
 
 from envtool import __version__
 from envtool.errors import EXIT_BUG, EXIT_ERROR
@@ -166,3 +166,75 @@ def test_a_bad_envtool_backend_blames_the_variable(cli, monkeypatch: pytest.Monk
     assert cli("--backend", "pip", "export").err.startswith(
         "envtool: error: Invalid value for '--backend': 'pip' is not one of"
     )
+
+
+LONG = "a" * 300
+BAD_NAMES = {
+    "newline": ("a\nb", "'a\\nb'"),
+    "escape": ("a\x1b[31mb", "'a\\x1b[31mb'"),
+    "C1 NEL": ("a\x85b", "'a\\x85b'"),
+    "line separator": ("a\u2028b", "'a\\u2028b'"),
+    "paragraph separator": ("a\u2029b", "'a\\u2029b'"),
+    "right-to-left override": ("a\u202eb", "'a\\u202eb'"),
+    "isolate": ("a\u2066b", "'a\\u2066b'"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_NAMES))
+def test_names_with_invisible_characters_are_refused_and_shown_escaped(
+    conda_home: CondaHome, cli, tmp_path: Path, kind: str
+) -> None:
+    name, shown = BAD_NAMES[kind]
+    file = write_env_file(tmp_path / "env.yml", ["alpha"])
+    for args in (
+        ("create", "-f", str(file), "-n", name),
+        ("clone", str(file), "-n", name),
+        ("export", "-n", name),
+        ("rename", str(file), name),
+    ):
+        result = cli(*args)
+        assert result.code == EXIT_ERROR, (args, result)
+        assert result.err == (
+            f"envtool: error: invalid environment name {shown}: names must not contain "
+            "control, line-separator or bidirectional-override characters\n"
+        ), args
+    assert list(conda_home.envs.iterdir()) == []
+
+
+def test_a_300_character_name_is_one_line_exit_2_everywhere(
+    conda_home: CondaHome, cli, tmp_path: Path
+) -> None:
+    file = write_env_file(tmp_path / "env.yml", ["alpha"])
+    named = write_env_file(tmp_path / "named.yml", ["alpha"], name=LONG)
+    for args in (
+        ("export", "-n", LONG),
+        ("create", "-f", str(file), "-n", LONG),
+        ("create", "-f", str(named)),
+        ("clone", str(file), "-n", LONG),
+        ("clone", LONG, "-n", "x"),
+        ("diff", f"env:{LONG}", str(file)),
+        ("export", "-p", str(tmp_path / "none"), "--rename", LONG),
+    ):
+        result = cli(*args)
+        assert result.code == EXIT_ERROR, (args, result)
+        assert result.err == (
+            f"envtool: error: invalid environment name '{'a' * 60}…': too long "
+            "(300 bytes; a directory name holds at most 255)\n"
+        ), args
+    assert list(conda_home.envs.iterdir()) == []
+
+
+def test_on_exists_replace_is_suggested_only_where_it_would_be_taken(
+    conda_home: CondaHome, cli, tmp_path: Path
+) -> None:
+    file = write_env_file(tmp_path / "env.yml", ["alpha"])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "precious.txt").write_text("keep me")
+    for target in (folder, folder / "precious.txt"):
+        result = cli("create", "-f", str(file), "-p", str(target))
+        assert result.code == EXIT_ERROR
+        assert result.err == (
+            f"envtool: error: {target} exists and is not a conda environment; not replacing it\n"
+        )
+    assert (folder / "precious.txt").read_text() == "keep me"

@@ -309,14 +309,17 @@ class CondaCliBackend:
         path = target.prefix
         if not os.path.lexists(path):
             return False
-        if options.on_exists != "replace":
-            raise UsageError(f"{path} already exists; use --on-exists replace to replace it")
+        # --on-exists replace is suggested only where it would be taken
+        if not (is_env(path) or (path.is_dir() and not any(path.iterdir()))):
+            raise UsageError(
+                f"{path} exists and is not a conda environment; refusing to replace it"
+            )
         root = self.tool_info().root_prefix
         if root is not None and same_path(path, root):
             raise UsageError(f"refusing to replace the root environment at {path}")
-        if is_env(path) or (path.is_dir() and not any(path.iterdir())):
-            return True
-        raise UsageError(f"{path} exists and is not a conda environment; refusing to replace it")
+        if options.on_exists != "replace":
+            raise UsageError(f"{path} already exists; use --on-exists replace to replace it")
+        return True
 
     # ----------------------------------------------------------------------------- cloning
 

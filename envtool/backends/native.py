@@ -253,11 +253,7 @@ class NativeBackend:
         path = target.prefix
         if not os.path.lexists(path) or (path.is_dir() and not any(path.iterdir())):
             return False
-        if on_exists != "replace":
-            what = "an environment" if _is_env(path) else "a non-empty directory"
-            raise UsageError(
-                f"{path} already exists ({what}); use --on-exists replace to replace it"
-            )
+        # --on-exists replace is suggested only where it would be taken
         if not _is_env(path):
             raise UsageError(f"{path} exists and is not a conda environment; not replacing it")
         protected = [Path(sys.prefix)]
@@ -265,6 +261,10 @@ class NativeBackend:
             protected.append(self.config.root_prefix)
         if any(same_path(path, p) for p in protected):
             raise UsageError(f"{path} is the base environment (or runs envtool); not replacing it")
+        if on_exists != "replace":
+            raise UsageError(
+                f"{path} already exists (an environment); use --on-exists replace to replace it"
+            )
         return True
 
     # ------------------------------------------------------------------------------- cloning

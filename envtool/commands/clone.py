@@ -13,6 +13,7 @@ directory or contains a path separator, else an env name (``-v`` says which it t
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -44,11 +45,19 @@ SourceKind = Literal["file", "prefix", "name"]
 def classify(source: str) -> SourceKind:
     """An existing file → file; an existing dir or a path separator → prefix; else a name."""
     path = Path(os.path.expanduser(source))
-    if path.is_file() or source == "-":
+    if source == "-" or _exists(path.is_file):
         return "file"
-    if path.is_dir() or "/" in source or os.sep in source or (os.altsep or "/") in source:
+    if _exists(path.is_dir) or "/" in source or os.sep in source or (os.altsep or "/") in source:
         return "prefix"
     return "name"
+
+
+def _exists(test: Callable[[], bool]) -> bool:
+    """``path.is_file()``/``is_dir()``, False for a name the OS cannot hold (too long, NUL)."""
+    try:
+        return test()
+    except (OSError, ValueError):
+        return False
 
 
 def run(

@@ -88,7 +88,7 @@ def run(
                         console.info(format_decision(tf.source, decision))
             console.info(
                 f"envtool: {tf.source} would change: {_summary(result.decisions)} "
-                "(run without --check to apply)"
+                "(apply with --in-place instead of --check)"
             )
         return EXIT_FINDINGS if changed else EXIT_OK
     if target is None:
