@@ -314,7 +314,10 @@ def clone(
     explain: bool,
     **kwargs: Any,
 ) -> int:
-    """Make a new environment from SOURCE: an env name, a prefix or an environment file."""
+    """Make a new environment from SOURCE: an env name, a prefix or an environment file.
+
+    From a file, the new environment is the file's name: unless -n or -p says otherwise.
+    """
     from envtool.commands import clone as command
 
     g = _globals(ctx)

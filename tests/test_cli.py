@@ -238,3 +238,21 @@ def test_on_exists_replace_is_suggested_only_where_it_would_be_taken(
             f"envtool: error: {target} exists and is not a conda environment; not replacing it\n"
         )
     assert (folder / "precious.txt").read_text() == "keep me"
+
+
+def test_clone_file_without_a_target_takes_the_files_name_as_create_does(
+    conda_home: CondaHome, cli, tmp_path: Path
+) -> None:
+    named = write_env_file(tmp_path / "env.yml", ["alpha=1.0"], name="fromfile")
+    result = cli("clone", str(named))
+    assert result.code == 0, result.err
+    assert result.err == f"envtool: created {conda_home.envs / 'fromfile'} (1 packages)\n"
+    nameless = write_env_file(tmp_path / "nameless.yml", ["alpha"])
+    result = cli("clone", str(nameless))
+    assert (result.code, result.err) == (
+        EXIT_ERROR,
+        f"envtool: error: {nameless} has no name: give the new environment -n NAME or -p PREFIX\n",
+    )
+    assert cli("clone", "fromfile").err.endswith(
+        "clone needs the new environment's -n NAME or -p PREFIX\n"
+    )

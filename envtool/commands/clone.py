@@ -1,5 +1,7 @@
 """``envtool clone SOURCE (-n NAME | -p PREFIX)``: a new environment from an env or a file.
 
+From a file, ``-n``/``-p`` may be left out: the file's ``name:`` is taken, as ``create -f`` does.
+
 SOURCE is an environment file when such a file exists, a prefix when it is an existing
 directory or contains a path separator, else an env name (``-v`` says which it took).
 
@@ -26,6 +28,7 @@ from envtool.commands.create import (
     file_dir,
     report,
     target_args,
+    target_location,
     with_progress,
 )
 from envtool.commands.export import apply_prune, installed_requested
@@ -73,17 +76,21 @@ def run(
     backend: str,
     console: Console,
 ) -> int:
-    if name is None and prefix is None:
-        raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     kind = classify(source)
+    if kind != "file" and name is None and prefix is None:
+        raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
+    env_file = envfile.load(source) if kind == "file" else None
     engine = select_backend(backend, console)
-    target = engine.new_location(name=name, prefix=prefix)
+    if env_file is not None:  # as create -f: -p, else -n, else the file's name:
+        target = target_location(engine, env_file, name=name, prefix=prefix)
+    else:
+        target = engine.new_location(name=name, prefix=prefix)
     target_name = target.name or target.prefix.name
     command = command_line(["clone", source, *target_args(name, prefix)])
 
-    if kind == "file":
-        env = envfile.load(source)
+    if env_file is not None:
+        env = env_file
         check_keys(env, console)
         if options.prunes:
             env = apply_prune(env, options, None, explain, console)
