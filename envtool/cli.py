@@ -206,6 +206,27 @@ def target_options(func: F) -> F:
     )(func)
 
 
+def _json_is_format(ctx: click.Context, json_format: str) -> str:
+    """``--json`` means ``--format json``: refuse it beside another ``--format``."""
+    fmt = ctx.params.get("fmt")
+    given = ctx.get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE
+    if given and fmt != json_format:
+        raise UsageError(f"--json prints JSON: it cannot go with --format {fmt}")
+    return json_format
+
+
+def _json_globals(ctx: click.Context, as_json: bool) -> Globals:
+    """With ``--json`` the document is the output: no progress or info lines (as conda)."""
+    g = _globals(ctx)
+    if as_json:
+        g.console.quiet = True
+    return g
+
+
+JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Report as a versioned JSON document on stdout."
+)
+
 ON_EXISTS = click.option(
     "--on-exists",
     type=click.Choice(["fail", "replace"]),
@@ -218,7 +239,15 @@ ON_EXISTS = click.option(
 @cli.command()
 @verbosity_options
 @env_options
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    "-f",
+    "--file",
+    "output",
+    metavar="FILE",
+    help="Write to FILE instead of stdout (-f/--file as in conda env export).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -230,6 +259,12 @@ ON_EXISTS = click.option(
 @click.option("--from-history", is_flag=True, help="Only the specs the user asked for.")
 @prune_options
 @click.option("--rename", metavar="NEW", help="Set name: to NEW in the exported file.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="To stdout: the environment as JSON (as conda's --json); with -f FILE: a JSON report.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -241,12 +276,16 @@ def export(
     from_history: bool,
     explain: bool,
     rename: str | None,
+    as_json: bool,
     **kwargs: Any,
 ) -> int:
     """Export an installed environment as conda does (without its prefix: line)."""
     from envtool.commands import export as command
 
     g = _globals(ctx)
+    if as_json and output is None:  # `conda env export --json`: the environment as JSON
+        _json_is_format(ctx, "json")
+        fmt = "json"
     return command.run(
         name=name,
         prefix=prefix,
@@ -258,6 +297,7 @@ def export(
         rename=rename,
         backend=g.backend,
         console=g.console,
+        report_json=as_json and output is not None,
     )
 
 
@@ -269,6 +309,7 @@ def export(
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
+@JSON_OPTION
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -277,11 +318,12 @@ def create(
     prefix: str | None,
     on_exists: str,
     dry_run: bool,
+    as_json: bool,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
     from envtool.commands import create as command
 
-    g = _globals(ctx)
+    g = _json_globals(ctx, as_json)
     return command.run(
         file=file,
         name=name,
@@ -290,6 +332,7 @@ def create(
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
+        as_json=as_json,
     )
 
 
@@ -301,6 +344,7 @@ def create(
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
+@JSON_OPTION
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -312,6 +356,7 @@ def clone(
     output: str | None,
     on_exists: str,
     explain: bool,
+    as_json: bool,
     **kwargs: Any,
 ) -> int:
     """Make a new environment from SOURCE: an env name, a prefix or an environment file.
@@ -320,7 +365,7 @@ def clone(
     """
     from envtool.commands import clone as command
 
-    g = _globals(ctx)
+    g = _json_globals(ctx, as_json)
     return command.run(
         source=source,
         name=name,
@@ -332,6 +377,7 @@ def clone(
         on_exists="replace" if on_exists == "replace" else "fail",
         backend=g.backend,
         console=g.console,
+        as_json=as_json,
     )
 
 
@@ -405,6 +451,7 @@ def prune(
     show_default=True,
     help="Output format (github: workflow annotations on the new file's lines).",
 )
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are any differences.")
 @click.option(
     "--fail-on",
@@ -430,6 +477,7 @@ def diff(
     new: str | None,
     base: str | None,
     fmt: str,
+    as_json: bool,
     exit_code: bool,
     fail_on: str | None,
     ignore_builds: bool | None,
@@ -443,6 +491,8 @@ def diff(
     from envtool.commands import diff as command
 
     g = _globals(ctx)
+    if as_json:
+        fmt = _json_is_format(ctx, "json")
     return command.run(
         old,
         new,
@@ -466,12 +516,15 @@ def diff(
     metavar="CODES",
     help="Leave out findings by code or name (W305,W302 or editable; repeatable).",
 )
+@JSON_OPTION
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...]) -> int:
+def check(
+    ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...], as_json: bool
+) -> int:
     """Lint environment files for what breaks `env create` on another machine."""
     from envtool.commands import check as command
 
-    return command.run(files, console=_globals(ctx).console, ignore=ignore)
+    return command.run(files, console=_globals(ctx).console, ignore=ignore, as_json=as_json)
 
 
 @cli.command()

@@ -25,11 +25,13 @@ from envtool.commands.create import (
     check_keys,
     command_line,
     create,
+    document,
     file_dir,
     report,
     target_args,
     target_location,
     with_progress,
+    write_json,
 )
 from envtool.commands.export import apply_prune, installed_requested
 from envtool.envs import export
@@ -75,6 +77,7 @@ def run(
     on_exists: OnExists,
     backend: str,
     console: Console,
+    as_json: bool = False,
 ) -> int:
     kind = classify(source)
     if kind != "file" and name is None and prefix is None:
@@ -96,7 +99,16 @@ def run(
             env = apply_prune(env, options, None, explain, console)
         env = _named(env, target_name, options)
         return _create(
-            engine, env, target, file_dir(source), dry_run, output, on_exists, console, command
+            engine,
+            env,
+            target,
+            file_dir(source),
+            dry_run,
+            output,
+            on_exists,
+            console,
+            command,
+            as_json=as_json,
         )
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
@@ -106,19 +118,34 @@ def run(
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)
         env = _named(env, target_name, options)
         return _create(
-            engine, env, target, Path.cwd(), dry_run, output, on_exists, console, command
+            engine,
+            env,
+            target,
+            Path.cwd(),
+            dry_run,
+            output,
+            on_exists,
+            console,
+            command,
+            as_json=as_json,
         )
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
     if dry_run or output:
-        env = _named(export.to_envfile(engine.read(where)), target_name, options)
+        installed = engine.read(where)
+        env = _named(export.to_envfile(installed), target_name, options)
         if output:
             fileio.write_text_output(output, dump_yaml(env))
+        if dry_run and as_json:
+            doc = document("clone", target, installed.packages, dry_run=True, environment=env)
+            write_json(doc)
+            return 0
         if dry_run:
             fileio.write_text_output(None, dump_yaml(env))
             return 0
     clone_options = CreateOptions(on_exists=on_exists, command=command, base_dir=Path.cwd())
-    report(with_progress(console, lambda o: engine.clone(where, target, o), clone_options), console)
+    result = with_progress(console, lambda o: engine.clone(where, target, o), clone_options)
+    report(result, console, as_json=as_json, command="clone")
     return 0
 
 
@@ -136,10 +163,15 @@ def _create(
     on_exists: OnExists,
     console: Console,
     command: str,
+    *,
+    as_json: bool,
 ) -> int:
     text = dump_yaml(env)
     if output:
         fileio.write_text_output(output, text)
+    if dry_run and as_json:
+        write_json(document("clone", target, None, dry_run=True, environment=env))
+        return 0
     if dry_run:
         fileio.write_text_output(None, text)
         return 0
@@ -153,5 +185,5 @@ def _create(
         console=console,
         command=command,
     )
-    report(result, console)
+    report(result, console, as_json=as_json, command="clone")
     return 0

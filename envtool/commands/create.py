@@ -8,13 +8,19 @@ writable envs dir). An existing env there is never touched unless ``--on-exists 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, OnExists
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledPackage,
+    OnExists,
+)
 from envtool.errors import InputError, UsageError
 from envtool.files import envfile, fileio
 from envtool.files.envfile import EnvFile
@@ -30,6 +36,7 @@ def run(
     dry_run: bool,
     backend: str,
     console: Console,
+    as_json: bool = False,
 ) -> int:
     env = envfile.load(file)
     check_keys(env, console)
@@ -46,7 +53,7 @@ def run(
         console=console,
         command=command_line(argv),
     )
-    report(result, console)
+    report(result, console, as_json=as_json, command="create")
     return 0
 
 
@@ -114,8 +121,66 @@ def target_args(name: str | None, prefix: str | None) -> list[str]:
     return (["-n", name] if name is not None else []) + (["-p", prefix] if prefix else [])
 
 
-def report(result: CreateResult, console: Console) -> None:
-    """A dry run lists the packages on stdout; a real one says what it made on stderr."""
+CREATE_VERSION = 1  # of the --json document of create and clone; see document()
+
+
+def document(
+    command: str,
+    location: EnvLocation,
+    packages: Sequence[InstalledPackage] | None,
+    *,
+    pip_lines: Sequence[str] = (),
+    dry_run: bool = False,
+    replaced: bool = False,
+    environment: EnvFile | None = None,
+) -> dict[str, object]:
+    """``create --json``/``clone --json``: what was made (or, in a dry run, would be).
+
+    ``packages`` is null when a dry run did not solve (``clone --dry-run`` from a file prints
+    the environment file instead: it is under ``environment``)."""
+    doc: dict[str, object] = {
+        "create_version": CREATE_VERSION,
+        "command": command,
+        "prefix": str(location.prefix),
+        "name": location.name,
+        "dry_run": dry_run,
+        "replaced": replaced,
+        "packages": None
+        if packages is None
+        else [
+            {"name": p.name, "version": p.version, "build": p.build, "channel": p.channel}
+            for p in packages
+        ],
+        "pip": list(pip_lines),
+    }
+    if environment is not None:
+        doc["environment"] = envfile.to_data(environment)
+    return doc
+
+
+def write_json(doc: dict[str, object]) -> None:
+    import json
+
+    fileio.write_text_output(None, json.dumps(doc, indent=2) + "\n")
+
+
+def report(
+    result: CreateResult, console: Console, *, as_json: bool = False, command: str = "create"
+) -> None:
+    """A dry run lists the packages on stdout; a real one says what it made on stderr.
+    With ``--json``, either is the :func:`document` on stdout."""
+    if as_json:
+        write_json(
+            document(
+                command,
+                result.location,
+                result.packages,
+                pip_lines=result.pip_lines,
+                dry_run=result.dry_run,
+                replaced=result.replaced,
+            )
+        )
+        return
     where = result.location.prefix
     if result.dry_run:
         width = max((len(p.name) for p in result.packages), default=4)
