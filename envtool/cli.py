@@ -21,6 +21,8 @@ from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError,
 from envtool.ui import Console
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from envtool.files.prune import PruneOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +70,74 @@ def cli(ctx: click.Context, backend: str | None, verbose: int, quiet: bool) -> N
     ctx.obj = Globals(Console(verbose=verbose, quiet=quiet), backend)
 
 
+# ---------------------------------------------------------------------------------- completion
+# Shell completion (click's, enabled as the README says): file and prefix arguments complete
+# paths (the shell's own file-name completion), -n and clone SOURCE complete env names.
+
+
+def _complete_files(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
+def _complete_dirs(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
+
+def _env_names(incomplete: str) -> list[str]:
+    """Names of the envs in the envs dirs conda's configuration names (nothing on any error)."""
+    try:
+        from envtool.backends.native import NativeBackend
+
+        names = {loc.name for loc in NativeBackend().list_envs() if loc.name}
+    except Exception:  # completion must never fail loudly; no names is the safe answer
+        return []
+    return sorted(n for n in names if "/" not in n and n.startswith(incomplete))
+
+
+def _complete_env_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(name) for name in _env_names(incomplete)]
+
+
+def _looks_like_path(incomplete: str) -> bool:
+    return (
+        incomplete.startswith((".", "~", os.sep, "/")) or "/" in incomplete or os.sep in incomplete
+    )
+
+
+def _complete_env_or_path(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """clone SOURCE: env names, else (a path, or no name matches) files and directories."""
+    if not _looks_like_path(incomplete):
+        names = _complete_env_names(ctx, param, incomplete)
+        if names:
+            return names
+    return _complete_files(ctx, param, incomplete)
+
+
+def _complete_diff_side(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """diff OLD/NEW: ``env:NAME`` completes names; anything else is a file."""
+    from click.shell_completion import CompletionItem
+
+    if incomplete.startswith("env:"):
+        return [CompletionItem(f"env:{n}") for n in _env_names(incomplete[4:])]
+    return _complete_files(ctx, param, incomplete)
+
+
 # ------------------------------------------------------------------------------ shared options
 
 
@@ -108,7 +178,11 @@ def output_options(func: F) -> F:
         func
     )
     return click.option(
-        "-o", "--output", metavar="OUT", help="Write the result to OUT instead of stdout."
+        "-o",
+        "--output",
+        metavar="OUT",
+        shell_complete=_complete_files,
+        help="Write the result to OUT instead of stdout.",
     )(func)
 
 
@@ -185,18 +259,30 @@ def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
 
 def env_options(func: F) -> F:
     """-n/--name and -p/--prefix: the env a command reads (export) or makes (create, clone)."""
-    func = click.option("-p", "--prefix", metavar="PREFIX", help="The environment at this path.")(
-        func
-    )
+    func = click.option(
+        "-p",
+        "--prefix",
+        metavar="PREFIX",
+        shell_complete=_complete_dirs,
+        help="The environment at this path.",
+    )(func)
     return click.option(
-        "-n", "--name", metavar="NAME", help="The environment with this name (in the envs dirs)."
+        "-n",
+        "--name",
+        metavar="NAME",
+        shell_complete=_complete_env_names,
+        help="The environment with this name (in the envs dirs).",
     )(func)
 
 
 def target_options(func: F) -> F:
     """-n/--name and -p/--prefix of the environment create and clone make."""
     func = click.option(
-        "-p", "--prefix", metavar="PREFIX", help="Make the environment at this path."
+        "-p",
+        "--prefix",
+        metavar="PREFIX",
+        shell_complete=_complete_dirs,
+        help="Make the environment at this path.",
     )(func)
     return click.option(
         "-n",
@@ -246,6 +332,7 @@ ON_EXISTS = click.option(
     "--file",
     "output",
     metavar="FILE",
+    shell_complete=_complete_files,
     help="Write to FILE instead of stdout (-f/--file as in conda env export).",
 )
 @click.option(
@@ -303,7 +390,15 @@ def export(
 
 @cli.command()
 @verbosity_options
-@click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    required=True,
+    metavar="FILE",
+    shell_complete=_complete_files,
+    help="Environment file.",
+)
 @target_options
 @ON_EXISTS
 @click.option(
@@ -338,11 +433,17 @@ def create(
 
 @cli.command()
 @verbosity_options
-@click.argument("source", metavar="SOURCE")
+@click.argument("source", metavar="SOURCE", shell_complete=_complete_env_or_path)
 @target_options
 @prune_options
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
-@click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    shell_complete=_complete_files,
+    help="Also save that environment file to FILE.",
+)
 @ON_EXISTS
 @JSON_OPTION
 @click.pass_context
@@ -383,7 +484,7 @@ def clone(
 
 @cli.command()
 @verbosity_options
-@click.argument("file", metavar="FILE")
+@click.argument("file", metavar="FILE", shell_complete=_complete_files)
 @click.argument("new_name", metavar="NEW_NAME")
 @output_options
 @click.option("--keep-prefix", is_flag=True, help="Keep the prefix: line (dropped by default).")
@@ -396,7 +497,7 @@ def rename(file: str, new_name: str, output: str | None, in_place: bool, keep_pr
 
 @cli.command()
 @verbosity_options
-@click.argument("files", metavar="FILE...", nargs=-1, required=True)
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, shell_complete=_complete_files)
 @prune_options
 @output_options
 @click.option(
@@ -436,8 +537,8 @@ def prune(
 
 @cli.command()
 @verbosity_options
-@click.argument("old", metavar="[OLD", required=False)
-@click.argument("new", metavar="NEW]", required=False)
+@click.argument("old", metavar="[OLD", required=False, shell_complete=_complete_diff_side)
+@click.argument("new", metavar="NEW]", required=False, shell_complete=_complete_diff_side)
 @click.option(
     "--base",
     metavar="REV",
@@ -509,7 +610,7 @@ def diff(
 
 @cli.command()
 @verbosity_options
-@click.argument("files", metavar="FILE...", nargs=-1, required=True)
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, shell_complete=_complete_files)
 @click.option(
     "--ignore",
     multiple=True,
