@@ -116,13 +116,22 @@ def test_bare_envtool_prints_the_help_on_stdout_exit_0(cli) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 @pytest.mark.parametrize("delay", [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.15])
 def test_ctrl_c_while_importing_is_exit_130_without_traceback(delay: float, tmp_path: Path) -> None:
-    """SIGINT from the moment the entry point is called (as the console script calls it) until
-    the command runs (here: waiting on stdin): the imports of click and the CLI included."""
+    """SIGINT from the moment the entry point starts importing the CLI until the command runs
+    (here: waiting on stdin): the imports of click and of envtool's modules included. The
+    console script calls the same ``main``; "ready" is said when ``envtool.cli``'s import
+    starts (an audit hook), so the signal never lands in this test's own wrapper code."""
     f = tmp_path / "env.yml"
     f.write_text("dependencies: []\n")
     entry = (
-        "import sys; from envtool.__main__ import main; "
-        "sys.stderr.write('ready\\n'); sys.stderr.flush(); sys.exit(main())"
+        "import sys\n"
+        "said = []\n"
+        "def ready(event, args):\n"
+        "    if event == 'import' and args[0] == 'envtool.cli' and not said:\n"
+        "        said.append(1)\n"
+        "        sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+        "sys.addaudithook(ready)\n"
+        "from envtool.__main__ import main\n"
+        "sys.exit(main())\n"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", entry, "diff", "-", str(f)],
@@ -231,11 +240,11 @@ def test_on_exists_replace_is_suggested_only_where_it_would_be_taken(
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "precious.txt").write_text("keep me")
-    for target in (folder, folder / "precious.txt"):
+    for target, what in ((folder, "a conda environment"), (folder / "precious.txt", "a directory")):
         result = cli("create", "-f", str(file), "-p", str(target))
         assert result.code == EXIT_ERROR
         assert result.err == (
-            f"envtool: error: {target} exists and is not a conda environment; not replacing it\n"
+            f"envtool: error: {target} exists and is not {what}; not replacing it\n"
         )
     assert (folder / "precious.txt").read_text() == "keep me"
 
