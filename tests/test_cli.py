@@ -223,6 +223,8 @@ def test_a_300_character_name_is_one_line_exit_2_everywhere(
         ("clone", LONG, "-n", "x"),
         ("diff", f"env:{LONG}", str(file)),
         ("export", "-p", str(tmp_path / "none"), "--rename", LONG),
+        ("remove", "-n", LONG),
+        ("sync", "-f", str(file), "-n", LONG),
     ):
         result = cli(*args)
         assert result.code == EXIT_ERROR, (args, result)
