@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, CondaHome, run_envtool, write_env_file
 
+import envtool.__main__ as entry_module
 from envtool import __version__
-from envtool.errors import EXIT_BUG, EXIT_ERROR
+from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED
 
 
 def test_version_fast_path_and_python_m() -> None:
@@ -146,7 +147,8 @@ def test_ctrl_c_while_importing_is_exit_130_without_traceback(delay: float, tmp_
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert (proc.returncode, err.strip()) == (130, "envtool: interrupted"), err
+    assert (proc.returncode, err.strip()) == (EXIT_INTERRUPTED, "envtool: interrupted"), err
+    assert entry_module.INTERRUPTED == EXIT_INTERRUPTED  # __main__ spells it without imports
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
