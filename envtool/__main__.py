@@ -45,6 +45,7 @@ def _exit_now(code: int) -> None:
     the exit status was 139). The work is done, so flush what we wrote and leave.
     """
     import contextlib  # here, not at the top: nothing outside main()'s guard but os and sys
+
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to deliver
             stream.flush()

@@ -49,6 +49,9 @@ def test_check_json(cli: Callable[..., Run], tmp_path: Path) -> None:
         "exit_code": EXIT_ERROR,
     }
     assert json.loads(cli("check", "--json", str(f)).out)["exit_code"] == EXIT_FINDINGS
+    assert cli("check", "--format", "json", str(f)) == cli("check", "--json", str(f))
+    clash = cli("check", "--json", "--format", "github", str(f))
+    assert clash.err == "envtool: error: --json prints JSON: it cannot go with --format github\n"
 
 
 def test_diff_json_is_format_json(cli: Callable[..., Run], tmp_path: Path) -> None:
