@@ -18,8 +18,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
-from envtool.files import fileio, lint
+from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError
+from envtool.files import lint
+from envtool.ops.check import check_file, ignored_codes
 from envtool.ui import Console, plural
 
 CHECK_VERSION = 1  # of the --json document; see document()
@@ -33,12 +34,11 @@ def run(
     errors: dict[str, str] = {}  # path → why it could not be read
     for path in files:
         try:
-            data, source = fileio.read_bytes(path)
+            found = check_file(path, ignore=skip)
         except EnvtoolError as exc:
             console.error(str(exc))
             errors[path] = str(exc)
             continue
-        found = [f for f in lint.lint_bytes(data, source) if f.code not in skip]
         if not as_json:
             sys.stdout.write("".join(f"{format_finding(f)}\n" for f in found))
             sys.stdout.flush()
@@ -117,23 +117,6 @@ def run_solve(
             "every platform"
         )
     return EXIT_FINDINGS if failing else EXIT_OK
-
-
-def ignored_codes(words: Sequence[str]) -> set[str]:
-    """``--ignore W305,W302`` (codes or their names, ``editable``): the codes to leave out."""
-    by_name = {name: code for code, name in lint.RULES.items()}
-    codes: set[str] = set()
-    for word in (w.strip() for item in words for w in item.split(",")):
-        if not word:
-            continue
-        code = word.upper() if word.upper() in lint.RULES else by_name.get(word.lower())
-        if code is None:
-            raise UsageError(
-                f"--ignore: unknown finding {word!r} (codes E001…W305 or their names; "
-                "the table is in envtool/files/lint.py)"
-            )
-        codes.add(code)
-    return codes
 
 
 def format_finding(f: lint.Finding) -> str:

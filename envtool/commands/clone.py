@@ -19,12 +19,18 @@ from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.commands.create import document, report, write_json
-from envtool.envs.model import CreateOptions, EnvLocation, InstalledEnv, OnExists
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    OnExists,
+)
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ops import create as ops
+from envtool.render.create import create_document, result_document
 from envtool.ui import Console
 
 if TYPE_CHECKING:
@@ -93,8 +99,10 @@ def run(
         if output:
             fileio.write_text_output(output, dump_yaml(env))
         if dry_run and as_json:
-            doc = document("clone", target, installed.packages, dry_run=True, environment=env)
-            write_json(doc)
+            doc = create_document(
+                "clone", target, installed.packages, dry_run=True, environment=env
+            )
+            fileio.write_text_output(None, doc)
             return 0
         if dry_run:
             fileio.write_text_output(None, dump_yaml(env))
@@ -104,7 +112,7 @@ def run(
         lambda o: ops.clone_env(engine, where, target, o),
         create_options,
     )
-    report(result, console, as_json=as_json, command="clone")
+    _report(result, console, as_json)
     return 0
 
 
@@ -140,7 +148,8 @@ def _create(
     if output:
         fileio.write_text_output(output, text)
     if dry_run and as_json:
-        write_json(document("clone", target, None, dry_run=True, environment=env))
+        doc = create_document("clone", target, None, dry_run=True, environment=env)
+        fileio.write_text_output(None, doc)
         return 0
     if dry_run:
         fileio.write_text_output(None, text)
@@ -151,5 +160,16 @@ def _create(
         lambda o: ops.create(engine, env, target, o),
         options,
     )
-    report(result, console, as_json=as_json, command="clone")
+    _report(result, console, as_json)
     return 0
+
+
+def _report(result: CreateResult, console: Console, as_json: bool) -> None:
+    if as_json:
+        fileio.write_text_output(None, result_document("clone", result))
+        return
+    shown = ops.summary(result)
+    if shown.stdout is not None:
+        fileio.write_text_output(None, shown.stdout)
+    if shown.stderr is not None:
+        console.info(shown.stderr)

@@ -9,19 +9,12 @@ prints what would be installed (stdout), changing nothing. The work is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.envs.model import (
-    CreateOptions,
-    CreateResult,
-    EnvLocation,
-    InstalledPackage,
-    OnExists,
-)
-from envtool.files import envfile, fileio
+from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, OnExists
+from envtool.files import fileio
 from envtool.files.envfile import EnvFile
 from envtool.ops import create as ops
 from envtool.ui import Console
@@ -87,65 +80,15 @@ def create(
     )
 
 
-CREATE_VERSION = 1  # of the --json document of create and clone; see document()
-
-
-def document(
-    command: str,
-    location: EnvLocation,
-    packages: Sequence[InstalledPackage] | None,
-    *,
-    pip_lines: Sequence[str] = (),
-    dry_run: bool = False,
-    replaced: bool = False,
-    environment: EnvFile | None = None,
-) -> dict[str, object]:
-    """``create --json``/``clone --json``: what was made (or, in a dry run, would be).
-
-    ``packages`` is null when a dry run did not solve (``clone --dry-run`` from a file prints
-    the environment file instead: it is under ``environment``)."""
-    doc: dict[str, object] = {
-        "create_version": CREATE_VERSION,
-        "command": command,
-        "prefix": str(location.prefix),
-        "name": location.name,
-        "dry_run": dry_run,
-        "replaced": replaced,
-        "packages": None
-        if packages is None
-        else [
-            {"name": p.name, "version": p.version, "build": p.build, "channel": p.channel}
-            for p in packages
-        ],
-        "pip": list(pip_lines),
-    }
-    if environment is not None:
-        doc["environment"] = envfile.to_data(environment)
-    return doc
-
-
-def write_json(doc: dict[str, object]) -> None:
-    import json
-
-    fileio.write_text_output(None, json.dumps(doc, indent=2) + "\n")
-
-
 def report(
     result: CreateResult, console: Console, *, as_json: bool = False, command: str = "create"
 ) -> None:
     """A dry run lists the packages on stdout; a real one says what it made on stderr.
-    With ``--json``, either is the :func:`document` on stdout."""
+    With ``--json``, either is :mod:`envtool.render.create`'s document on stdout."""
     if as_json:
-        write_json(
-            document(
-                command,
-                result.location,
-                result.packages,
-                pip_lines=result.pip_lines,
-                dry_run=result.dry_run,
-                replaced=result.replaced,
-            )
-        )
+        from envtool.render.create import result_document
+
+        fileio.write_text_output(None, result_document(command, result))
         return
     shown = ops.summary(result)
     if shown.stdout is not None:
