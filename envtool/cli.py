@@ -156,8 +156,15 @@ def _set_backend(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 
 def verbosity_options(func: F) -> F:
-    """-v/-q/--backend after the command name too (``envtool clone SRC -p X -v``), as users
-    type them."""
+    """-v/-q/--backend/--version after the command name too (``envtool clone SRC -p X -v``),
+    as users type them (DESIGN §2: global options go before or after the subcommand)."""
+    func = click.version_option(
+        __version__,
+        "--version",
+        prog_name="envtool",
+        message="%(prog)s %(version)s",
+        hidden=True,  # shown once, in `envtool --help`
+    )(func)
     func = click.option(
         "--backend",
         type=click.Choice(BACKENDS),

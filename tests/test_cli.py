@@ -27,6 +27,11 @@ def test_version_through_click_matches(cli) -> None:
     assert (result.code, result.out) == (0, f"envtool {__version__}\n")
 
 
+def test_version_after_the_command_name_too(cli) -> None:
+    result = cli("export", "--version")
+    assert (result.code, result.out, result.err) == (0, f"envtool {__version__}\n", "")
+
+
 def test_help_lists_commands(cli) -> None:
     result = cli("--help")
     assert result.code == 0
