@@ -147,10 +147,10 @@ def _prune(
     writes it (``file:line: ...`` when it comes from a file)."""
     result = ops.pruned(env, options, installed)
     if explain:
-        source = env.source or "export"
+        from envtool.render.prune import format_decision
+
         for decision in result.decisions:
-            where = f"{source}:{decision.line}" if decision.line is not None else source
-            console.err.write(f"{where}: {decision.describe()}\n")
+            console.err.write(format_decision(env.source or "export", decision) + "\n")
     return result.env
 
 
