@@ -67,6 +67,42 @@ def _lint(data: bytes, source: str) -> list[lint.Finding]:
     return []
 
 
+def run_solve(
+    files: Sequence[str],
+    *,
+    platforms: str,
+    cuda: str | None,
+    glibc: str | None,
+    osx: str | None,
+    as_of: str | None,
+    fmt: str,
+    console: Console,
+) -> int:
+    """``check --solve``: a real solve of each file per platform; exit 1 when any fails."""
+    from pathlib import Path
+
+    from envtool.files import envfile
+    from envtool.ops import solvability
+    from envtool.render.solve import render_solve
+
+    targets = solvability.platforms(platforms, cuda=cuda, glibc=glibc, osx=osx)
+    when = solvability.as_of(as_of) if as_of is not None else None
+    reports = []
+    for path in files:
+        env = envfile.load(path)
+        base = Path(path).resolve().parent if path != "-" else Path.cwd()
+        reports.append(solvability.check_solve(env, targets, base_dir=base, as_of=when))
+    sys.stdout.write(render_solve(reports, fmt))
+    failing = [r for r in reports if not r.ok]
+    if failing and fmt != "json":
+        verb = "does" if len(failing) == 1 else "do"
+        console.info(
+            f"envtool: {len(failing)} of {plural(len(reports), 'file')} {verb} not solve on "
+            "every platform"
+        )
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
 def ignored_codes(words: Sequence[str]) -> set[str]:
     """``--ignore W305,W302`` (codes or their names, ``editable``): the codes to leave out."""
     by_name = {name: code for code, name in lint.RULES.items()}
