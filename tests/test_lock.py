@@ -523,3 +523,39 @@ def test_credentials_never_reach_a_lock(
     text = out.read_text()
     assert "ab-123456" not in text and "/t/" not in text
     assert "url: https://conda.anaconda.org/private/noarch/delta-3.2.1-h4616a5c_0" in text
+
+
+def _as_v4_or_v5(v6: str, version: int) -> str:
+    """A pixi.lock v6 rewritten in the v4/v5 layout (``kind: conda`` with name, version,
+    build, subdir and url spelled out in every package entry)."""
+    import yaml
+
+    document = yaml.safe_load(v6)
+    document["version"] = version
+    packages = []
+    for entry in document["packages"]:
+        if "conda" in entry:
+            url = entry.pop("conda")
+            stem = url.rsplit("/", 1)[1].removesuffix(".tar.bz2").removesuffix(".conda")
+            name, ver, build = stem.rsplit("-", 2)
+            head = {"kind": "conda", "name": name, "version": ver, "build": build}
+            packages.append({**head, "subdir": entry.pop("subdir"), "url": url, **entry})
+        else:
+            url = entry.pop("pypi")
+            packages.append({"kind": "pypi", **entry, "url": url})
+    document["packages"] = packages
+    return str(yaml.safe_dump(document, sort_keys=False))
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_older_pixi_locks_install(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path, version: int
+) -> None:
+    v6 = tmp_path / "v6.lock"
+    assert cli("lock", "-p", str(source_env), "--format", "pixi", "-o", str(v6)).code == 0
+    old = tmp_path / "pixi.lock"
+    old.write_text(_as_v4_or_v5(v6.read_text(), version))
+    r = cli("create", "-f", str(old), "-p", str(tmp_path / "new"))
+    assert r.code == 0, r.err
+    assert records(tmp_path / "new") == records(source_env)
+    assert cli("diff", str(old), str(v6), "--exit-code").code == 0
