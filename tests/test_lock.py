@@ -559,3 +559,16 @@ def test_older_pixi_locks_install(
     assert r.code == 0, r.err
     assert records(tmp_path / "new") == records(source_env)
     assert cli("diff", str(old), str(v6), "--exit-code").code == 0
+
+
+def test_lock_a_named_env_and_a_lock_needs_a_target(
+    cli: Callable[..., Run], make_env: Callable[..., Path], tmp_path: Path
+) -> None:
+    make_env(["beta"], name="named")
+    r = cli("lock", "-n", "named", "--format", "explicit", "-o", "-")
+    assert r.code == 0 and "/noarch/beta-1.5-h4616a5c_0.tar.bz2#" in r.out
+    (tmp_path / "beta.txt").write_text(r.out)
+    r = cli("create", "-f", str(tmp_path / "beta.txt"))
+    assert r.code == 2 and "give the new environment -n NAME or -p PREFIX" in r.err
+    r = cli("create", "-f", str(tmp_path / "beta.txt"), "-n", "again", "--dry-run")
+    assert r.code == 0 and "# would create" in r.out and "beta" in r.out
