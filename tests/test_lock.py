@@ -572,3 +572,14 @@ def test_lock_a_named_env_and_a_lock_needs_a_target(
     assert r.code == 2 and "give the new environment -n NAME or -p PREFIX" in r.err
     r = cli("create", "-f", str(tmp_path / "beta.txt"), "-n", "again", "--dry-run")
     assert r.code == 0 and "# would create" in r.out and "beta" in r.out
+
+
+def test_rename_and_prune_refuse_lock_files(
+    cli: Callable[..., Run], conda_home: CondaHome, tmp_path: Path
+) -> None:
+    lock = tmp_path / "e.txt"
+    lock.write_text(f"@EXPLICIT\n{conda_home.channel_url}/noarch/alpha-2.0-h4616a5c_0.tar.bz2\n")
+    for args in (("rename", str(lock), "new"), ("prune", str(lock), "--no-builds")):
+        r = cli(*args)
+        assert r.code == 2 and "is a explicit file" not in r.err
+        assert f"{lock} is an explicit file: {args[0]} edits environment files" in r.err

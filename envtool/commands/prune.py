@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from envtool import locks
 from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
 from envtool.files import envfile, fileio
 from envtool.files.prune import Decision, PruneOptions, apply_edits, check_options, prune
@@ -71,6 +72,7 @@ def run(
 ) -> int:
     target = _check_arguments(file, options, output=output, in_place=in_place, check=check)
     tf = fileio.read(file)
+    locks.refuse(tf, "prune")
     env = envfile.parse_file(tf)  # an invalid spec is an error naming file and line
     result = prune(env, options)
     new_text = apply_edits(tf.text, result, tf.source)

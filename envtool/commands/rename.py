@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from envtool import locks
 from envtool.files import fileio, yaml_edit
 from envtool.files.envfile import check_env_name
 
@@ -20,6 +21,7 @@ def run(file: str, new_name: str, *, output: str | None, in_place: bool, keep_pr
     check_env_name(new_name)
     target = fileio.output_target(file, output, in_place)
     tf = fileio.read(file)
+    locks.refuse(tf, "rename")
     new_text = rename_text(tf.text, new_name, keep_prefix=keep_prefix, source=tf.source)
     if target is None:
         fileio.write_text_output(None, new_text)
