@@ -16,15 +16,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from envtool.errors import (
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_OK,
-    EnvtoolError,
-    InputError,
-    UsageError,
-)
-from envtool.files import fileio, lint
+from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError
+from envtool.files import lint
+from envtool.ops.check import check_file, ignored_codes
 from envtool.ui import Console, plural
 
 
@@ -34,12 +28,11 @@ def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -
     failed = 0
     for path in files:
         try:
-            data, source = fileio.read_bytes(path)
+            found = check_file(path, ignore=skip)
         except EnvtoolError as exc:
             console.error(str(exc))
             failed += 1
             continue
-        found = [f for f in _lint(data, source) if f.code not in skip]
         sys.stdout.write("".join(f"{format_finding(f)}\n" for f in found))
         sys.stdout.flush()
         findings.extend(found)
@@ -48,23 +41,6 @@ def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -
     if failed:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK
-
-
-def _lint(data: bytes, source: str) -> list[lint.Finding]:
-    """An environment file's findings; a lock or explicit file is checked by reading it."""
-    from envtool import locks
-
-    try:
-        tf = fileio.decode(data, source)
-    except EnvtoolError:
-        return lint.lint_bytes(data, source)
-    if not locks.sniff(tf.text):
-        return lint.lint_bytes(data, source)
-    try:
-        locks.parse(tf)
-    except InputError as exc:
-        return [lint.Finding(source, exc.line or 1, "E001", "error", exc.reason)]
-    return []
 
 
 def run_solve(
@@ -101,23 +77,6 @@ def run_solve(
             "every platform"
         )
     return EXIT_FINDINGS if failing else EXIT_OK
-
-
-def ignored_codes(words: Sequence[str]) -> set[str]:
-    """``--ignore W305,W302`` (codes or their names, ``editable``): the codes to leave out."""
-    by_name = {name: code for code, name in lint.RULES.items()}
-    codes: set[str] = set()
-    for word in (w.strip() for item in words for w in item.split(",")):
-        if not word:
-            continue
-        code = word.upper() if word.upper() in lint.RULES else by_name.get(word.lower())
-        if code is None:
-            raise UsageError(
-                f"--ignore: unknown finding {word!r} (codes E001…W305 or their names; "
-                "the table is in envtool/files/lint.py)"
-            )
-        codes.add(code)
-    return codes
 
 
 def format_finding(f: lint.Finding) -> str:

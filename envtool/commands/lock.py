@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from envtool.envs.model import CreateOptions, CreateResult
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from envtool.files import fileio
 from envtool.locks import build
@@ -215,58 +214,4 @@ def _check_records(lock: Lock, fmt: str, output: str | None, console: Console) -
         console.info(f"envtool: {where} is stale ({plural(len(problems), 'difference')})")
         return EXIT_FINDINGS
     console.info(f"envtool: {where} is up to date")
-    return EXIT_OK
-
-
-# ------------------------------------------------------------------------------- installing
-
-
-def install(
-    lock: Lock,
-    *,
-    name: str | None,
-    prefix: str | None,
-    options: CreateOptions,
-    backend: str,
-    console: Console,
-) -> int:
-    """``create -f LOCK`` / ``clone LOCK``: exactly the lock's records for this platform."""
-    from envtool import locks
-    from envtool import progress as progress_mod
-    from envtool.backends import select_backend
-    from envtool.backends.native import NativeBackend
-    from envtool.envs.platform import current_subdir
-    from envtool.locks import install as installer
-    from envtool.ops import create as ops
-
-    if name is None and prefix is None:
-        raise UsageError(
-            f"{lock.source} is a lock file: give the new environment -n NAME or -p PREFIX"
-        )
-    locked = locks.choose_platform(lock, current_subdir())
-    chosen = select_backend(backend, console)
-    if chosen.name != "native":
-        console.detail(
-            f"lock: installed by the native engine (records, no solve), not {chosen.name}"
-        )
-    native = NativeBackend()
-    target = native.new_location(name=name, prefix=prefix)
-    unhashed: list[str] = []
-
-    def go(o: CreateOptions) -> CreateResult:
-        result, missing = installer.create(locked, target, o, native, source=lock.source or "lock")
-        unhashed.extend(missing)
-        return result
-
-    result = ops.with_progress(progress_mod.for_console(console), go, options)
-    if unhashed:
-        console.warn(
-            f"{lock.source}: no hash to verify for {plural(len(unhashed), 'package')}: "
-            + ", ".join(unhashed)
-        )
-    shown = ops.summary(result)
-    if shown.stdout is not None:
-        fileio.write_text_output(None, shown.stdout)
-    if shown.stderr is not None:
-        console.info(shown.stderr)
     return EXIT_OK

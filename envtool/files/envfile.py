@@ -119,8 +119,9 @@ def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
     """
     from envtool import locks
 
-    if locks.sniff(tf.text):
-        return locks.to_envfile(locks.parse(tf))
+    pinned = locks.pinned_text(tf)
+    if pinned is not None:
+        return parse(pinned, tf.source)
     env = parse(tf.text, tf.source)
     return env.validate() if strict else env
 
