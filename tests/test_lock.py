@@ -583,3 +583,20 @@ def test_rename_and_prune_refuse_lock_files(
         r = cli(*args)
         assert r.code == 2 and "is a explicit file" not in r.err
         assert f"{lock} is an explicit file: {args[0]} edits environment files" in r.err
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("name: x\ndependencies:\n  - python\n", None),
+        ("# platform: linux-64\n\n@EXPLICIT\nhttps://h/c/noarch/a-1-0.conda\n", "explicit"),
+        ("Some prose\n\n@EXPLICIT\n", None),  # only a file that opens with the marker
+        ("version: 1\nmetadata: {}\npackage: []\n", "conda-lock"),
+        ("version: 6\nenvironments: {}\npackages: []\n", "pixi"),
+        ("name: x\nversion: 1\ndependencies: []\n", None),
+    ],
+)
+def test_sniff(text: str, kind: str | None) -> None:
+    from envtool.locks import sniff
+
+    assert sniff(text) == kind
