@@ -13,22 +13,20 @@ is :mod:`envtool.ops.create`'s; this module renders it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledEnv, OnExists
+from envtool.envs.model import CreateOptions, EnvLocation, InstalledEnv, OnExists
 from envtool.errors import UsageError
-from envtool.files import envfile, fileio
+from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ops import create as ops
 from envtool.ui import Console
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
-    from envtool.locks.model import Lock
 
 
 def run(
@@ -65,20 +63,24 @@ def run(
 
         tf = fileio.read(source)
         if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
+            from dataclasses import replace
+
             if options.prunes or output:
                 raise UsageError(
                     f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
                 )
-            _install_lock(
+            result = ops.install_lock(
                 locks.parse(tf, environment=environment),
-                name,
-                prefix,
-                replace(create_options, dry_run=dry_run, base_dir=ops.file_dir(source)),
-                console,
+                name=name,
+                prefix=prefix,
+                options=replace(create_options, dry_run=dry_run, base_dir=ops.file_dir(source)),
+                backend=backend,
+                console=console,
             )
+            ops.report(result, console)
             return 0
-        env = envfile.parse_file(tf)
-        for warning in ops.check_keys(env):
+        env, warnings = ops.load_env_file(source)
+        for warning in warnings:
             console.warn(warning)
         if options.prunes:
             env = _prune(env, options, None, explain, console)
@@ -112,7 +114,7 @@ def run(
         lambda o: ops.clone_env(engine, where, target, o),
         create_options,
     )
-    _report(result, console)
+    ops.report(result, console)
     return 0
 
 
@@ -155,31 +157,5 @@ def _create(
         lambda o: ops.create(engine, env, target, o),
         options,
     )
-    _report(result, console)
+    ops.report(result, console)
     return 0
-
-
-def _install_lock(
-    lock: Lock, name: str | None, prefix: str | None, options: CreateOptions, console: Console
-) -> None:
-    from envtool.locks.install import install_lock, unhashed_note
-
-    unhashed: list[str] = []
-
-    def go(o: CreateOptions) -> CreateResult:
-        result, missing = install_lock(lock, name=name, prefix=prefix, options=o)
-        unhashed.extend(missing)
-        return result
-
-    result = ops.with_progress(progress_mod.for_console(console), go, options)
-    if unhashed:
-        console.warn(unhashed_note(lock.source, unhashed))
-    _report(result, console)
-
-
-def _report(result: CreateResult, console: Console) -> None:
-    shown = ops.summary(result)
-    if shown.stdout is not None:
-        fileio.write_text_output(None, shown.stdout)
-    if shown.stderr is not None:
-        console.info(shown.stderr)

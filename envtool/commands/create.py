@@ -10,18 +10,14 @@ prints what would be installed (stdout), changing nothing. The work is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
 from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, OnExists
-from envtool.files import envfile, fileio
+from envtool.files import fileio
 from envtool.files.envfile import EnvFile
 from envtool.ops import create as ops
 from envtool.ui import Console
-
-if TYPE_CHECKING:
-    from envtool.locks.model import Lock
 
 
 def run(
@@ -40,17 +36,24 @@ def run(
 
     tf = fileio.read(file)
     if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
-        options = CreateOptions(
-            on_exists=on_exists,
-            override_frozen=override_frozen,
-            dry_run=dry_run,
-            base_dir=ops.file_dir(file),
-            command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
+        result = ops.install_lock(
+            locks.parse(tf, environment=environment),
+            name=name,
+            prefix=prefix,
+            options=CreateOptions(
+                on_exists=on_exists,
+                override_frozen=override_frozen,
+                dry_run=dry_run,
+                base_dir=ops.file_dir(file),
+                command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
+            ),
+            backend=backend,
+            console=console,
         )
-        report_lock(locks.parse(tf, environment=environment), name, prefix, options, console)
+        ops.report(result, console)
         return 0
-    env = envfile.parse_file(tf)
-    for warning in ops.check_keys(env):
+    env, warnings = ops.load_env_file(file)
+    for warning in warnings:
         console.warn(warning)
     engine = select_backend(backend, console)
     target = ops.target_location(engine, env, name=name, prefix=prefix)
@@ -65,7 +68,7 @@ def run(
         console=console,
         command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
     )
-    report(result, console)
+    ops.report(result, console)
     return 0
 
 
@@ -95,31 +98,3 @@ def create(
         lambda o: ops.create(engine, env, target, o),
         options,
     )
-
-
-def report_lock(
-    lock: Lock, name: str | None, prefix: str | None, options: CreateOptions, console: Console
-) -> None:
-    """Install ``lock`` (:func:`envtool.locks.install.install_lock`) and report it."""
-    from envtool.locks.install import install_lock, unhashed_note
-
-    unhashed: list[str] = []
-
-    def go(o: CreateOptions) -> CreateResult:
-        result, missing = install_lock(lock, name=name, prefix=prefix, options=o)
-        unhashed.extend(missing)
-        return result
-
-    result = ops.with_progress(progress_mod.for_console(console), go, options)
-    if unhashed:
-        console.warn(unhashed_note(lock.source, unhashed))
-    report(result, console)
-
-
-def report(result: CreateResult, console: Console) -> None:
-    """A dry run lists the packages on stdout; a real one says what it made on stderr."""
-    shown = ops.summary(result)
-    if shown.stdout is not None:
-        fileio.write_text_output(None, shown.stdout)
-    if shown.stderr is not None:
-        console.info(shown.stderr)

@@ -215,3 +215,6 @@ def _check_records(lock: Lock, fmt: str, output: str | None, console: Console) -
         return EXIT_FINDINGS
     console.info(f"envtool: {where} is up to date")
     return EXIT_OK
+
+
+# ------------------------------------------------------------------------------- installing

@@ -115,13 +115,8 @@ def load(path: str) -> EnvFile:
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
     """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``.
 
-    A lock or explicit file reads as the exact pins of this platform (:mod:`envtool.locks`).
+    Only ``environment.yml``: :func:`envtool.locks.read_env` reads lock and explicit files too.
     """
-    from envtool import locks
-
-    pinned = locks.pinned_text(tf)
-    if pinned is not None:
-        return parse(pinned, tf.source)
     env = parse(tf.text, tf.source)
     return env.validate() if strict else env
 

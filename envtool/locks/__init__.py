@@ -4,8 +4,8 @@ One module per format (:mod:`.condalock`, :mod:`.pixi`, :mod:`.explicit`) conver
 the model in :mod:`.model`; :mod:`.build` makes a lock from an installed env or an environment
 file; :mod:`.install` installs one (hash-checked, no solve). :func:`sniff` is the one place that
 tells a lock or explicit file from an environment file, so every command that reads files
-(``create -f``, ``clone``, ``diff``, ``check``) reads every format: a lock reads as an
-environment file of exact pins (:func:`pinned_text`) where a command compares files.
+(``create -f``, ``clone``, ``diff``, ``check``) reads every format: a lock becomes an
+:class:`EnvFile` of exact pins (:func:`to_envfile`) where a command compares files.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from envtool.errors import InputError
 
 if TYPE_CHECKING:
+    from envtool.files.envfile import EnvFile
     from envtool.files.fileio import TextFile
     from envtool.locks.model import Lock, PlatformLock
 
@@ -45,9 +46,9 @@ def refuse(tf: TextFile, command: str) -> None:
     if kind is not None:
         from envtool.errors import UsageError
 
+        article = "an" if kind == "explicit" else "a"
         raise UsageError(
-            f"{tf.source} is {'an' if kind == 'explicit' else 'a'} {kind} file: {command} edits "
-            "environment files "
+            f"{tf.source} is {article} {kind} file: {command} edits environment files "
             "(create, clone, diff and check read lock files)"
         )
 
@@ -98,17 +99,32 @@ def choose_platform(lock: Lock, platform: str) -> PlatformLock:
     return found
 
 
-def pinned_text(tf: TextFile, *, environment: str = "default") -> str | None:
-    """A lock or explicit file as the text of an environment file of exact pins (None: not a
-    lock): this platform's records when it has them, else its first platform's, as
-    ``name=version=build`` with the lock's channels and ``nodefaults``, and its pip packages as
-    ``name==version``. :func:`envtool.files.envfile.parse_file` reads locks through this."""
-    if not sniff(tf.text):
-        return None
-    from envtool.envs.platform import current_subdir
+def read_env(tf: TextFile, *, strict: bool = True) -> EnvFile:
+    """Any environment file as an :class:`EnvFile`: a lock or explicit file as this platform's
+    exact pins (:func:`to_envfile`), else ``environment.yml`` as it is."""
+    from envtool.files import envfile
 
-    lock = parse(tf, environment=environment)
-    chosen = lock.for_platform(current_subdir()) or (lock.platforms[0] if lock.platforms else None)
+    if sniff(tf.text):
+        return to_envfile(parse(tf))
+    return envfile.parse_file(tf, strict=strict)
+
+
+def load_env(path: str) -> EnvFile:
+    """:func:`read_env` of the file at ``path`` ("-": standard input)."""
+    from envtool.files import fileio
+
+    return read_env(fileio.read(path))
+
+
+def to_envfile(lock: Lock, platform: str | None = None) -> EnvFile:
+    """One platform of ``lock`` as an environment file of exact ``name=version=build`` pins
+    and its channels: this platform's records when it has them, else its first platform's."""
+    from envtool.envs.platform import current_subdir as host_platform
+    from envtool.files import envfile
+
+    chosen = lock.for_platform(platform or host_platform()) or (
+        lock.platforms[0] if lock.platforms else None
+    )
     lines = []
     channels = [c for c in lock.channels if c]
     if channels:
@@ -119,4 +135,4 @@ def pinned_text(tf: TextFile, *, environment: str = "default") -> str | None:
     lines += [f"  - {r.pin}" for r in conda]
     if pip:
         lines += ["  - pip:", *(f"    - {p.pin}" for p in pip)]
-    return "\n".join(lines) + "\n"
+    return envfile.parse("\n".join(lines) + "\n", lock.source or "<lock>")

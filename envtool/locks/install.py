@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledPackage
 from envtool.errors import BackendError
-from envtool.locks.model import Lock, LockedConda, PlatformLock
+from envtool.locks.model import LockedConda, PlatformLock
 
 if TYPE_CHECKING:
     from envtool.backends.native import NativeBackend
@@ -188,30 +188,3 @@ def _restore_urls(prefix: Path, records: Iterable[LockedConda]) -> None:
         data["url"] = record.url
         data["channel"] = record.channel
         path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def install_lock(
-    lock: Lock, *, name: str | None, prefix: str | None, options: CreateOptions
-) -> tuple[CreateResult, list[str]]:
-    """``create -f LOCK`` / ``clone LOCK``: a new env of exactly the lock's records for this
-    platform, by the native engine whatever ``--backend`` says (records, no solve). Returns
-    the result and the pins installed without a hash to check."""
-    from envtool.backends.native import NativeBackend
-    from envtool.envs.platform import current_subdir
-    from envtool.errors import UsageError
-    from envtool.locks import choose_platform
-
-    if name is None and prefix is None:
-        raise UsageError(
-            f"{lock.source} is a lock file: give the new environment -n NAME or -p PREFIX"
-        )
-    locked = choose_platform(lock, current_subdir())
-    native = NativeBackend()
-    target = native.new_location(name=name, prefix=prefix)
-    return create(locked, target, options, native, source=lock.source or "lock")
-
-
-def unhashed_note(source: str, pins: list[str]) -> str:
-    """The warning for records installed without a hash to check."""
-    n = f"{len(pins)} package" + ("" if len(pins) == 1 else "s")
-    return f"{source}: no hash to verify for {n}: {', '.join(pins)}"

@@ -2,7 +2,8 @@
 
 :func:`check_file` returns the findings of one file; a path that cannot be read at all
 (missing, a directory, no permission) raises :class:`~envtool.errors.EnvtoolError`, while a
-file that exists but is broken (invalid YAML, conflict markers, binary) is a finding.
+file that exists but is broken (invalid YAML, conflict markers, binary) is a finding. A lock
+or explicit file is checked by reading it with its format's reader (:mod:`envtool.locks`).
 """
 
 from __future__ import annotations
