@@ -600,3 +600,12 @@ def test_sniff(text: str, kind: str | None) -> None:
     from envtool.locks import sniff
 
     assert sniff(text) == kind
+
+
+def test_check_solve_reads_a_lock_as_its_pins(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "conda-lock.yml"
+    assert cli("lock", "-p", str(source_env), "-o", str(out)).code == 0
+    r = cli("check", "--solve", host(), str(out))
+    assert r.code == 0, r.out + r.err
