@@ -6,6 +6,8 @@ directory or contains a path separator, else an env name (``-v`` says which it t
 - From an env, without PRUNE OPTIONS: an exact copy by package records (no solve; files
   hard-linked from the package cache; pip-installed files copied with the prefix rewritten).
 - From an env with PRUNE OPTIONS, or from a file: export → prune → name → create (a solve).
+  The export lists only the source's own channels (then ``nodefaults``), so the solve needs
+  nothing else reachable.
 
 ``--dry-run`` prints the environment file it would create; ``-o FILE`` also saves it.
 """
@@ -27,7 +29,7 @@ from envtool.commands.create import (
     target_args,
     with_progress,
 )
-from envtool.commands.export import apply_prune, installed_requested
+from envtool.commands.export import apply_prune, configured_channel_names, installed_requested
 from envtool.envs import export
 from envtool.envs.model import CreateOptions, EnvLocation, OnExists
 from envtool.errors import UsageError
@@ -86,16 +88,19 @@ def run(
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
     if options.prunes:
         installed = engine.read(where)
-        env = export.to_envfile(installed)
+        # the source's own channels only (then nodefaults): nothing else needs to be reachable
+        env = export.recreating_envfile(installed, canonical=configured_channel_names())
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)
-        env = _named(env, target_name, options)
+        env = replace(_named(env, target_name, options), source=f"clone of {where.prefix}")
         return _create(
             engine, env, target, Path.cwd(), dry_run, output, on_exists, console, command
         )
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
     if dry_run or output:
-        env = _named(export.to_envfile(engine.read(where)), target_name, options)
+        installed = engine.read(where)
+        env = export.recreating_envfile(installed, canonical=configured_channel_names())
+        env = _named(env, target_name, options)
         if output:
             fileio.write_text_output(output, dump_yaml(env))
         if dry_run:

@@ -1,13 +1,22 @@
 """``envtool export``: an installed environment as an environment file (or explicit list).
 
-Without options the YAML is what ``conda env export`` prints for the env (DESIGN §4), except
-that ``prefix:`` is dropped unless ``--keep-prefix``. PRUNE OPTIONS apply on top (``--leaves``
-keeps the history's requested specs, else the dependency graph's leaves); ``--rename NEW`` sets
-``name:``.
+Without options the YAML recreates the env (:func:`envtool.envs.export.recreating_envfile`):
+conda's layout, but ``channels:`` lists only the channels the packages came from, in the
+configured priority order, plus ``nodefaults`` when ``defaults`` is not among them, and
+``prefix:`` is dropped unless ``--keep-prefix``. ``--from-history`` keeps those channels and the
+pip section (envtool's extension), and with ``--pin LEVEL`` pins the requested packages to
+their installed versions at that level.
+
+``--conda-compat`` prints what ``conda env export`` prints, byte for byte (DESIGN §4), its
+``prefix:`` line included unless ``--no-keep-prefix``.
+
+PRUNE OPTIONS apply on top (``--leaves`` keeps the history's requested specs, else the
+dependency graph's leaves); ``--rename NEW`` sets ``name:``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,7 +46,12 @@ def run(
     rename: str | None,
     backend: str,
     console: Console,
+    conda_compat: bool = False,
+    keep_prefix: bool | None = None,
 ) -> int:
+    """``keep_prefix`` is ``--keep-prefix``/``--no-keep-prefix`` when given (None: the default,
+    which keeps ``prefix:`` only with ``conda_compat``)."""
+    options = replace(options, keep_prefix=conda_compat if keep_prefix is None else keep_prefix)
     if rename is not None:
         check_env_name(rename)
     if fmt not in FORMATS:
@@ -46,7 +60,16 @@ def run(
     location = engine.locate(name=name, prefix=prefix)
     console.detail(f"export: reading {location.prefix}")
     installed = engine.read(location)
-    env = export.to_envfile(installed, from_history=from_history)
+    if conda_compat:
+        env = export.to_envfile(installed, from_history=from_history)
+    else:
+        env = export.recreating_envfile(
+            installed,
+            from_history=from_history,
+            pin_history=options.pin is not None and options.pin != "none",
+            keep_variant_builds=options.keep_variant_builds,
+            canonical=configured_channel_names(),
+        )
     pruned = False
     if options.prunes:
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)
@@ -70,6 +93,21 @@ def run(
         text = export.to_explicit(installed, names)
     fileio.write_text_output(output, text)
     return 0
+
+
+def configured_channel_names() -> Callable[[str], str]:
+    """A configured channel (``conda-forge``, ``/srv/channel``, a URL) → the canonical name its
+    packages carry in an env (``conda-forge``, ``file:///srv/channel``), under this machine's
+    conda configuration."""
+    from envtool.envs.condaconfig import canonical_channel, load, local_channel_path
+
+    config = load()
+
+    def canonical(channel: str) -> str:
+        local = local_channel_path(channel)
+        return canonical_channel(local.as_uri() if local is not None else channel, config)
+
+    return canonical
 
 
 def installed_requested(installed: InstalledEnv, options: PruneOptions) -> set[str] | None:
