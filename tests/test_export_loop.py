@@ -318,3 +318,23 @@ def test_doctests() -> None:
     import doctest
 
     assert doctest.testmod(export).failed == 0
+
+
+def test_a_clone_that_cannot_solve_says_why(
+    conda_home: CondaHome,
+    cli: Callable[..., Run],
+    make_env: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    """The error names the clone and keeps the engine's cause (here: the channel is gone)."""
+    import shutil
+
+    channel = tmp_path / "moved-channel"
+    shutil.copytree(conda_home.channel, channel)
+    source = make_env(["beta"], prefix=tmp_path / "src", channels=[channel.as_uri()])
+    shutil.rmtree(channel)
+    result = cli("clone", str(source), "-p", str(tmp_path / "copy"), "--no-builds")
+    assert result.code == 2
+    assert result.err.startswith(f"envtool: error: clone of {source}: cannot solve: ")
+    assert channel.as_uri() in result.err, result.err
+    assert not (tmp_path / "copy").exists()
