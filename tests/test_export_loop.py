@@ -338,3 +338,24 @@ def test_a_clone_that_cannot_solve_says_why(
     assert result.err.startswith(f"envtool: error: clone of {source}: cannot solve: ")
     assert channel.as_uri() in result.err, result.err
     assert not (tmp_path / "copy").exists()
+
+
+def test_a_package_from_no_known_channel_is_named_on_stderr(
+    conda_home: CondaHome, cli: Callable[..., Run], make_env: Callable[..., Path], tmp_path: Path
+) -> None:
+    import json
+
+    source = make_env(["beta"], prefix=tmp_path / "src")
+    meta = next((source / "conda-meta").glob("alpha-*.json"))
+    record = json.loads(meta.read_text())
+    record.update(channel="", url="")  # as a package installed from a local archive may be
+    meta.write_text(json.dumps(record))
+    result = cli("export", "-p", str(source))
+    assert result.code == 0
+    assert parse(result.out).channels == (conda_home.channel_url, "nodefaults")
+    assert result.err == (
+        "envtool: warning: no channel is recorded for 1 package (alpha): "
+        "a create from this file cannot find it\n"
+    )
+    assert cli("export", "-p", str(source), "--drop", "alpha").err == ""
+    assert cli("export", "-p", str(source), "--conda-compat").err == ""

@@ -26,7 +26,7 @@ from envtool.envs.model import InstalledEnv
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, check_env_name, dump_json, dump_yaml
-from envtool.ui import Console
+from envtool.ui import Console, plural
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
@@ -74,6 +74,8 @@ def run(
     if options.prunes:
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)
         pruned = True
+    if not conda_compat and fmt != "explicit":
+        _warn_channelless(installed, {d.name for d in env.conda}, console)
     if rename is not None:
         env = replace(env, name=rename)
     if not options.keep_prefix:
@@ -93,6 +95,17 @@ def run(
         text = export.to_explicit(installed, names)
     fileio.write_text_output(output, text)
     return 0
+
+
+def _warn_channelless(installed: InstalledEnv, listed: set[str], console: Console) -> None:
+    """Say which listed packages no channel is known for: a create cannot find them."""
+    names = [n for n in export.channelless(installed.packages) if n in listed]
+    if names:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        console.warn(
+            f"no channel is recorded for {plural(len(names), 'package')} ({shown}): "
+            f"a create from this file cannot find {'it' if len(names) == 1 else 'them'}"
+        )
 
 
 def configured_channel_names() -> Callable[[str], str]:

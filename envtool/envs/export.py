@@ -130,6 +130,11 @@ def recreate_channels(
     return tuple(ranked)
 
 
+def channelless(packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
+    """Names of the packages no channel is recorded for (installed from a file, say)."""
+    return tuple(p.name for p in packages if not p.channel or p.channel == UNKNOWN_CHANNEL)
+
+
 def requested_names(env: InstalledEnv) -> tuple[str, ...]:
     """What the user asked for: the history's specs, else the dependency graph's leaves."""
     if env.history_specs:
