@@ -237,7 +237,7 @@ def test_from_history_keeps_a_non_defaults_channel(
     text, created = _export_create(cli, source, tmp_path / "again", "--from-history")
     assert created.code == 0, created.err
     assert text == (
-        f"name: {source}\nchannels:\n  - {conda_home.channel_url}\n  - nodefaults\n"
+        f"name: src\nchannels:\n  - {conda_home.channel_url}\n  - nodefaults\n"
         "dependencies:\n  - alpha=2.0\n  - beta\n  - python=3.11\n  - pip:\n"
         "      - toyreq==1.2.3\n"
     )
@@ -359,3 +359,19 @@ def test_a_package_from_no_known_channel_is_named_on_stderr(
     )
     assert cli("export", "-p", str(source), "--drop", "alpha").err == ""
     assert cli("export", "-p", str(source), "--conda-compat").err == ""
+
+
+def test_an_env_outside_the_envs_dirs_exports_its_directory_name(
+    conda_home: CondaHome, cli: Callable[..., Run], make_env: Callable[..., Path], tmp_path: Path
+) -> None:
+    """conda writes the path as ``name:``, which ``env create`` rejects; the file names the
+    directory, so ``create -f`` alone makes the env again (in the first envs dir)."""
+    source = make_env(["gamma"], prefix=tmp_path / "work-env")
+    exported = cli("export", "-p", str(source))
+    assert exported.out.startswith("name: work-env\n")
+    assert cli("export", "-p", str(source), "--conda-compat").out.startswith(f"name: {source}\n")
+    file = tmp_path / "e.yml"
+    file.write_text(exported.out)
+    result = cli("create", "-f", str(file))
+    assert result.code == 0, result.err
+    assert records(conda_home.envs / "work-env") == records(source)

@@ -6,6 +6,8 @@ first seen over the packages sorted by name), plus ``nodefaults`` when ``default
 them: created from that file, the env's own channels are the only ones consulted, so nothing
 else needs to be reachable (DESIGN §4). Its ``--from-history`` form keeps those channels, the
 pip section and, with ``pin_history``, the installed versions of the requested packages.
+``name:`` is the env's name, or for an env outside the envs dirs its directory's name (conda
+writes the path, which ``env create`` rejects as a name).
 
 :func:`to_envfile` is what ``conda env export`` prints (``envtool export --conda-compat``):
 
@@ -32,9 +34,9 @@ from collections.abc import Callable, Iterable, Sequence
 from envtool import __version__
 from envtool.envs.condaconfig import UNKNOWN_CHANNEL
 from envtool.envs.history import env_form, spec_name
-from envtool.envs.model import InstalledEnv, InstalledPackage
+from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage
 from envtool.errors import UsageError
-from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
+from envtool.files.envfile import EnvFile, check_env_name, make_conda_dep, make_pip_dep
 from envtool.spec import variant_glob
 
 NODEFAULTS = "nodefaults"
@@ -96,7 +98,7 @@ def recreating_envfile(
         deps = [f"{p.name}={p.version}={p.build}" for p in env.packages]
     pip = tuple(make_pip_dep(f"{p.name}=={p.version}") for p in env.pip) or None
     return EnvFile(
-        name=env.location.display_name,
+        name=recreate_name(env.location),
         channels=recreate_channels(env.packages, env.configured_channels, canonical),
         conda=tuple(make_conda_dep(d) for d in deps),
         pip=pip,
@@ -104,6 +106,24 @@ def recreating_envfile(
         prefix=str(env.location.prefix),
         source=str(env.location.prefix),
     )
+
+
+def recreate_name(location: EnvLocation) -> str:
+    """The env's name; for an env outside the envs dirs (conda writes its path, which
+    ``env create`` rejects as a name) its directory's name, when that is a valid one.
+
+    >>> from pathlib import Path
+    >>> recreate_name(EnvLocation(Path("/work/demo-env")))
+    'demo-env'
+    >>> recreate_name(EnvLocation(Path("/opt/conda"), "base"))
+    'base'
+    """
+    if location.name is not None:
+        return location.name
+    try:
+        return check_env_name(location.prefix.name)
+    except UsageError:
+        return location.display_name
 
 
 def recreate_channels(
