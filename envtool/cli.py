@@ -193,6 +193,11 @@ ON_EXISTS = click.option(
     show_default=True,
     help="What to do when the target environment already exists.",
 )
+OVERRIDE_FROZEN = click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Replace the target even when it is marked frozen (CEP 22), as conda's flag does.",
+)
 
 
 @cli.command()
@@ -266,6 +271,7 @@ def export(
 @click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
 @target_options
 @ON_EXISTS
+@OVERRIDE_FROZEN
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
@@ -276,6 +282,7 @@ def create(
     name: str | None,
     prefix: str | None,
     on_exists: str,
+    override_frozen: bool,
     dry_run: bool,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
@@ -287,6 +294,7 @@ def create(
         name=name,
         prefix=prefix,
         on_exists="replace" if on_exists == "replace" else "fail",
+        override_frozen=override_frozen,
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
@@ -301,6 +309,7 @@ def create(
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
+@OVERRIDE_FROZEN
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -311,6 +320,7 @@ def clone(
     dry_run: bool,
     output: str | None,
     on_exists: str,
+    override_frozen: bool,
     explain: bool,
     **kwargs: Any,
 ) -> int:
@@ -327,6 +337,7 @@ def clone(
         dry_run=dry_run,
         output=output,
         on_exists="replace" if on_exists == "replace" else "fail",
+        override_frozen=override_frozen,
         backend=g.backend,
         console=g.console,
     )
@@ -512,6 +523,55 @@ def remove(
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
+    )
+
+
+@cli.command()
+@verbosity_options
+@click.argument("source", metavar="[FILE]", required=False)
+@click.option("-f", "--file", "file", metavar="FILE", help="The environment file to match.")
+@target_options
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when the env is out of sync.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as a JSON document.")
+@click.option(
+    "--allow-variant-change",
+    is_flag=True,
+    help="Allow a package's variant to change (CUDA → CPU, mkl → openblas).",
+)
+@click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Change a frozen environment (CEP 22) anyway, as conda's flag of the same name.",
+)
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    source: str | None,
+    file: str | None,
+    name: str | None,
+    prefix: str | None,
+    dry_run: bool,
+    check: bool,
+    as_json: bool,
+    allow_variant_change: bool,
+    override_frozen: bool,
+) -> int:
+    """Make an existing environment match FILE exactly: install, change and remove packages
+    (conda and pip) in one transaction, showing the plan first."""
+    from envtool.commands import sync as command
+
+    return command.run(
+        file=file,
+        source=source,
+        name=name,
+        prefix=prefix,
+        dry_run=dry_run,
+        check=check,
+        as_json=as_json,
+        allow_variant_change=allow_variant_change,
+        override_frozen=override_frozen,
+        console=_globals(ctx).console,
     )
 
 

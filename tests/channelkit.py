@@ -31,9 +31,18 @@ MTIME = 1_700_000_000  # every member's mtime, and the index.json timestamp (in 
 FAKE_PYTHON = """\
 #!/bin/sh
 # A fake python for envtool's tests: it understands only `-m pip install -U -r FILE`, writing a
-# .dist-info (METADATA, RECORD, INSTALLER=pip, and the directory pip ran in) per `name==version`.
+# .dist-info (METADATA, RECORD, INSTALLER=pip, and the directory pip ran in) per `name==version`
+# (replacing another version's), and `-m pip uninstall -y NAME...`, removing their .dist-info.
 here="$(cd "$(dirname "$0")/.." && pwd)"
 sp="$here/lib/python{pyver}/site-packages"
+if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "uninstall" ]; then
+  shift 3
+  for name in "$@"; do
+    case "$name" in -*) continue;; esac
+    for d in "$sp/$name"-*.dist-info; do [ -d "$d" ] && rm -rf "$d"; done
+  done
+  exit 0
+fi
 if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
   shift 3
   req=""
@@ -49,6 +58,7 @@ if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
           echo "ERROR: No matching distribution found for $line" >&2; exit 1
         fi
         if [ "$name" = "slowpkg" ]; then sleep "$ver"; fi
+        for d in "$sp/$name"-*.dist-info; do [ -d "$d" ] && rm -rf "$d"; done
         d="$sp/$name-$ver.dist-info"; mkdir -p "$d"
         printf 'Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n\\n' "$name" "$ver" > "$d/METADATA"
         echo pip > "$d/INSTALLER"; : > "$d/RECORD"; pwd > "$d/envtool-test-cwd";;

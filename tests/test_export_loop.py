@@ -300,11 +300,11 @@ def test_recreating_file_from_history_pins_from_the_records() -> None:
         ),
         pip=(PipPackage("z", "1"),),
         history_specs=("conda-forge::numpy>=1.20", "pytorch", "gone"),
-        configured_channels=("conda-forge",),
+        configured_channels=("/srv/local", "https://conda.anaconda.org/pytorch/", "conda-forge"),
     )
     plain = export.recreating_envfile(env, from_history=True)
     assert [d.text for d in plain.conda] == ["numpy>=1.20", "pytorch", "gone"]
-    assert plain.channels == ("conda-forge", "pytorch", "nodefaults")
+    assert plain.channels == ("pytorch", "conda-forge", "nodefaults")  # as configured
     assert [p.text for p in plain.pip or ()] == ["z==1"]
     pinned = export.recreating_envfile(env, from_history=True, pin_history=True)
     assert [d.text for d in pinned.conda] == ["numpy=1.26.4", "pytorch=2.1.0=*cuda*", "gone"]

@@ -1,5 +1,10 @@
 """Engines that read, create and clone installed conda environments, behind one Protocol.
 
+A backend finds and reads envs, *solves* specs for a :class:`~envtool.envs.platform.Platform`
+(no install) and *installs* solved records; ``create`` is the two together, ``clone`` installs
+the source's records. Targets, on-exists, frozen envs (CEP 22), staging and rollback, history
+and pip are one policy for all of them: :mod:`envtool.envs.transaction`.
+
 Two kinds of backend implement :class:`Backend`:
 
 - ``native`` (:mod:`envtool.backends.native`): py-rattler only. Reads ``conda-meta/*.json``,
@@ -20,7 +25,7 @@ solve/install/tool, :class:`UsageError` for an existing target); never a raw eng
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -29,11 +34,13 @@ from envtool.envs.model import (
     CreateResult,
     EnvLocation,
     InstalledEnv,
+    InstalledPackage,
     SourceKind,
 )
 from envtool.errors import ToolNotFoundError, UsageError
 
 if TYPE_CHECKING:
+    from envtool.envs.platform import Platform
     from envtool.files.envfile import EnvFile
     from envtool.ui import Console
 
@@ -68,6 +75,25 @@ class Backend(Protocol):
 
     def read(self, location: EnvLocation) -> InstalledEnv:
         """The installed environment at ``location``."""
+
+    def solve(
+        self,
+        specs: Sequence[str],
+        channels: Sequence[str],
+        platform: Platform | None = None,
+        *,
+        options: CreateOptions | None = None,
+        source: str = "",
+    ) -> tuple[InstalledPackage, ...]:
+        """The package records ``specs`` solve to from ``channels`` (as an environment file
+        lists them: ``nodefaults``, relative local paths against ``options.base_dir``) for
+        ``platform`` and its virtual packages (None: this machine). Installs nothing."""
+
+    def install(
+        self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
+    ) -> CreateResult:
+        """``records`` (from :meth:`solve`, or an env's) installed at ``target``, no solve,
+        as one transaction (:mod:`envtool.envs.transaction`)."""
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
         """Solve ``env`` and install it at ``target`` (then its pip section, if any)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from envtool.envs.model import NullProgress, Progress
+from envtool.envs.platform import Platform
 from envtool.errors import BackendError, EnvtoolError
 from envtool.ui import plural
 
@@ -65,12 +66,6 @@ def first_line(exc: BaseException) -> str:
     return line.rstrip(":")
 
 
-def current_platform() -> str:
-    from rattler.platform.subdir import Subdir
-
-    return str(Subdir.current())
-
-
 def _priority(name: str) -> Any:
     from rattler import ChannelPriority
 
@@ -85,13 +80,23 @@ def solve(
     channels: Sequence[str],
     specs: Sequence[str],
     *,
-    platform: str,
+    platform: Platform,
     channel_priority: str = "flexible",
     source: str = "",
     progress: Progress | None = None,
+    locked: Sequence[Any] = (),
 ) -> list[Any]:
-    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch."""
-    from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
+    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` (its subdir and noarch,
+    with its virtual packages). ``locked`` records (an env's installed ones) are preferred:
+    nothing changes that need not."""
+    from rattler import (
+        BuildString,
+        Gateway,
+        GenericVirtualPackage,
+        MatchSpec,
+        PackageName,
+        Version,
+    )
     from rattler.exceptions import SolverError
 
     progress = progress or NullProgress()
@@ -103,15 +108,12 @@ def solve(
         raise
     except BaseException as exc:  # InvalidMatchSpecError, or a panic
         raise BackendError(f"{source}: invalid spec: {first_line(exc)}") from exc
-    platforms: Any = [platform, "noarch"] if platform != "noarch" else ["noarch"]
-    try:
-        virtual = VirtualPackage.detect(VirtualPackageOverrides.from_env())
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        raise BackendError(
-            f"cannot detect this system's virtual packages: {first_line(exc)}"
-        ) from exc
+    subdir = platform.subdir
+    platforms: Any = [subdir, "noarch"] if subdir != "noarch" else ["noarch"]
+    virtual = [
+        GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
+        for v in platform.virtual_packages
+    ]
     gateway = Gateway()
     progress.phase(f"solving {plural(len(specs), 'spec')}")
 
@@ -125,6 +127,7 @@ def solve(
             platforms=platforms,
             virtual_packages=virtual,
             channel_priority=_priority(channel_priority),
+            locked_packages=list(locked) or None,
         )
 
     try:
@@ -260,11 +263,13 @@ def install(
     requested_specs: Sequence[str] = (),
     progress: Progress | None = None,
     source: str = "",
+    installed: Sequence[Any] = (),
 ) -> None:
-    """Install ``records`` into ``prefix`` (an empty dir), patching paths for ``target_prefix``.
+    """Install ``records`` into ``prefix``, patching paths for ``target_prefix``.
 
     ``records`` may be solved records or an existing env's PrefixRecords (a clone: packages are
-    hard-linked from the cache, fetched from their URL when not cached).
+    hard-linked from the cache, fetched from their URL when not cached). ``installed`` are the
+    PrefixRecords already in ``prefix``: only the difference is unlinked and linked (a sync).
     """
     from rattler import MatchSpec
     from rattler import install as rattler_install
@@ -282,7 +287,7 @@ def install(
         list(records),
         prefix,
         cache_dir=cache_dir,
-        installed_packages=[],
+        installed_packages=list(installed),
         show_progress=False,
         requested_specs=requested or None,
         reporter=reporter,

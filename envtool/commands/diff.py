@@ -99,7 +99,7 @@ def _local_channels_absolute(side: Side) -> Side:
     the file's directory as create does, so they compare equal to an installed env's."""
     if side.live or side.path is None:
         return side
-    from envtool.envs.condaconfig import local_channel_path
+    from envtool.envs.channel import local_path as local_channel_path
 
     base = Path(side.path).parent
     channels = tuple(

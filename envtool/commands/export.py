@@ -16,12 +16,12 @@ dependency graph's leaves); ``--rename NEW`` sets ``name:``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from envtool.backends import select_backend
 from envtool.envs import export
+from envtool.envs.condaconfig import load as load_config
 from envtool.envs.model import InstalledEnv
 from envtool.errors import UsageError
 from envtool.files import fileio
@@ -68,7 +68,7 @@ def run(
             from_history=from_history,
             pin_history=options.pin is not None and options.pin != "none",
             keep_variant_builds=options.keep_variant_builds,
-            canonical=configured_channel_names(),
+            config=load_config(),
         )
     pruned = False
     if options.prunes:
@@ -106,21 +106,6 @@ def _warn_channelless(installed: InstalledEnv, listed: set[str], console: Consol
             f"no channel is recorded for {plural(len(names), 'package')} ({shown}): "
             f"a create from this file cannot find {'it' if len(names) == 1 else 'them'}"
         )
-
-
-def configured_channel_names() -> Callable[[str], str]:
-    """A configured channel (``conda-forge``, ``/srv/channel``, a URL) → the canonical name its
-    packages carry in an env (``conda-forge``, ``file:///srv/channel``), under this machine's
-    conda configuration."""
-    from envtool.envs.condaconfig import canonical_channel, load, local_channel_path
-
-    config = load()
-
-    def canonical(channel: str) -> str:
-        local = local_channel_path(channel)
-        return canonical_channel(local.as_uri() if local is not None else channel, config)
-
-    return canonical
 
 
 def installed_requested(installed: InstalledEnv, options: PruneOptions) -> set[str] | None:

@@ -26,6 +26,7 @@ from envtool.diff.model import (
     Kind,
     Section,
 )
+from envtool.envs.channel import key as _channel_key
 from envtool.files.envfile import CondaDep, EnvFile, PipDep
 from envtool.secrets import redact, redact_variable
 from envtool.spec import (
@@ -492,16 +493,10 @@ def _dedupe(channels: Sequence[str]) -> list[str]:
     return out
 
 
-_DEFAULT_ALIAS = re.compile(r"^https?://conda\.anaconda\.org/([^/]+)/?$")
-
-
 def channel_key(channel: str | None) -> str:
-    """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one."""
-    if channel is None:
-        return ""
-    c = channel.strip().rstrip("/")
-    m = _DEFAULT_ALIAS.match(c)
-    return m.group(1) if m else c
+    """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one
+    (:func:`envtool.envs.channel.key`: conda's canonical name)."""
+    return _channel_key(channel)
 
 
 def channel_keys(env: EnvFile) -> set[str]:

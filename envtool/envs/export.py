@@ -27,14 +27,14 @@ All are pure functions of an :class:`InstalledEnv`, whichever backend read it.
 
 from __future__ import annotations
 
-import platform as _platform
-import sys
 from collections.abc import Callable, Iterable, Sequence
 
 from envtool import __version__
-from envtool.envs.condaconfig import UNKNOWN_CHANNEL
+from envtool.envs.channel import canonical_name
+from envtool.envs.condaconfig import UNKNOWN_CHANNEL, CondaConfig
 from envtool.envs.history import env_form, spec_name
 from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage
+from envtool.envs.platform import current_subdir
 from envtool.errors import UsageError
 from envtool.files.envfile import EnvFile, check_env_name, make_conda_dep, make_pip_dep
 from envtool.spec import variant_glob
@@ -74,16 +74,18 @@ def recreating_envfile(
     from_history: bool = False,
     pin_history: bool = False,
     keep_variant_builds: bool = True,
-    canonical: Callable[[str], str] | None = None,
+    config: CondaConfig | None = None,
 ) -> EnvFile:
     """An environment file that recreates ``env`` from its own channels only.
 
     Dependencies are ``name=version=build`` of every package, or with ``from_history`` the
     user's requested specs as conda prints them; ``pin_history`` replaces each of those by the
     installed ``name=version`` (plus the build's variant as a glob, ``=*cuda*``, unless not
-    ``keep_variant_builds``). The pip section is kept in both forms. ``canonical`` maps a
-    configured channel to the name packages carry (``conda-forge``, ``file:///srv/channel``).
+    ``keep_variant_builds``). The pip section is kept in both forms. ``config`` (conda's
+    defaults when None) names the configured channels as the packages name theirs
+    (``https://conda.anaconda.org/conda-forge`` → ``conda-forge``, ``/srv/c`` → ``file:///srv/c``).
     """
+    cfg = config if config is not None else CondaConfig()
     if from_history and env.history_specs:
         installed = {p.name: p for p in env.packages}
         deps = []
@@ -99,7 +101,9 @@ def recreating_envfile(
     pip = tuple(make_pip_dep(f"{p.name}=={p.version}") for p in env.pip) or None
     return EnvFile(
         name=recreate_name(env.location),
-        channels=recreate_channels(env.packages, env.configured_channels, canonical),
+        channels=recreate_channels(
+            env.packages, env.configured_channels, lambda c: canonical_name(c, cfg)
+        ),
         conda=tuple(make_conda_dep(d) for d in deps),
         pip=pip,
         variables=dict(env.variables),
@@ -238,28 +242,3 @@ def env_platform(packages: Iterable[InstalledPackage]) -> str:
         if p.subdir and p.subdir != "noarch":
             return p.subdir
     return current_subdir()
-
-
-def current_subdir() -> str:
-    """This machine's conda subdir (``linux-64``, ``osx-arm64``, ``win-64``, ...)."""
-    machine = _platform.machine().lower()
-    arch = {
-        "x86_64": "64",
-        "amd64": "64",
-        "i386": "32",
-        "i686": "32",
-        "x86": "32",
-        "aarch64": "aarch64",
-        "arm64": "arm64",
-        "ppc64le": "ppc64le",
-        "s390x": "s390x",
-        "armv7l": "armv7l",
-        "riscv64": "riscv64",
-    }.get(machine, machine)
-    if sys.platform.startswith("linux"):
-        return f"linux-{arch}"
-    if sys.platform == "darwin":
-        return f"osx-{'arm64' if arch in ('arm64', 'aarch64') else arch}"
-    if sys.platform == "win32":
-        return f"win-{'arm64' if arch in ('arm64', 'aarch64') else arch}"
-    return f"{sys.platform}-{arch}"
