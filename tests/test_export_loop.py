@@ -375,3 +375,10 @@ def test_an_env_outside_the_envs_dirs_exports_its_directory_name(
     result = cli("create", "-f", str(file))
     assert result.code == 0, result.err
     assert records(conda_home.envs / "work-env") == records(source)
+
+
+def test_export_help_documents_the_conda_compat_flag(cli: Callable[..., Run]) -> None:
+    out = " ".join(cli("export", "--help").out.split())
+    assert "a file that recreates it" in out
+    assert "--conda-compat Print exactly what `conda env export` prints" in out
+    assert "--keep-prefix / --no-keep-prefix" in out
