@@ -474,12 +474,63 @@ def diff(
     metavar="CODES",
     help="Leave out findings by code or name (W305,W302 or editable; repeatable).",
 )
+@click.option(
+    "--solve",
+    "solve",
+    metavar="PLATFORMS",
+    help="Instead of linting, solve each FILE for these platforms (linux-64,osx-arm64,win-64; "
+    "all = linux-64, linux-aarch64, osx-64, osx-arm64, win-64); exit 1 when any fails.",
+)
+@click.option("--cuda", metavar="VER", help="With --solve: __cuda of the targets (none: CPU).")
+@click.option("--glibc", metavar="VER", help="With --solve: __glibc of linux targets (2.28).")
+@click.option("--osx", metavar="VER", help="With --solve: __osx of macOS targets (13.0).")
+@click.option(
+    "--as-of",
+    metavar="DATE|REV",
+    help="With --solve: only packages published by DATE, or by the commit time of git REV.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "github"]),
+    default="text",
+    show_default=True,
+    help="With --solve: how to report.",
+)
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...]) -> int:
-    """Lint environment files for what breaks `env create` on another machine."""
+def check(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    ignore: tuple[str, ...],
+    solve: str | None,
+    cuda: str | None,
+    glibc: str | None,
+    osx: str | None,
+    as_of: str | None,
+    fmt: str,
+) -> int:
+    """Lint environment files for what breaks `env create` on another machine; with --solve,
+    solve them for other platforms."""
     from envtool.commands import check as command
 
-    return command.run(files, console=_globals(ctx).console, ignore=ignore)
+    console = _globals(ctx).console
+    if solve is None:
+        for flag, value in (("--cuda", cuda), ("--glibc", glibc), ("--osx", osx)):
+            if value is not None:
+                raise click.UsageError(f"{flag} goes with --solve")
+        if as_of is not None:
+            raise click.UsageError("--as-of goes with --solve")
+        return command.run(files, console=console, ignore=ignore)
+    return command.run_solve(
+        files,
+        platforms=solve,
+        cuda=cuda,
+        glibc=glibc,
+        osx=osx,
+        as_of=as_of,
+        fmt=fmt,
+        console=console,
+    )
 
 
 @cli.command()

@@ -80,6 +80,7 @@ class Package:
     subdir: str = "noarch"
     build_number: int = 0
     files: Mapping[str, bytes] = field(default_factory=dict)
+    timestamp: int = MTIME  # seconds since the epoch, as published (--as-of tests vary it)
 
     @property
     def filename(self) -> str:
@@ -95,7 +96,7 @@ def _index_json(pkg: Package) -> dict[str, object]:
         "depends": list(pkg.depends),
         "license": "BSD-3-Clause",
         "subdir": pkg.subdir,
-        "timestamp": MTIME * 1000,
+        "timestamp": pkg.timestamp * 1000,
     }
     if pkg.subdir == "noarch":
         data["noarch"] = "generic"
@@ -152,7 +153,8 @@ def index(channel: Path) -> None:
     """``repodata.json`` for every subdir (and an empty ``noarch/``), via py-rattler.
 
     py-rattler stamps each record with the time of indexing (``indexed_timestamp``); it is set
-    to :data:`MTIME` and the JSON written with sorted keys, so the bytes are reproducible.
+    to the package's own timestamp (:data:`MTIME` unless a test says otherwise) and the JSON
+    written with sorted keys, so the bytes are reproducible.
     """
     from rattler.index import index_fs
 
@@ -163,8 +165,8 @@ def index(channel: Path) -> None:
         data = json.loads(repodata.read_bytes())
         for key in ("packages", "packages.conda"):
             for record in data.get(key, {}).values():
-                if "indexed_timestamp" in record:
-                    record["indexed_timestamp"] = MTIME * 1000
+                if "indexed_timestamp" in record:  # published when built (--as-of tests)
+                    record["indexed_timestamp"] = record.get("timestamp", MTIME * 1000)
         repodata.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 

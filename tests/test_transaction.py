@@ -176,3 +176,34 @@ def test_nested_requirement_paths_resolve_against_the_files_directory(tmp_path: 
     assert transaction._absolute_nested("-r /abs/x.txt", base) == "-r /abs/x.txt"
     assert transaction._absolute_nested("-r https://x/req.txt", base) == "-r https://x/req.txt"
     assert transaction._absolute_nested("numpy==1.0", base) == "numpy==1.0"
+
+
+RELOCATING_PYTHON = """\
+#!/bin/sh
+# writes a console script naming its own (staged) prefix, as pip does with sys.executable
+here="$(cd "$(dirname "$0")/.." && pwd)"
+printf '#!%s/bin/python\\n' "$here" > "$here/bin/toy"
+chmod 755 "$here/bin/toy"
+info="$here/lib/python3.11/site-packages/toy-1.0.dist-info"
+mkdir -p "$info"
+printf 'Name: toy\\nVersion: 1.0\\n\\n' > "$info/METADATA"
+: > "$info/RECORD"
+"""
+
+
+def test_what_pip_writes_in_the_staged_prefix_names_the_final_one(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    chan = build_channel(
+        tmp_path / "chan",
+        [Package("python", "3.11.0", files={"bin/python": RELOCATING_PYTHON.encode()})],
+    )
+    file = write_env_file(
+        tmp_path / "env.yml", ["python"], channels=[chan.as_uri(), "nodefaults"], pip=["toy==1.0"]
+    )
+    target = tmp_path / "envs" / "final"
+    result = cli("create", "-f", str(file), "-p", str(target))
+    assert result.code == 0, result.err
+    assert (target / "bin" / "toy").read_text() == f"#!{target}/bin/python\n"
+    assert (target / "bin" / "toy").stat().st_mode & 0o111
+    assert sorted(p.name for p in (tmp_path / "envs").iterdir()) == ["final"]

@@ -5,7 +5,8 @@ A backend finds and reads envs, *solves* specs for a :class:`~envtool.envs.platf
 the source's records. Targets, on-exists, frozen envs (CEP 22), staging and rollback, history
 and pip are one policy for all of them: :mod:`envtool.envs.transaction`.
 
-Two kinds of backend implement :class:`Backend`:
+Two kinds of backend implement :class:`Backend` (the Protocol lives in
+:mod:`envtool.backends.base`, which backend modules import; this package only selects one):
 
 - ``native`` (:mod:`envtool.backends.native`): py-rattler only. Reads ``conda-meta/*.json``,
   solves and installs from the environment file's channels, clones from package records.
@@ -25,84 +26,19 @@ solve/install/tool, :class:`UsageError` for an existing target); never a raw eng
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
-from envtool.envs.model import (
-    CreateOptions,
-    CreateResult,
-    EnvLocation,
-    InstalledEnv,
-    InstalledPackage,
-    SourceKind,
-)
+from envtool.backends.base import TOOLS, Backend, BackendChoice, ToolName
+from envtool.envs.model import SourceKind
 from envtool.errors import ToolNotFoundError, UsageError
 
 if TYPE_CHECKING:
-    from envtool.envs.platform import Platform
     from envtool.files.envfile import EnvFile
     from envtool.ui import Console
 
-BackendChoice = Literal["auto", "native", "conda", "mamba", "micromamba"]
-ToolName = Literal["conda", "mamba", "micromamba"]
-
-TOOLS: tuple[ToolName, ...] = ("conda", "mamba", "micromamba")
-
-
-# ----------------------------------------------------------------------------------- the Protocol
-
-
-class Backend(Protocol):
-    """An engine that can find, read, create and clone conda environments."""
-
-    @property
-    def name(self) -> str:
-        """One of: native, conda, mamba, micromamba."""
-
-    def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        """An existing environment by ``-n NAME`` or ``-p PREFIX`` (neither: the active one).
-
-        A missing environment raises EnvNotFoundError listing the places searched.
-        """
-
-    def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        """Where a new environment named ``name`` (first writable envs dir) or at ``prefix``
-        goes. Does not check whether something is there already."""
-
-    def list_envs(self) -> tuple[EnvLocation, ...]:
-        """Every environment the tool knows about."""
-
-    def read(self, location: EnvLocation) -> InstalledEnv:
-        """The installed environment at ``location``."""
-
-    def solve(
-        self,
-        specs: Sequence[str],
-        channels: Sequence[str],
-        platform: Platform | None = None,
-        *,
-        options: CreateOptions | None = None,
-        source: str = "",
-    ) -> tuple[InstalledPackage, ...]:
-        """The package records ``specs`` solve to from ``channels`` (as an environment file
-        lists them: ``nodefaults``, relative local paths against ``options.base_dir``) for
-        ``platform`` and its virtual packages (None: this machine). Installs nothing."""
-
-    def install(
-        self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
-    ) -> CreateResult:
-        """``records`` (from :meth:`solve`, or an env's) installed at ``target``, no solve,
-        as one transaction (:mod:`envtool.envs.transaction`)."""
-
-    def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
-        """Solve ``env`` and install it at ``target`` (then its pip section, if any)."""
-
-    def clone(
-        self, source: EnvLocation, target: EnvLocation, options: CreateOptions
-    ) -> CreateResult:
-        """An exact copy of the environment at ``source`` (same packages, no solve)."""
-
+__all__ = ["TOOLS", "Backend", "BackendChoice", "Selection", "ToolName", "choose", "select_backend"]
 
 # ------------------------------------------------------------------------------------ selection
 

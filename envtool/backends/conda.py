@@ -31,8 +31,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from envtool import process
-from envtool.backends import TOOLS, Backend, ToolName
 from envtool.backends import conda_argv as argv_for
+from envtool.backends.base import TOOLS, Backend, ToolName
 from envtool.backends.conda_errors import error_summary
 from envtool.backends.conda_json import (
     ExportDoc,

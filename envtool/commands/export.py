@@ -121,8 +121,8 @@ def apply_prune(
 ) -> EnvFile:
     """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr, as
     ``prune --explain`` writes it (``file:line: ...`` when it comes from a file)."""
-    from envtool.commands.prune import format_decision
     from envtool.files.prune import prune
+    from envtool.render.prune import format_decision
 
     result = prune(env, options, requested=requested)
     if explain:
