@@ -14,13 +14,14 @@ python with pip, and a pip section.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from channelkit import Package, build_channel, current_subdir, python_package
 from conftest import (
+    _CONDA_VARS,
     UNREACHABLE_DEFAULTS,
     CondaHome,
     Run,
@@ -100,27 +101,53 @@ def _offline(monkeypatch: pytest.MonkeyPatch, *configured: str) -> None:
     monkeypatch.setenv("CONDA_CHANNELS", ",".join([*configured, UNREACHABLE_CHANNEL]))
 
 
+@pytest.fixture(scope="module")
+def big_source(
+    big_channels: tuple[Path, Path, list[str]],
+    shared_caches: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The large env, made once for the module (in the session's package cache) from a file
+    listing gpu before main; nothing but the two channels is reachable."""
+    from envtool.backends.native import NativeBackend
+    from envtool.envs.model import CreateOptions
+    from envtool.files.envfile import load
+
+    main, gpu, leaves = big_channels
+    where = tmp_path_factory.mktemp("big")
+    with pytest.MonkeyPatch.context() as mp:
+        for var in _CONDA_VARS:
+            mp.delenv(var, raising=False)
+        (where / "home").mkdir()
+        mp.setenv("HOME", str(where / "home"))
+        mp.setenv("CONDA_ROOT_PREFIX", str(where / "conda"))
+        mp.setenv("CONDA_PKGS_DIRS", str(shared_caches / "pkgs"))
+        mp.setenv("RATTLER_CACHE_DIR", str(shared_caches / "rattler"))
+        mp.setenv("CONDA_RESTRICT_RC_SEARCH_PATH", "1")
+        _offline(mp, main.as_uri(), gpu.as_uri())
+        file = write_env_file(
+            where / "big.yml",
+            ["python=3.11", "torchlike=*=*cuda*", *leaves],
+            channels=[gpu.as_uri(), main.as_uri(), "nodefaults"],
+            pip=["toyreq==1.2.3"],
+        )
+        backend = NativeBackend()
+        target = backend.new_location(prefix=str(where / "source"))
+        options = CreateOptions(base_dir=where, command="envtool create -f big.yml")
+        return backend.create(load(str(file)), target, options).location.prefix
+
+
 @pytest.fixture
 def big(
     conda_home: CondaHome,
     big_channels: tuple[Path, Path, list[str]],
-    cli: Callable[..., Run],
-    tmp_path: Path,
+    big_source: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[BigEnv]:
-    """The large env, made from a file listing gpu before main; main is configured first."""
-    main, gpu, leaves = big_channels
+) -> BigEnv:
+    """The large env; main is configured first, then gpu, then an unreachable channel."""
+    main, gpu, _ = big_channels
     _offline(monkeypatch, main.as_uri(), gpu.as_uri())
-    file = write_env_file(
-        tmp_path / "big.yml",
-        ["python=3.11", "torchlike=*=*cuda*", *leaves],
-        channels=[gpu.as_uri(), main.as_uri(), "nodefaults"],
-        pip=["toyreq==1.2.3"],
-    )
-    source = tmp_path / "source"
-    result = cli("create", "-f", str(file), "-p", str(source))
-    assert result.code == 0, result.err
-    yield BigEnv(main, gpu, source, len(records(source)))
+    return BigEnv(main, gpu, big_source, len(records(big_source)))
 
 
 def _export_create(
