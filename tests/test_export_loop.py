@@ -183,6 +183,10 @@ def test_export_then_create_gives_the_same_records(
     assert [p.text for p in env.pip or ()] == ["toyreq==1.2.3"]
     assert records(tmp_path / "again") == records(big.source)
     assert _pip(tmp_path / "again") == _pip(big.source) == ["toyreq-1.2.3.dist-info"]
+    # and the file describes both envs: no drift from either
+    for env_dir in (big.source, tmp_path / "again"):
+        drift = cli("diff", str(tmp_path / "again.yml"), f"prefix:{env_dir}", "--exit-code")
+        assert drift.code == 0, drift.out
 
 
 def test_no_builds_portable_export_recreates_the_env(
