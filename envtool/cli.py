@@ -186,6 +186,15 @@ def target_options(func: F) -> F:
     )(func)
 
 
+ENVIRONMENT = click.option(
+    "--environment",
+    metavar="NAME",
+    default="default",
+    show_default=True,
+    help="The pixi environment to install when FILE is a pixi.lock.",
+)
+
+
 ON_EXISTS = click.option(
     "--on-exists",
     type=click.Choice(["fail", "replace"]),
@@ -275,6 +284,7 @@ def export(
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
+@ENVIRONMENT
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -284,6 +294,7 @@ def create(
     on_exists: str,
     override_frozen: bool,
     dry_run: bool,
+    environment: str,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
     from envtool.commands import create as command
@@ -298,6 +309,7 @@ def create(
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
+        environment=environment,
     )
 
 
@@ -310,6 +322,7 @@ def create(
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
 @OVERRIDE_FROZEN
+@ENVIRONMENT
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -321,6 +334,7 @@ def clone(
     output: str | None,
     on_exists: str,
     override_frozen: bool,
+    environment: str,
     explain: bool,
     **kwargs: Any,
 ) -> int:
@@ -340,6 +354,7 @@ def clone(
         override_frozen=override_frozen,
         backend=g.backend,
         console=g.console,
+        environment=environment,
     )
 
 
@@ -460,6 +475,65 @@ def diff(
         fail_on=fail_on,
         ignore_builds=ignore_builds,
         ignore=ignore,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@verbosity_options
+@env_options
+@click.option("-f", "--file", "file", metavar="FILE", help="Lock this environment file (a solve).")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="P,...",
+    help="Platforms to lock (default: this machine's; others only from -f FILE).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["conda-lock", "pixi", "pixi-v7", "explicit"]),
+    default="conda-lock",
+    show_default=True,
+    help="conda-lock.yml, pixi.lock v6 (conda 26 reads it) or v7, or <platform>.explicit.txt.",
+)
+@click.option(
+    "-o", "--output", metavar="OUT", help="Write here (explicit: '-' prints, {platform} fills)."
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the lock is stale.")
+@click.option(
+    "--cuda",
+    metavar="VER|none",
+    help="Solve -f FILE with __cuda=VER (or without __cuda); default: this machine's.",
+)
+@click.pass_context
+def lock(
+    ctx: click.Context,
+    /,
+    name: str | None,
+    prefix: str | None,
+    file: str | None,
+    platforms: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    check: bool,
+    cuda: str | None,
+) -> int:
+    """Lock an installed env (exactly, from conda-meta) or an environment file (solved)."""
+    from envtool.commands import lock as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        file=file,
+        platforms=platforms,
+        fmt=fmt,
+        output=output,
+        check=check,
+        cuda=cuda,
         backend=g.backend,
         console=g.console,
     )

@@ -694,3 +694,15 @@ def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str
     assert result.err == (
         "envtool: error: several FILEs need --check or --in-place (stdout and -o take one)\n"
     )
+
+
+def test_prune_explanations_mask_credentials(cli, tmp_path: Path) -> None:
+    file = tmp_path / "env.yml"
+    file.write_text(
+        "channels:\n  - https://conda.anaconda.org/t/tk-SECRET-9/private\n"
+        "dependencies:\n  - alpha=1=h0\n"
+    )
+    result = cli("prune", str(file), "--channels", "conda-forge", "--no-builds", "--explain")
+    assert result.code == 0, result.err
+    assert "tk-SECRET-9" not in result.err and "t/***/private" in result.err
+    assert "conda-forge" in result.out

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledEnv, OnExists
+from envtool.envs.model import CreateOptions, EnvLocation, InstalledEnv, OnExists
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
@@ -44,6 +44,7 @@ def run(
     backend: str,
     console: Console,
     override_frozen: bool = False,
+    environment: str = "default",
 ) -> int:
     if name is None and prefix is None:
         raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
@@ -60,6 +61,26 @@ def run(
     )
 
     if kind == "file":
+        from envtool import locks
+
+        tf = fileio.read(source)
+        if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
+            from dataclasses import replace
+
+            if options.prunes or output:
+                raise UsageError(
+                    f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
+                )
+            result = ops.install_lock(
+                locks.parse(tf, environment=environment),
+                name=name,
+                prefix=prefix,
+                options=replace(create_options, dry_run=dry_run, base_dir=ops.file_dir(source)),
+                backend=backend,
+                console=console,
+            )
+            ops.report(result, console)
+            return 0
         env, warnings = ops.load_env_file(source)
         for warning in warnings:
             console.warn(warning)
@@ -95,7 +116,7 @@ def run(
         lambda o: ops.clone_env(engine, where, target, o),
         create_options,
     )
-    _report(result, console)
+    ops.report(result, console)
     return 0
 
 
@@ -138,13 +159,5 @@ def _create(
         lambda o: ops.create(engine, env, target, o),
         options,
     )
-    _report(result, console)
+    ops.report(result, console)
     return 0
-
-
-def _report(result: CreateResult, console: Console) -> None:
-    shown = ops.summary(result)
-    if shown.stdout is not None:
-        fileio.write_text_output(None, shown.stdout)
-    if shown.stderr is not None:
-        console.info(shown.stderr)

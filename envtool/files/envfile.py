@@ -113,7 +113,10 @@ def load(path: str) -> EnvFile:
 
 
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
-    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``."""
+    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``.
+
+    Only ``environment.yml``: :func:`envtool.locks.read_env` reads lock and explicit files too.
+    """
     env = parse(tf.text, tf.source)
     return env.validate() if strict else env
 
