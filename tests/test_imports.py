@@ -16,8 +16,6 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "envtool"
 
 
