@@ -31,6 +31,7 @@ def run(
     console: Console,
     override_frozen: bool = False,
     environment: str = "default",
+    as_json: bool = False,
 ) -> int:
     from envtool import locks
 
@@ -50,7 +51,7 @@ def run(
             backend=backend,
             console=console,
         )
-        ops.report(result, console)
+        ops.report(result, console, as_json=as_json, command="create")
         return 0
     env, warnings = ops.load_env_file(file)
     for warning in warnings:
@@ -68,7 +69,7 @@ def run(
         console=console,
         command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
     )
-    ops.report(result, console)
+    ops.report(result, console, as_json=as_json, command="create")
     return 0
 
 

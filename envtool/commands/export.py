@@ -12,10 +12,14 @@ their installed versions at that level.
 
 PRUNE OPTIONS apply on top (``--leaves`` keeps the history's requested specs, else the
 dependency graph's leaves); ``--rename NEW`` sets ``name:``.
+
+``-f``/``-o FILE`` writes the file; ``--json`` then reports on stdout what was written
+(:func:`document`). Without a file, ``--json`` is ``--format json``, as in conda.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -46,6 +50,7 @@ def run(
     rename: str | None,
     backend: str,
     console: Console,
+    report_json: bool = False,
     conda_compat: bool = False,
     keep_prefix: bool | None = None,
 ) -> int:
@@ -94,6 +99,9 @@ def run(
         names = [d.name for d in env.conda] if pruned else None
         text = export.to_explicit(installed, names)
     fileio.write_text_output(output, text)
+    if report_json and output is not None:
+        doc = document(installed, env, output=output, fmt=fmt, pruned=pruned)
+        fileio.write_text_output(None, json.dumps(doc, indent=2) + "\n")
     return 0
 
 
@@ -106,6 +114,29 @@ def _warn_channelless(installed: InstalledEnv, listed: set[str], console: Consol
             f"no channel is recorded for {plural(len(names), 'package')} ({shown}): "
             f"a create from this file cannot find {'it' if len(names) == 1 else 'them'}"
         )
+
+
+EXPORT_VERSION = 1  # of the --json report; see document()
+
+
+def document(
+    installed: InstalledEnv, env: EnvFile, *, output: str, fmt: str, pruned: bool
+) -> dict[str, object]:
+    """``export -f FILE --json``: what was written where, from which environment."""
+    return {
+        "export_version": EXPORT_VERSION,
+        "source": {
+            "name": installed.location.name,
+            "prefix": str(installed.location.prefix),
+        },
+        "output": output,
+        "format": fmt,
+        "name": env.name,
+        "channels": list(env.channels),
+        "conda": len(env.conda),
+        "pip": len(env.pip or ()),
+        "pruned": pruned,
+    }
 
 
 def installed_requested(installed: InstalledEnv, options: PruneOptions) -> set[str] | None:
