@@ -186,6 +186,24 @@ def conda_home(
     return CondaHome(home, root, root / "envs", channel, pkgs)
 
 
+# conda's ``defaults`` moved to a port where nothing listens: a solve that consults them fails at
+# once, as it would with no network ("cannot reach http://127.0.0.1:9/... (offline?)").
+UNREACHABLE_DEFAULTS = "http://127.0.0.1:9/pkgs/main"
+OFFLINE = {"CONDA_DEFAULT_CHANNELS": UNREACHABLE_DEFAULTS}
+
+
+def records(prefix: Path) -> set[tuple[str, str, str, str, str]]:
+    """An env's package records as (name, version, build, channel, sha256), from conda-meta."""
+    import json
+
+    out = set()
+    for path in (prefix / "conda-meta").glob("*.json"):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        channel = str(r.get("channel") or "").rstrip("/")
+        out.add((r["name"], r["version"], r["build"], channel, r.get("sha256", "")))
+    return out
+
+
 def write_env_file(
     path: Path,
     deps: list[str],

@@ -65,7 +65,7 @@ from envtool.envs.condaconfig import (
     writable_dir,
 )
 from envtool.envs.condaconfig import load as load_config
-from envtool.envs.export import to_envfile
+from envtool.envs.export import recreating_envfile
 from envtool.envs.history import parse as parse_history
 from envtool.envs.history import requested_specs
 from envtool.envs.model import (
@@ -372,7 +372,7 @@ class CondaCliBackend:
             return CreateResult(target, self._packages(source.prefix, entries), (), True, replacing)
         if not argv_for.has_clone(self.tool) and any(is_pip_entry(e) for e in entries):
             # No @EXPLICIT list carries pip packages: create from the pinned export instead.
-            pinned = to_envfile(self.read(source))
+            pinned = recreating_envfile(self.read(source))  # its own channels, nodefaults
             return self.create(pinned, target, options)
         try:
             with _scratch() as scratch:
