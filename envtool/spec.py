@@ -257,6 +257,9 @@ def truncate_version(version: str, level: PinLevel) -> str | None:
     return f"{epoch}{bang}" + ".".join(parts[:keep])
 
 
+_CUDA_TAG = re.compile(r"(?<![a-z])cu\d{2,4}(?!\d)")
+
+
 def variant_glob(build: str | None) -> str | None:
     """A wildcard keeping a build's variant (``*cuda*``), or None when it carries none.
 
@@ -274,7 +277,7 @@ def variant_glob(build: str | None) -> str | None:
     for marker in VARIANT_MARKERS:
         if marker in lower and not (marker == "mkl" and "nomkl" in lower):
             return f"*{marker}*"
-    tag = re.search(r"(?<![a-z])cu\d{2,4}(?!\d)", lower)
+    tag = _CUDA_TAG.search(lower)
     return f"*{tag.group(0)}*" if tag else None
 
 

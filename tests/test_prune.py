@@ -694,3 +694,31 @@ def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str
     assert result.err == (
         "envtool: error: several FILEs need --check or --in-place (stdout and -o take one)\n"
     )
+
+
+def test_verify_compares_the_output_with_the_decisions() -> None:
+    """prune's last check reads its output back and compares it with what it decided."""
+    from envtool.commands.prune import _verify
+
+    text = "dependencies:\n  - numpy=1.26.4=h_0\n"
+    expected = envfile.parse("dependencies:\n  - numpy=1.26\n", "env.yml")
+    _verify("dependencies:\n  - numpy=1.26\n", "env.yml", expected)
+    with pytest.raises(RuntimeError, match="does not read back as pruned"):
+        _verify(text, "env.yml", expected)
+    with pytest.raises(RuntimeError, match="invalid file"):
+        _verify("dependencies: [\n", "env.yml", expected)
+
+
+def test_block_style_edits_inside_and_outside_pip_in_one_pass() -> None:
+    text = (
+        "name: x\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11.7=h_0\n"
+        "  - pip\n  - pip:\n    - a==1.2.3\n    - b==2.0.1\nprefix: /p\n"
+    )
+    env = envfile.parse(text)
+    result = prune(env, PruneOptions(no_builds=True, pin="minor", channels=("x",)))
+    out = apply_edits(text, result, "env.yml", envfile.compose(text, "env.yml"))
+    assert out == (
+        "name: x\nchannels:\n  - x\ndependencies:\n  - python=3.11\n"
+        "  - pip\n  - pip:\n    - a==1.2.*\n    - b==2.0.*\n"
+    )
+    assert envfile.parse(out) == result.env

@@ -71,12 +71,13 @@ def run(
 ) -> int:
     target = _check_arguments(file, options, output=output, in_place=in_place, check=check)
     tf = fileio.read(file)
-    env = envfile.parse_file(tf)  # an invalid spec is an error naming file and line
+    root = envfile.compose(tf.text, tf.source)  # one parse: the edits reuse its node tree
+    env = envfile.parse_node(root, tf.source).validate()  # an invalid spec: file and line
     result = prune(env, options)
-    new_text = apply_edits(tf.text, result, tf.source)
+    new_text = apply_edits(tf.text, result, tf.source, root)
     changed = new_text != tf.text
     if changed:
-        _verify(new_text, tf.source)
+        _verify(new_text, tf.source, result.env)
     if explain:
         for decision in result.decisions:
             console.err.write(format_decision(tf.source, decision) + "\n")
@@ -123,9 +124,16 @@ def _summary(decisions: tuple[Decision, ...]) -> str:
     return ", ".join(parts)
 
 
-def _verify(text: str, source: str) -> None:
-    """The edited text must still be a valid environment file; anything else is a bug."""
+def _verify(text: str, source: str, expected: envfile.EnvFile) -> None:
+    """The edited text must read back as the pruned file; anything else is a bug.
+
+    One more parse of the output (its specs are in the spec cache already: the unchanged ones
+    from the input, the rewritten ones from :func:`envtool.files.spec_rewrite.rewrite_conda`'s
+    own check), and a comparison of what it holds with what pruning decided.
+    """
     try:
-        envfile.parse(text, source)
+        got = envfile.parse(text, source)
     except Exception as exc:  # a bug in the edits: never write a broken file
         raise RuntimeError(f"pruning {source} produced an invalid file ({exc})") from exc
+    if got != expected:
+        raise RuntimeError(f"pruning {source} produced a file that does not read back as pruned")
