@@ -447,6 +447,50 @@ def check(ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...]) -
     return command.run(files, console=_globals(ctx).console, ignore=ignore)
 
 
+@cli.command()
+@verbosity_options
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead.")
+@click.option("--no-size", is_flag=True, help="Do not measure sizes (faster on big envs).")
+@click.pass_context
+def envs(ctx: click.Context, as_json: bool, no_size: bool) -> int:
+    """List every environment conda knows: name, prefix, size, frozen or not."""
+    from envtool.commands import envs as command
+
+    g = _globals(ctx)
+    return command.run(as_json=as_json, sizes=not no_size, backend=g.backend, console=g.console)
+
+
+@cli.command()
+@verbosity_options
+@env_options
+@click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Remove a frozen environment (CEP 22) anyway, as conda's flag of the same name.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@click.pass_context
+def remove(
+    ctx: click.Context,
+    name: str | None,
+    prefix: str | None,
+    override_frozen: bool,
+    dry_run: bool,
+) -> int:
+    """Remove an environment (never base, a frozen env or a directory that is not an env)."""
+    from envtool.commands import remove as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        override_frozen=override_frozen,
+        dry_run=dry_run,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
 # ---------------------------------------------------------------------------------- the runner
 
 

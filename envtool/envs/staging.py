@@ -69,14 +69,14 @@ class StagedPrefix:
         """Success: drop the replaced env."""
         self._finished = True
         if os.path.lexists(self.backup):
-            _rmtree(self.backup)
+            remove_tree(self.backup)
 
     def rollback(self) -> None:
         if self._committed:
-            _rmtree(self.target)
+            remove_tree(self.target)
             if os.path.lexists(self.backup):
                 os.rename(self.backup, self.target)
-        _rmtree(self.path)
+        remove_tree(self.path)
         self._remove_parents()
 
     def _remove_parents(self) -> None:
@@ -95,7 +95,8 @@ class StagedPrefix:
             self.rollback()
 
 
-def _rmtree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
+    """Delete a file or tree, making read-only parts writable first; a missing path is fine."""
     if not os.path.lexists(path):
         return
     if path.is_symlink() or path.is_file():
