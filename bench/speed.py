@@ -106,7 +106,7 @@ class Row:
     memory: bool = False
 
 
-def measure(rows: list[Row], runs: int, env: dict[str, str]) -> None:
+def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) -> None:
     print(
         f"{'row':<46} {'cpu':>8} {'wall':>8} {'peak':>8}   "
         f"{'floor':<28} {'cpu':>8} {'wall':>8} {'peak':>8}  ratio(cpu)"
@@ -114,12 +114,16 @@ def measure(rows: list[Row], runs: int, env: dict[str, str]) -> None:
     for row in rows:
         mine: list[Run] = []
         floors: list[list[Run]] = [[] for _ in row.floors]
-        for _ in range(runs):  # alternate, so both sides see the same load
+        for n in range(runs):  # alternate, so both sides see the same load
             mine.append(run(row.argv, env, row.prepare))
-            for i, (_, argv) in enumerate(row.floors):
+            for i, (label, argv) in enumerate(row.floors):
+                if label.startswith("conda") and n >= conda_runs:
+                    continue  # conda takes seconds to minutes a run
                 floors[i].append(run(argv, env, row.prepare))
         m = _median(mine)
         for i, (label, _) in enumerate(row.floors):
+            if not floors[i]:
+                continue
             f = _median(floors[i])
             ratio = m.cpu / f.cpu if f.cpu else float("inf")
             mem = f"  rss {m.rss / f.rss:.2f}x" if row.memory else ""
@@ -245,6 +249,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
     parser.add_argument("--runs", type=int, help="runs a row (default 9; --quick 5)")
+    parser.add_argument("--conda-runs", type=int, default=3, help="runs of conda's rows")
     parser.add_argument("--rows", choices=("all", "files", "envs"), default="all")
     parser.add_argument("--sizes", help="file sizes, comma-separated (default 2000,20000,100000)")
     parser.add_argument("--packages", help="env sizes, comma-separated (default 300,1000)")
@@ -292,7 +297,7 @@ def main() -> int:
             rows += file_rows(work, sizes)
         if args.rows in ("all", "envs"):
             rows += env_rows(work, packages, env)
-        measure(rows, runs, env)
+        measure(rows, runs, env, args.conda_runs)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

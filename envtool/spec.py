@@ -44,7 +44,7 @@ class SpecError(Exception):
     """A spec that cannot be parsed; ``str()`` is a short reason."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CondaSpec:
     """A conda MatchSpec, reduced to what envtool compares and rewrites."""
 
@@ -288,7 +288,7 @@ _OPTION_EDITABLE = ("-e", "--editable")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PipLine:
     """One line of a pip section (a requirements-file line)."""
 

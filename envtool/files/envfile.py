@@ -44,7 +44,7 @@ MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at 
 Path_ = tuple[str | int, ...]  # where an item lives: ("dependencies", 3) or (..., "pip", 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CondaDep:
     """One conda dependency line. ``spec`` is None when the text does not parse (``problem``)."""
 
@@ -59,7 +59,7 @@ class CondaDep:
         return self.spec.name if self.spec else self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PipDep:
     """One line of the pip section. ``req`` is None when the line does not parse (``problem``)."""
 
