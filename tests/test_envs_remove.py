@@ -58,9 +58,14 @@ def test_envs_reports_leftovers_of_a_killed_run(
     (leftover / "conda-meta").mkdir(parents=True)
     result = cli("envs", "--json", "--no-size")
     doc = json.loads(result.out)
-    assert doc["leftovers"] == [str(leftover)]
+    assert doc["leftovers"] == [
+        {
+            "path": str(leftover),
+            "advice": "a half-made env of an interrupted create or clone: delete it",
+        }
+    ]
     assert all(e["size"] is None for e in doc["envs"])
-    assert f"envtool: warning: {leftover} was left by an interrupted envtool run" in result.err
+    assert f"envtool: warning: {leftover}: a half-made env of an interrupted create" in result.err
 
 
 def test_disk_size_counts_each_inode_once(tmp_path: Path) -> None:
@@ -121,8 +126,8 @@ def test_remove_refuses_a_frozen_env_unless_overridden(
     refused = cli("remove", "-n", "ice")
     assert refused.code == 2
     assert refused.err == (
-        f"envtool: error: {env} is frozen (CEP 22: do not touch); "
-        "pass --override-frozen to remove it anyway\n"
+        f"envtool: error: cannot remove {env}: the environment is marked as frozen "
+        "(do not touch); use --override-frozen to remove it anyway\n"
     )
     assert (env / "conda-meta" / "history").is_file()
     assert cli("remove", "-n", "ice", "--override-frozen").code == 0

@@ -698,7 +698,7 @@ def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str
 
 def test_verify_compares_the_output_with_the_decisions() -> None:
     """prune's last check reads its output back and compares it with what it decided."""
-    from envtool.commands.prune import _verify
+    from envtool.ops.prune import _verify
 
     text = "dependencies:\n  - numpy=1.26.4=h_0\n"
     expected = envfile.parse("dependencies:\n  - numpy=1.26\n", "env.yml")

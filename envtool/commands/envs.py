@@ -2,7 +2,8 @@
 
 Text (stdout): one aligned row per env — name (``-`` for an env outside every envs dir),
 prefix, size, and ``frozen`` with its reason. ``--json`` prints a versioned document instead.
-Folders left by a killed create, clone or remove are reported on stderr, with what to do.
+An env whose sync was killed, and folders left by a killed create, clone, sync or remove, are
+reported on stderr, with what to do.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import sys
 
 from envtool.backends import select_backend
-from envtool.envs import inventory
+from envtool.envs import inventory, syncing
 from envtool.envs.condaconfig import load
 from envtool.envs.inventory import EnvSummary
 from envtool.ui import Console
@@ -28,12 +29,18 @@ def run(*, as_json: bool, sizes: bool, backend: str, console: Console) -> int:
         sys.stdout.write(json.dumps(document(summaries, leftovers), indent=2) + "\n")
     else:
         sys.stdout.write(table(summaries))
-    for path in leftovers:
-        console.warn(f"{path} was left by an interrupted envtool run; nothing uses it: delete it")
+    for summary in summaries:
+        state = syncing.interrupted(summary.location.prefix)
+        if state is not None:
+            console.warn(state)
+    for leftover in leftovers:
+        console.warn(f"{leftover.path}: {leftover.advice}")
     return 0
 
 
-def document(summaries: tuple[EnvSummary, ...], leftovers: tuple[object, ...]) -> dict[str, object]:
+def document(
+    summaries: tuple[EnvSummary, ...], leftovers: tuple[inventory.Leftover, ...]
+) -> dict[str, object]:
     return {
         "envs_version": ENVS_VERSION,
         "envs": [
@@ -46,7 +53,7 @@ def document(summaries: tuple[EnvSummary, ...], leftovers: tuple[object, ...]) -
             }
             for s in summaries
         ],
-        "leftovers": [str(p) for p in leftovers],
+        "leftovers": [{"path": str(x.path), "advice": x.advice} for x in leftovers],
     }
 
 

@@ -2,17 +2,17 @@
 
 Pure reads of the file system, for ``envtool envs`` and ``envtool remove``:
 
-- **frozen** (CEP 22): ``conda-meta/frozen`` exists. Its content, when any, is JSON whose
-  ``message`` says why; conda then refuses to change the env unless ``--override-frozen``.
+- **frozen** (CEP 22): ``conda-meta/frozen`` exists (:mod:`envtool.envs.transaction` reads it
+  and its ``message``; conda refuses to change such an env unless ``--override-frozen``).
 - **size**: bytes of the env's files, each inode once (files hard-linked from the package cache
   count here too, as ``du`` counts them for one directory tree).
-- **leftovers**: hidden ``.NAME.envtool-…`` folders beside envs, left by a create or clone that
-  was killed before it could clean up (:mod:`envtool.envs.staging` names them).
+- **leftovers**: hidden ``.NAME.envtool-…`` folders beside envs, left by a create, clone, sync
+  or remove that was killed before it could clean up (:mod:`envtool.envs.staging` and
+  :mod:`envtool.envs.syncing` name them), each with what to do about it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,8 +20,7 @@ from pathlib import Path
 
 from envtool.envs.model import EnvLocation
 from envtool.envs.staging import STAGE_MARK
-
-FROZEN_FILE = ("conda-meta", "frozen")
+from envtool.envs.transaction import frozen_reason, is_frozen
 
 
 @dataclass(frozen=True)
@@ -32,21 +31,6 @@ class EnvSummary:
     size: int | None  # bytes; None when not measured
     frozen: bool
     frozen_reason: str = ""
-
-
-def is_frozen(prefix: Path) -> bool:
-    return prefix.joinpath(*FROZEN_FILE).is_file()
-
-
-def frozen_reason(prefix: Path) -> str:
-    """The ``message`` of a frozen env's marker ("" when none or unreadable)."""
-    try:
-        text = prefix.joinpath(*FROZEN_FILE).read_text("utf-8").strip()
-        data = json.loads(text) if text else {}
-    except (OSError, UnicodeDecodeError, ValueError):
-        return ""
-    message = data.get("message", "") if isinstance(data, dict) else ""
-    return " ".join(message.split()) if isinstance(message, str) else ""
 
 
 def disk_size(root: Path) -> int:
@@ -81,19 +65,40 @@ def summarize(locations: Iterable[EnvLocation], *, sizes: bool = True) -> tuple[
             location=loc,
             size=disk_size(loc.prefix) if sizes else None,
             frozen=is_frozen(loc.prefix),
-            frozen_reason=frozen_reason(loc.prefix),
+            frozen_reason=frozen_reason(loc.prefix) if is_frozen(loc.prefix) else "",
         )
         for loc in locations
     )
 
 
-def leftovers(dirs: Iterable[Path]) -> tuple[Path, ...]:
-    """Staging and trash folders envtool left in ``dirs`` (a killed create, clone or remove)."""
-    found: list[Path] = []
+@dataclass(frozen=True)
+class Leftover:
+    """A hidden folder a killed envtool run left beside an env, and what to do about it."""
+
+    path: Path
+    advice: str
+
+
+_ADVICE = (
+    ("new-", "a half-made env of an interrupted create or clone: delete it"),
+    ("sync-", "the unfinished twin of an interrupted sync: delete it"),
+    ("old-", "the old env of an interrupted sync: run the sync again to put it back"),
+    ("trash-", "an env being deleted when envtool was interrupted: delete it"),
+)
+
+
+def leftovers(dirs: Iterable[Path]) -> tuple[Leftover, ...]:
+    """Folders envtool left in ``dirs`` (a killed create, clone, sync or remove)."""
+    found: list[Leftover] = []
     for d in dirs:
         try:
             names = sorted(os.listdir(d))
         except OSError:
             continue
-        found.extend(d / n for n in names if n.startswith(".") and STAGE_MARK in n)
+        for name in names:
+            if not name.startswith(".") or STAGE_MARK not in name:
+                continue
+            kind = name.split(STAGE_MARK, 1)[1]
+            advice = next((a for k, a in _ADVICE if kind.startswith(k)), "delete it")
+            found.append(Leftover(d / name, advice))
     return tuple(found)

@@ -18,10 +18,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from envtool.envs import inventory, prefix
+from envtool.envs import prefix
 from envtool.envs.condaconfig import same_path
 from envtool.envs.model import EnvLocation
 from envtool.envs.staging import STAGE_MARK, remove_tree
+from envtool.envs.transaction import check_not_frozen
 from envtool.errors import BackendError, EnvNotFoundError, UsageError
 
 
@@ -43,12 +44,7 @@ def check_removable(
     active = environ.get("CONDA_PREFIX")
     if active and same_path(path, Path(active)):
         raise UsageError(f"{path} is the active environment; deactivate it first")
-    if inventory.is_frozen(path) and not override_frozen:
-        reason = inventory.frozen_reason(path)
-        raise UsageError(
-            f"{path} is frozen (CEP 22{': ' + reason if reason else ''}); "
-            "pass --override-frozen to remove it anyway"
-        )
+    check_not_frozen(path, doing="remove", override=override_frozen)
 
 
 def remove(location: EnvLocation, *, environ: Mapping[str, str]) -> None:
