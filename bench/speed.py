@@ -75,26 +75,32 @@ class Run:
     rss: int  # peak resident set size, bytes
 
 
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
 def run(argv: Sequence[str], env: dict[str, str], prepare: Callable[[], None] | None) -> Run:
-    """One process, timed by wait4. posix_spawn, not fork: a forked child would start with this
-    process's memory counted in its peak RSS."""
+    """One process, timed by wait4; its peak RSS from /usr/bin/time when there is one (Linux
+    counts a spawning process's own memory in the peak of the child it spawns, so the child
+    is forked by that small process instead of by this one)."""
     if prepare is not None:
         prepare()
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
         actions = [
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
             (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
         ]
+        full = [TIME, "-q", "-f", "%M", "-o", rss.name, *argv] if TIME else list(argv)
         start = time.perf_counter()
-        pid = os.posix_spawn(argv[0], list(argv), env, file_actions=actions)
+        pid = os.posix_spawn(full[0], full, env, file_actions=actions)
         _, status, usage = os.wait4(pid, 0)
         wall = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
         if code not in (0, 1):
             err.seek(0)
             raise SystemExit(f"{' '.join(argv)} failed ({code}):\n{err.read().decode()}")
-    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss * 1024)
+        peak = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
+    return Run(usage.ru_utime + usage.ru_stime, wall, peak * 1024)
 
 
 @dataclass
@@ -267,7 +273,7 @@ def main() -> int:
     ]
     packages = [int(s) for s in (args.packages or ("300" if args.quick else "300,1000")).split(",")]
 
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="envtool-speed-"))
+    work = Path(args.keep or tempfile.mkdtemp(prefix="envtool-speed-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     env = {
         k: v
@@ -282,6 +288,7 @@ def main() -> int:
         PYTHONPATH=str(Path(args.src).resolve() if args.src else BENCH.parent),
     )
     (work / "home").mkdir(exist_ok=True)
+    os.chdir(work)  # `python -m envtool` puts the working directory first on sys.path
     # Time what an installed envtool runs: byte-compiled modules (pip compiles them on install).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run(

@@ -722,3 +722,21 @@ def test_block_style_edits_inside_and_outside_pip_in_one_pass() -> None:
         "  - pip\n  - pip:\n    - a==1.2.*\n    - b==2.0.*\n"
     )
     assert envfile.parse(out) == result.env
+
+
+def test_platform_tables_match_as_their_globs_in_order() -> None:
+    """portable's literal-name lookup plus one glob regex finds the first matching row."""
+    from fnmatch import fnmatchcase
+
+    from envtool.files import portable
+
+    def first(table: tuple[tuple[str, str, str], ...], name: str) -> tuple[str, str] | None:
+        row = next((r for r in table if fnmatchcase(name.lower(), r[0].lower())), None)
+        return (row[1], row[2]) if row else None
+
+    names = [r[0].replace("*", "x") for r in portable.PLATFORM_ONLY + portable.PIP_PLATFORM_ONLY]
+    names += ["numpy", "gcc_linux-64", "LIBGCC-NG", "m2-foo", "pyobjc-core", "vc14", "_x"]
+    for name in names:
+        assert portable.platform_only(name) == first(portable.PLATFORM_ONLY, name), name
+        marker = portable.pip_platform_marker(name)
+        assert (marker[:2] if marker else None) == first(portable.PIP_PLATFORM_ONLY, name), name
