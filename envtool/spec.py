@@ -325,9 +325,12 @@ class PipLine:
         return parts[1].strip() if len(parts) > 1 else ""
 
 
+_PIP_NAME_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def normalize_pip_name(name: str) -> str:
     """PEP 503 normalization: ``Flask_SocketIO`` → ``flask-socketio``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _PIP_NAME_SEPARATORS.sub("-", name).lower()
 
 
 @lru_cache(maxsize=8192)

@@ -200,14 +200,10 @@ def _reject_conflict_markers(text: str, source: str) -> None:
 CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 
 
-# Anywhere, not only at a line start: splitlines() also ends lines at \r, \f, \u2028, ...
-_ANY_CONFLICT_MARKER = re.compile(r"<{7}|\|{7}|={7}|>{7}")
-
-
 def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
     """(line number, marker) for every line of ``text`` that is a merge-conflict marker."""
-    if _ANY_CONFLICT_MARKER.search(text) is None:  # one C scan instead of a loop per line
-        return
+    if not any(marker in text for marker in CONFLICT_MARKERS):  # substring scans, no line loop
+        return  # (anywhere, not only at a line start: splitlines() also splits at \r, \f, ...)
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.rstrip()
         for marker in CONFLICT_MARKERS:
