@@ -20,10 +20,10 @@ from conftest import Run
 
 pytestmark = pytest.mark.conda
 
-# envtool's options for conda's exact bytes. When envtool's default export channels change
-# (only the channels packages came from, plus nodefaults), conda's bytes stay one flag away:
-# add that flag here and every identity test follows.
-CONDA_BYTES: tuple[str, ...] = ("--keep-prefix",)
+# envtool's options for conda's exact bytes: envtool's own export writes the channels its
+# packages came from plus nodefaults (a file that recreates the env); conda's bytes are
+# --conda-compat. Every identity test builds its command line here.
+CONDA_BYTES: tuple[str, ...] = ("--conda-compat",)
 
 
 def envtool_export_argv(prefix: Path, *args: str, backend: str = "native") -> list[str]:
