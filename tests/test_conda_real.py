@@ -20,10 +20,9 @@ from conftest import Run
 
 pytestmark = pytest.mark.conda
 
-# envtool's options for conda's exact bytes. When envtool's default export channels change
-# (only the channels packages came from, plus nodefaults), conda's bytes stay one flag away:
-# add that flag here and every identity test follows.
-CONDA_BYTES: tuple[str, ...] = ("--keep-prefix",)
+# envtool's options for conda's exact bytes. envtool's default export lists only the channels
+# packages came from (plus nodefaults) and drops prefix:; conda's bytes are one flag away.
+CONDA_BYTES: tuple[str, ...] = ("--conda-compat",)  # channels, --from-history, prefix:
 
 
 def envtool_export_argv(prefix: Path, *args: str, backend: str = "native") -> list[str]:
