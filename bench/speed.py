@@ -60,11 +60,12 @@ records = [PrefixRecord.from_path(p) for p in sorted(meta.glob("*.json"))]
 """
 
 FLOOR_INSTALL = """
-import asyncio, sys, pathlib
+import asyncio, os, sys, pathlib
 from rattler import PrefixRecord, install
 source, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 records = [PrefixRecord.from_path(p) for p in sorted((source / "conda-meta").glob("*.json"))]
 asyncio.run(install(records, target, cache_dir=pathlib.Path(sys.argv[3]), show_progress=False))
+os._exit(0)  # as envtool does: py-rattler's runtime threads can crash the interpreter's teardown
 """
 
 

@@ -159,11 +159,20 @@ def _numeric(version: str) -> tuple[int, ...] | None:
     return tuple(parts)
 
 
+def compare_numeric(a: str, b: str) -> int | None:
+    """-1, 0 or 1 for two versions of plain numbers (conda and PEP 440 order them alike:
+    by number, trailing zeros not counting), else None."""
+    na, nb = _numeric(a), _numeric(b)
+    if na is None or nb is None:
+        return None
+    return (na > nb) - (na < nb)
+
+
 def compare_versions(a: str, b: str) -> int:
     """-1, 0 or 1 by conda's version order; raises SpecError for a malformed version."""
-    na, nb = _numeric(a), _numeric(b)
-    if na is not None and nb is not None:
-        return (na > nb) - (na < nb)
+    numeric = compare_numeric(a, b)
+    if numeric is not None:
+        return numeric
     rattler = _rattler()
     try:
         va, vb = _version(a), _version(b)

@@ -156,3 +156,23 @@ def test_pip_fast_path_agrees_with_packaging() -> None:
         fast += 1
         assert spec.parse_pip.__wrapped__(line) == spec._parse_requirement(line), line
     assert fast > 10
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("1", "1.0.0"),
+        ("1.10", "1.9"),
+        ("0", "0.0"),
+        ("2.0.1", "2.0.01"),
+        ("1.2", "1.2.0.1"),
+        ("3", "12"),
+        ("1.0.0", "1.0.1"),
+    ],
+)
+def test_numeric_order_agrees_with_pep440(a: str, b: str) -> None:
+    from packaging.version import Version
+
+    va, vb = Version(a), Version(b)
+    assert spec.compare_numeric(a, b) == (0 if va == vb else (-1 if va < vb else 1))
+    assert spec.compare_numeric("1.0rc1", "1.0") is None

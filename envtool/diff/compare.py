@@ -47,6 +47,7 @@ from envtool.spec import (
     Size,
     SpecError,
     change_size,
+    compare_numeric,
     compare_versions,
     normalize_pip_name,
     variant_glob,
@@ -548,6 +549,9 @@ def _compare(section: str, a: str, b: str) -> int | None:
             return compare_versions(a, b)
         except SpecError:
             return None
+    numeric = compare_numeric(a, b)  # 1.2.3 vs 1.10: no need to import packaging
+    if numeric is not None:
+        return numeric
     from packaging.version import InvalidVersion, Version
 
     try:
