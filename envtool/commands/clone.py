@@ -13,20 +13,31 @@ is :mod:`envtool.ops.create`'s; this module renders it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
-from envtool.backends import Backend, select_backend
-from envtool.envs.model import CreateOptions, EnvLocation, InstalledEnv, OnExists
+from envtool.backends import Backend
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    InstalledPackage,
+    OnExists,
+)
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ops import create as ops
+from envtool.ops import variants
 from envtool.ui import Console
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
+    from envtool.locks.model import Lock
 
 
 def run(
@@ -43,12 +54,17 @@ def run(
     console: Console,
     override_frozen: bool = False,
     environment: str = "default",
+    cuda: str | None = None,
+    allow_variant_change: bool = False,
+    as_of: str | None = None,
 ) -> int:
     if name is None and prefix is None:
         raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     kind = ops.classify(source)
     console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
-    engine = select_backend(backend, console)
+    platform = variants.target(cuda)
+    when = variants.as_of(as_of, source if kind == "file" else None)
+    engine = variants.backend(backend, console, native=cuda is not None or when is not None)
     target = engine.new_location(name=name, prefix=prefix)
     target_name = target.name or target.prefix.name
     create_options = CreateOptions(
@@ -56,21 +72,25 @@ def run(
         override_frozen=override_frozen,
         base_dir=Path.cwd(),
         command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
+        platform=platform,
+        exclude_newer=when,
     )
+    fidelity = _Fidelity(cuda, allow_variant_change)
 
     if kind == "file":
         from envtool import locks
 
         tf = fileio.read(source)
         if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
-            from dataclasses import replace
-
             if options.prunes or output:
                 raise UsageError(
                     f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
                 )
+            lock = locks.parse(tf, environment=environment)
+            for warning in fidelity.lock(lock):
+                console.warn(warning)
             result = ops.install_lock(
-                locks.parse(tf, environment=environment),
+                lock,
                 name=name,
                 prefix=prefix,
                 options=replace(create_options, dry_run=dry_run, base_dir=ops.file_dir(source)),
@@ -82,25 +102,35 @@ def run(
         env, warnings = ops.load_env_file(source)
         for warning in warnings:
             console.warn(warning)
+        source_records = variants.file_records(env)
         if options.prunes:
             env = _prune(env, options, None, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
-        create_options = CreateOptions(
-            on_exists=on_exists,
-            override_frozen=override_frozen,
-            base_dir=ops.file_dir(source),
-            command=create_options.command,
+        create_options = replace(create_options, base_dir=ops.file_dir(source))
+        return _create(
+            engine, env, target, dry_run, output, create_options, console, fidelity, source_records
         )
-        return _create(engine, env, target, dry_run, output, create_options, console)
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
     if options.prunes:
         installed, env = ops.exported(engine, where)
         env = _prune(env, options, installed, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
-        return _create(engine, env, target, dry_run, output, create_options, console)
+        return _create(
+            engine,
+            env,
+            target,
+            dry_run,
+            output,
+            create_options,
+            console,
+            fidelity,
+            installed.packages,
+        )
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
+    for warning in fidelity.exact(engine.read(where).packages):
+        console.warn(warning)
     if dry_run or output:
         _, env = ops.exported(engine, where)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
@@ -144,6 +174,8 @@ def _create(
     output: str | None,
     options: CreateOptions,
     console: Console,
+    fidelity: _Fidelity,
+    source: Sequence[InstalledPackage],
 ) -> int:
     text = dump_yaml(env)
     if output:
@@ -152,10 +184,37 @@ def _create(
         fileio.write_text_output(None, text)
         return 0
     console.detail(f"create: {target.prefix} with the {engine.name} backend")
-    result = ops.with_progress(
-        progress_mod.for_console(console),
-        lambda o: ops.create(engine, env, target, o),
-        options,
-    )
+    said: list[str] = []
+
+    def go(o: CreateOptions) -> CreateResult:
+        result, warnings = variants.create_keeping(
+            engine,
+            env,
+            target,
+            o,
+            source=source,
+            cuda=fidelity.cuda,
+            allow=fidelity.allow,
+        )
+        said.extend(warnings)
+        return result
+
+    result = ops.with_progress(progress_mod.for_console(console), go, options)
+    for warning in said:
+        console.warn(warning)
     ops.report(result, console)
     return 0
+
+
+@dataclass(frozen=True)
+class _Fidelity:
+    """``--cuda`` and ``--allow-variant-change``: what a clone checks its result against."""
+
+    cuda: str | None
+    allow: bool
+
+    def exact(self, packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
+        return variants.check_exact("clone", packages, self.cuda, allow=self.allow)
+
+    def lock(self, lock: Lock) -> tuple[str, ...]:
+        return variants.check_lock("clone", lock, self.cuda, allow=self.allow)
