@@ -136,7 +136,11 @@ def test_create_targets_a_gpu_machine_with_cuda(
     file = write_env_file(
         tmp_path / "e.yml", ["torchy=2.0=*cuda*"], channels=[gpu_channel.as_uri(), "nodefaults"]
     )
-    assert cli("create", "-f", str(file), "-p", str(tmp_path / "a")).code == 2
+    cpu = cli("create", "-f", str(file), "-p", str(tmp_path / "a"))
+    assert cpu.code == 2
+    assert "torchy=2.0=*cuda* (needs __cuda >=11 (pass --cuda VER to target a GPU machine))" in (
+        cpu.err
+    )
     made = cli("create", "-f", str(file), "-p", str(tmp_path / "b"), "--cuda", "11.8")
     assert made.code == 0, made.err
     assert _builds(tmp_path / "b")["torchy"] == "cuda11_0"

@@ -119,7 +119,7 @@ def solve(
             passthrough=(_Unsolvable,),
         )
     except _Unsolvable as exc:
-        reasons = _explain(gateway, channels, platforms, specs, go)
+        reasons = _explain(gateway, channels, platforms, specs, go, platform)
         if reasons:
             what = f"{plural(len(reasons), 'spec')} cannot be satisfied"
             raise BackendError(f"{source}: {what}: {'; '.join(reasons)}") from exc
@@ -145,6 +145,7 @@ def _explain(
     platforms: Any,
     specs: Sequence[str],
     go: Any,
+    platform: Platform | None = None,
 ) -> list[str]:
     """For each spec that cannot be met on its own: ``spec (why)``."""
     from rattler import MatchSpec
@@ -169,7 +170,9 @@ def _explain(
         if not versions:
             reasons.append(f"{text} (no package named {name!r} in the channels)")
         elif _any_matches(ms, found):
-            reasons.append(f"{text} (its dependencies cannot be satisfied)")
+            records = [r for rs in found for r in rs]
+            needs = _missing_virtual(records, ms, platform) if platform is not None else ""
+            reasons.append(f"{text} ({needs or 'its dependencies cannot be satisfied'})")
         else:
             shown = ", ".join(versions[-MAX_VERSIONS_SHOWN:])
             more = "..., " if len(versions) > MAX_VERSIONS_SHOWN else ""

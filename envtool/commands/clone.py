@@ -1,7 +1,8 @@
 """``envtool clone SOURCE (-n NAME | -p PREFIX)``: a new environment from an env or a file.
 
 SOURCE is an environment file when such a file exists, a prefix when it is an existing
-directory or contains a path separator, else an env name (``-v`` says which it took).
+directory or contains a path separator, else an env name (``-v`` says which it took). From a
+file, ``-n``/``-p`` may be left out: the file's ``name:`` is taken, as ``create -f`` does.
 
 - From an env, without PRUNE OPTIONS: an exact copy by package records (no solve; files
   hard-linked from the package cache; pip-installed files copied with the prefix rewritten).
@@ -33,6 +34,7 @@ from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ops import create as ops
 from envtool.ops import variants
+from envtool.render.create import create_document
 from envtool.ui import Console
 
 if TYPE_CHECKING:
@@ -54,29 +56,16 @@ def run(
     console: Console,
     override_frozen: bool = False,
     environment: str = "default",
+    as_json: bool = False,
     cuda: str | None = None,
     allow_variant_change: bool = False,
     as_of: str | None = None,
 ) -> int:
-    if name is None and prefix is None:
-        raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     kind = ops.classify(source)
+    if kind != "file" and name is None and prefix is None:
+        raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
-    platform = variants.target(cuda)
-    when = variants.as_of(as_of, source if kind == "file" else None)
-    engine = variants.backend(backend, console, native=cuda is not None or when is not None)
-    target = engine.new_location(name=name, prefix=prefix)
-    target_name = target.name or target.prefix.name
-    create_options = CreateOptions(
-        on_exists=on_exists,
-        override_frozen=override_frozen,
-        base_dir=Path.cwd(),
-        command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
-        platform=platform,
-        exclude_newer=when,
-    )
     fidelity = _Fidelity(cuda, allow_variant_change)
-
     if kind == "file":
         from envtool import locks
 
@@ -93,13 +82,37 @@ def run(
                 lock,
                 name=name,
                 prefix=prefix,
-                options=replace(create_options, dry_run=dry_run, base_dir=ops.file_dir(source)),
+                options=CreateOptions(
+                    on_exists=on_exists,
+                    override_frozen=override_frozen,
+                    dry_run=dry_run,
+                    base_dir=ops.file_dir(source),
+                    command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
+                ),
                 backend=backend,
                 console=console,
             )
-            ops.report(result, console)
+            ops.report(result, console, as_json=as_json, command="clone")
             return 0
-        env, warnings = ops.load_env_file(source)
+    loaded = ops.load_env_file(source) if kind == "file" else None
+    when = variants.as_of(as_of, source if kind == "file" else None)
+    engine = variants.backend(backend, console, native=cuda is not None or when is not None)
+    if loaded is not None:  # as create -f: -p, else -n, else the file's name:
+        target = ops.target_location(engine, loaded[0], name=name, prefix=prefix)
+    else:
+        target = engine.new_location(name=name, prefix=prefix)
+    target_name = target.name or target.prefix.name
+    create_options = CreateOptions(
+        on_exists=on_exists,
+        override_frozen=override_frozen,
+        base_dir=Path.cwd(),
+        command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
+        platform=variants.target(cuda),
+        exclude_newer=when,
+    )
+
+    if loaded is not None:
+        env, warnings = loaded
         for warning in warnings:
             console.warn(warning)
         source_records = variants.file_records(env)
@@ -107,8 +120,9 @@ def run(
             env = _prune(env, options, None, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
         create_options = replace(create_options, base_dir=ops.file_dir(source))
+        checked = _Checked(fidelity, source_records)
         return _create(
-            engine, env, target, dry_run, output, create_options, console, fidelity, source_records
+            engine, env, target, dry_run, output, create_options, console, as_json, checked
         )
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
@@ -116,26 +130,25 @@ def run(
         installed, env = ops.exported(engine, where)
         env = _prune(env, options, installed, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
+        checked = _Checked(fidelity, installed.packages)
         return _create(
-            engine,
-            env,
-            target,
-            dry_run,
-            output,
-            create_options,
-            console,
-            fidelity,
-            installed.packages,
+            engine, env, target, dry_run, output, create_options, console, as_json, checked
         )
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
     for warning in fidelity.exact(engine.read(where).packages):
         console.warn(warning)
     if dry_run or output:
-        _, env = ops.exported(engine, where)
+        installed, env = ops.exported(engine, where)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
         if output:
             fileio.write_text_output(output, dump_yaml(env))
+        if dry_run and as_json:
+            doc = create_document(
+                "clone", target, installed.packages, dry_run=True, environment=env
+            )
+            fileio.write_text_output(None, doc)
+            return 0
         if dry_run:
             fileio.write_text_output(None, dump_yaml(env))
             return 0
@@ -144,7 +157,7 @@ def run(
         lambda o: ops.clone_env(engine, where, target, o),
         create_options,
     )
-    ops.report(result, console)
+    ops.report(result, console, as_json=as_json, command="clone")
     return 0
 
 
@@ -159,10 +172,10 @@ def _prune(
     writes it (``file:line: ...`` when it comes from a file)."""
     result = ops.pruned(env, options, installed)
     if explain:
-        source = env.source or "export"
+        from envtool.render.prune import format_decision
+
         for decision in result.decisions:
-            where = f"{source}:{decision.line}" if decision.line is not None else source
-            console.err.write(f"{where}: {decision.describe()}\n")
+            console.err.write(format_decision(env.source or "export", decision) + "\n")
     return result.env
 
 
@@ -174,12 +187,16 @@ def _create(
     output: str | None,
     options: CreateOptions,
     console: Console,
-    fidelity: _Fidelity,
-    source: Sequence[InstalledPackage],
+    as_json: bool,
+    checked: _Checked,
 ) -> int:
     text = dump_yaml(env)
     if output:
         fileio.write_text_output(output, text)
+    if dry_run and as_json:
+        doc = create_document("clone", target, None, dry_run=True, environment=env)
+        fileio.write_text_output(None, doc)
+        return 0
     if dry_run:
         fileio.write_text_output(None, text)
         return 0
@@ -192,9 +209,9 @@ def _create(
             env,
             target,
             o,
-            source=source,
-            cuda=fidelity.cuda,
-            allow=fidelity.allow,
+            source=checked.source,
+            cuda=checked.fidelity.cuda,
+            allow=checked.fidelity.allow,
         )
         said.extend(warnings)
         return result
@@ -202,7 +219,7 @@ def _create(
     result = ops.with_progress(progress_mod.for_console(console), go, options)
     for warning in said:
         console.warn(warning)
-    ops.report(result, console)
+    ops.report(result, console, as_json=as_json, command="clone")
     return 0
 
 
@@ -218,3 +235,11 @@ class _Fidelity:
 
     def lock(self, lock: Lock) -> tuple[str, ...]:
         return variants.check_lock("clone", lock, self.cuda, allow=self.allow)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A re-solve's check: the records it came from (an env's, a file's builds)."""
+
+    fidelity: _Fidelity
+    source: Sequence[InstalledPackage]

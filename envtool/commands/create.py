@@ -37,6 +37,7 @@ def run(
     cuda: str | None = None,
     allow_variant_change: bool = False,
     as_of: str | None = None,
+    as_json: bool = False,
 ) -> int:
     from envtool import locks
 
@@ -59,7 +60,7 @@ def run(
             backend=backend,
             console=console,
         )
-        ops.report(result, console)
+        ops.report(result, console, as_json=as_json, command="create")
         return 0
     env, warnings = ops.load_env_file(file)
     for warning in warnings:
@@ -80,7 +81,7 @@ def run(
         platform=variants.target(cuda) if cuda is not None else None,
         exclude_newer=when,
     )
-    ops.report(result, console)
+    ops.report(result, console, as_json=as_json, command="create")
     return 0
 
 

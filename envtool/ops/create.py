@@ -88,11 +88,19 @@ def target_location(
 def classify(source: str) -> CloneSource:
     """An existing file → file; an existing dir or a path separator → prefix; else a name."""
     path = Path(os.path.expanduser(source))
-    if path.is_file() or source == "-":
+    if source == "-" or _exists(path.is_file):
         return "file"
-    if path.is_dir() or "/" in source or os.sep in source or (os.altsep or "/") in source:
+    if _exists(path.is_dir) or "/" in source or os.sep in source or (os.altsep or "/") in source:
         return "prefix"
     return "name"
+
+
+def _exists(test: Callable[[], bool]) -> bool:
+    """``path.is_file()``/``is_dir()``, False for a name the OS cannot hold (too long, NUL)."""
+    try:
+        return test()
+    except (OSError, ValueError):
+        return False
 
 
 def command_line(args: list[str]) -> str:
@@ -184,14 +192,22 @@ def summary(result: CreateResult) -> Summary:
     return Summary(stderr=made, warnings=warnings)
 
 
-def report(result: CreateResult, console: Console) -> None:
-    """Say :func:`summary` of ``result``: warnings and the result line on stderr, a dry run's
-    package list on stdout (create and clone report alike)."""
+def report(
+    result: CreateResult, console: Console, *, as_json: bool = False, command: str = "create"
+) -> None:
+    """Say :func:`summary` of ``result`` (create and clone report alike): warnings and the
+    result line on stderr, a dry run's package list on stdout; with ``--json``, the
+    :mod:`envtool.render.create` document on stdout instead of those."""
     from envtool.files import fileio
 
     shown = summary(result)
     for warning in shown.warnings:
         console.warn(warning)
+    if as_json:
+        from envtool.render.create import result_document
+
+        fileio.write_text_output(None, result_document(command, result))
+        return
     if shown.stdout is not None:
         fileio.write_text_output(None, shown.stdout)
     if shown.stderr is not None:
