@@ -209,3 +209,32 @@ def source_dated(tmp_path_factory: pytest.TempPathFactory) -> Path:
             Package("dated", "1.0", "h2_0", build_number=1, timestamp=MTIME),
         ],
     )
+
+
+def test_no_builds_keeps_cep45_flags(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = build_channel(
+        tmp_path / "flagged",
+        [
+            Package("flagged", "2.0", "h1_0", flags=("gpu:cuda", "cuda:12"), build_number=1),
+            Package("flagged", "2.0", "h0_0", flags=("gpu:none",)),
+            Package("plain", "1.0", "py311_cuda12_0"),
+        ],
+    )
+    file = write_env_file(
+        tmp_path / "f.yml", ["flagged", "plain"], channels=[channel.as_uri(), "nodefaults"]
+    )
+    env = tmp_path / "env"
+    assert cli("create", "-f", str(file), "-p", str(env)).code == 0
+    exported = cli("export", "-p", str(env), "--no-builds")
+    assert exported.code == 0, exported.err
+    assert "  - flagged=2.0[flags=[gpu:cuda, cuda:12]]\n" in exported.out
+    assert "  - plain=1.0=*cuda*\n" in exported.out  # no flags: today's build glob
+    again = tmp_path / "again.yml"
+    again.write_text(exported.out)
+    assert cli("create", "-f", str(again), "-p", str(tmp_path / "again")).code == 0
+    assert _builds(tmp_path / "again")["flagged"] == "h1_0"
+    from envtool.spec import variant
+
+    assert variant("h1_0", ["gpu:cuda", "cuda:12"]) == "cuda 12"

@@ -12,6 +12,7 @@ keeps the history's requested specs, else the dependency graph's leaves); ``--re
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,9 @@ def run(
     env = export.to_envfile(installed, from_history=from_history)
     pruned = False
     if options.prunes:
-        env = apply_prune(env, options, installed_requested(installed, options), explain, console)
+        flags = {p.name: p.flags for p in installed.packages if p.flags}
+        requested = installed_requested(installed, options)
+        env = apply_prune(env, options, requested, explain, console, flags=flags)
         pruned = True
     if rename is not None:
         env = replace(env, name=rename)
@@ -113,13 +116,15 @@ def apply_prune(
     requested: set[str] | None,
     explain: bool,
     console: Console,
+    *,
+    flags: Mapping[str, Sequence[str]] | None = None,
 ) -> EnvFile:
     """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr, as
     ``prune --explain`` writes it (``file:line: ...`` when it comes from a file)."""
     from envtool.commands.prune import format_decision
     from envtool.files.prune import prune
 
-    result = prune(env, options, requested=requested)
+    result = prune(env, options, requested=requested, flags=flags)
     if explain:
         for decision in result.decisions:
             console.err.write(format_decision(env.source or "export", decision) + "\n")
