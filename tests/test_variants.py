@@ -191,6 +191,10 @@ def test_as_of_picks_the_older_build(
     cloned = tmp_path / "cloned"
     assert cli("clone", str(file), "-p", str(cloned), "--as-of", then).code == 0
     assert _builds(cloned)["dated"] == "h1_0"
+    lock = tmp_path / "dated.txt"
+    locked = cli("lock", "-f", str(file), "--as-of", then, "--format", "explicit", "-o", str(lock))
+    assert locked.code == 0, locked.err
+    assert "dated-1.0-h1_0" in lock.read_text()
     bad = cli("create", "-f", str(file), "-p", str(tmp_path / "x"), "--as-of", "2024-13-45")
     assert bad.code == 2 and bad.err.startswith("envtool: error: ") and bad.err.count("\n") == 1
 
