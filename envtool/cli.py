@@ -312,6 +312,30 @@ ENVIRONMENT = click.option(
 )
 
 
+def solve_options(func: F) -> F:
+    """--cuda, --allow-variant-change and --as-of of create and clone (DESIGN §2)."""
+    options = [
+        click.option(
+            "--cuda",
+            metavar="VER|none",
+            help="Solve for __cuda=VER (a GPU machine) or none; default: this machine's.",
+        ),
+        click.option(
+            "--allow-variant-change",
+            is_flag=True,
+            help="Let a package's variant change (CUDA → CPU, mkl → openblas), said on stderr.",
+        ),
+        click.option(
+            "--as-of",
+            metavar="DATE|REV",
+            help="Solve only with packages published by DATE, or by the commit time of git REV.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _json_is_format(ctx: click.Context, json_format: str) -> str:
     """``--json`` means ``--format json``: refuse it beside another ``--format``."""
     fmt = ctx.params.get("fmt")
@@ -451,6 +475,7 @@ def export(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
 @ENVIRONMENT
+@solve_options
 @JSON_OPTION
 @click.pass_context
 def create(
@@ -462,6 +487,9 @@ def create(
     override_frozen: bool,
     dry_run: bool,
     environment: str,
+    cuda: str | None,
+    allow_variant_change: bool,
+    as_of: str | None,
     as_json: bool,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
@@ -478,6 +506,9 @@ def create(
         backend=g.backend,
         console=g.console,
         environment=environment,
+        cuda=cuda,
+        allow_variant_change=allow_variant_change,
+        as_of=as_of,
         as_json=as_json,
     )
 
@@ -498,6 +529,7 @@ def create(
 @ON_EXISTS
 @OVERRIDE_FROZEN
 @ENVIRONMENT
+@solve_options
 @JSON_OPTION
 @click.pass_context
 def clone(
@@ -511,6 +543,9 @@ def clone(
     on_exists: str,
     override_frozen: bool,
     environment: str,
+    cuda: str | None,
+    allow_variant_change: bool,
+    as_of: str | None,
     explain: bool,
     as_json: bool,
     **kwargs: Any,
@@ -535,6 +570,9 @@ def clone(
         backend=g.backend,
         console=g.console,
         environment=environment,
+        cuda=cuda,
+        allow_variant_change=allow_variant_change,
+        as_of=as_of,
         as_json=as_json,
     )
 
@@ -674,7 +712,8 @@ def diff(
     "platforms",
     multiple=True,
     metavar="P,...",
-    help="Platforms to lock (default: this machine's; others only from -f FILE).",
+    help="Platforms to lock (default: this machine's; from an env, others are solved with "
+    "its versions preferred).",
 )
 @click.option(
     "--format",
@@ -693,6 +732,11 @@ def diff(
     metavar="VER|none",
     help="Solve -f FILE with __cuda=VER (or without __cuda); default: this machine's.",
 )
+@click.option(
+    "--as-of",
+    metavar="DATE|REV",
+    help="Solve only with packages published by DATE, or by the commit time of git REV.",
+)
 @click.pass_context
 def lock(
     ctx: click.Context,
@@ -705,6 +749,7 @@ def lock(
     output: str | None,
     check: bool,
     cuda: str | None,
+    as_of: str | None,
 ) -> int:
     """Lock an installed env (exactly, from conda-meta) or an environment file (solved)."""
     from envtool.commands import lock as command
@@ -719,6 +764,7 @@ def lock(
         output=output,
         check=check,
         cuda=cuda,
+        as_of=as_of,
         backend=g.backend,
         console=g.console,
     )

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache, lru_cache
@@ -37,7 +38,7 @@ PipKind = Literal["requirement", "editable", "url", "option", "include"]
 
 # Build-string markers of a package variant worth keeping when builds are stripped, in the order
 # they are preferred when a build carries several (a CUDA build is first of all a CUDA build).
-VARIANT_MARKERS = ("cuda", "gpu", "cpu", "openblas", "mkl")
+VARIANT_MARKERS = ("cuda", "gpu", "cpu", "openblas", "mkl", "mpich", "openmpi")
 
 
 class SpecError(Exception):
@@ -267,6 +268,7 @@ def truncate_version(version: str, level: PinLevel) -> str | None:
 
 
 _CUDA_TAG = re.compile(r"(?<![a-z])cu\d{2,4}(?!\d)")
+_CUDA_VERSION = re.compile(r"cuda_?(\d+)(\.)?")
 
 
 def variant_glob(build: str | None) -> str | None:
@@ -280,14 +282,76 @@ def variant_glob(build: str | None) -> str | None:
     >>> variant_glob("20_linux64_openblas"), variant_glob("nomkl"), variant_glob("h4616a5c_0")
     ('*openblas*', None, None)
     """
+    found = _variant_marker(build)
+    return found[1] if found else None
+
+
+def _variant_marker(build: str | None) -> tuple[str, str, str | None] | None:
+    """(kind, glob, CUDA major) of the variant a build string names, if any."""
     if not build:
         return None
     lower = build.lower()
     for marker in VARIANT_MARKERS:
-        if marker in lower and not (marker == "mkl" and "nomkl" in lower):
-            return f"*{marker}*"
+        if marker in lower and not (marker in ("mkl", "mpich") and f"no{marker}" in lower):
+            major = None
+            if marker == "cuda":
+                m = _CUDA_VERSION.search(lower)
+                if m:
+                    digits = m.group(1)
+                    major = digits if m.group(2) or len(digits) <= 2 else digits[:-1]
+            return marker, f"*{marker}*", major
     tag = _CUDA_TAG.search(lower)
-    return f"*{tag.group(0)}*" if tag else None
+    if tag:
+        digits = tag.group(0)[2:]
+        return "cuda", f"*{tag.group(0)}*", digits[:1] if len(digits) == 2 else digits[:2]
+    return None
+
+
+def variant(build: str | None, flags: Sequence[str] = ()) -> str | None:
+    """The variant a package's build string (or its CEP 45 ``flags``) says it is: ``cuda 12``
+    (CUDA with its major version, when the build names it), ``cpu``, ``mkl``, ``openblas``,
+    ``mpich``, ... or None. Flags, when a record has them, win over the build string.
+
+    >>> variant("py3.11_cuda12.1_cudnn8.9.2_0"), variant("cuda118py310h_0"), variant("py311_cu121")
+    ('cuda 12', 'cuda 11', 'cuda 12')
+    >>> variant("py3.11_cpu_0"), variant("mpi_openmpi_h1_0"), variant("h4616a5c_0")
+    ('cpu', 'openmpi', None)
+    >>> variant("h0_0", ["gpu:cuda", "cuda:12"]), variant("h0_0", ["blas:mkl"])
+    ('cuda 12', 'mkl')
+    """
+    for flag in flags:
+        key, _, value = flag.lower().partition(":")
+        if key == "cuda" and value[:1].isdigit():
+            return f"cuda {value.split('.')[0]}"
+    for flag in flags:
+        key, _, value = flag.lower().partition(":")
+        for word in (value, key):
+            if word in VARIANT_MARKERS:
+                return word
+    found = _variant_marker(build)
+    if found is None:
+        return None
+    kind, _, major = found
+    return f"{kind} {major}" if major else kind
+
+
+def variant_change(old: str | None, new: str | None) -> tuple[str, str] | None:
+    """How a variant changed, for a person: the kinds when they differ (``cuda`` → ``cpu``),
+    the versions when only they do (``cuda 12`` → ``cuda 11``); None when it did not.
+
+    >>> variant_change("cuda 12", None), variant_change("cuda 12", "cuda 11")
+    (('cuda', 'none'), ('cuda 12', 'cuda 11'))
+    >>> variant_change("cuda 12", "cuda"), variant_change("mkl", "mkl")
+    (None, None)
+    """
+    if old == new:
+        return None
+    kind_old, kind_new = (v.split()[0] if v else "none" for v in (old, new))
+    if kind_old != kind_new:
+        return kind_old, kind_new
+    if old is None or new is None or " " not in old or " " not in new:
+        return None  # a CUDA build that does not say its version: not a change we can see
+    return old, new
 
 
 # --------------------------------------------------------------------------------------- pip

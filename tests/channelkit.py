@@ -81,6 +81,7 @@ class Package:
     build_number: int = 0
     files: Mapping[str, bytes] = field(default_factory=dict)
     timestamp: int = MTIME  # seconds since the epoch, as published (--as-of tests vary it)
+    flags: tuple[str, ...] = ()  # CEP 45 variant flags ("gpu:cuda"), when the record has them
 
     @property
     def filename(self) -> str:
@@ -98,6 +99,8 @@ def _index_json(pkg: Package) -> dict[str, object]:
         "subdir": pkg.subdir,
         "timestamp": pkg.timestamp * 1000,
     }
+    if pkg.flags:
+        data["flags"] = list(pkg.flags)
     if pkg.subdir == "noarch":
         data["noarch"] = "generic"
     else:

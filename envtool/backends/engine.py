@@ -87,6 +87,7 @@ def solve(
     source: str = "",
     progress: Progress | None = None,
     locked: Sequence[Any] = (),
+    exclude_newer: datetime | None = None,
 ) -> list[Any]:
     """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` (its subdir and noarch,
     with its virtual packages). ``locked`` records (an env's installed ones) are preferred:
@@ -130,6 +131,7 @@ def solve(
             virtual_packages=virtual,
             channel_priority=_priority(channel_priority),
             locked_packages=list(locked) or None,
+            exclude_newer=exclude_newer,
         )
 
     try:
@@ -139,7 +141,7 @@ def solve(
             passthrough=(_Unsolvable,),
         )
     except _Unsolvable as exc:
-        reasons = _explain(gateway, channels, platforms, specs, go)
+        reasons = _explain(gateway, channels, platforms, specs, go, platform)
         if reasons:
             what = f"{plural(len(reasons), 'spec')} cannot be satisfied"
             raise BackendError(f"{source}: {what}: {'; '.join(reasons)}") from exc
@@ -165,6 +167,7 @@ def _explain(
     platforms: Any,
     specs: Sequence[str],
     go: Any,
+    platform: Platform | None = None,
 ) -> list[str]:
     """For each spec that cannot be met on its own: ``spec (why)``."""
     from rattler import MatchSpec
@@ -189,7 +192,9 @@ def _explain(
         if not versions:
             reasons.append(f"{text} (no package named {name!r} in the channels)")
         elif _any_matches(ms, found):
-            reasons.append(f"{text} (its dependencies cannot be satisfied)")
+            records = [r for rs in found for r in rs]
+            needs = _missing_virtual(records, ms, platform) if platform is not None else ""
+            reasons.append(f"{text} ({needs or 'its dependencies cannot be satisfied'})")
         else:
             shown = ", ".join(versions[-MAX_VERSIONS_SHOWN:])
             more = "..., " if len(versions) > MAX_VERSIONS_SHOWN else ""
@@ -485,3 +490,85 @@ def _missing_virtual(records: list[Any], ms: Any, platform: Platform) -> str:
 def _conflict_lines(exc: BaseException, lines: int = 4) -> str:
     text = [line.rstrip() for line in str(exc).strip().splitlines() if line.strip()]
     return " / ".join(line.strip() for line in text[:lines])
+
+
+# ----------------------------------------------------------------- solving like another platform
+
+
+@dataclass(frozen=True)
+class LikeSolve:
+    """A solve for one platform that preferred given versions (:func:`solve_like`)."""
+
+    records: tuple[Any, ...]
+    dropped: tuple[str, ...] = ()  # specs left out: no package of that name for the platform
+    available: dict[str, frozenset[str]] | None = None  # name → versions the platform has
+
+
+def solve_like(
+    channels: Sequence[str],
+    specs: Sequence[str],
+    prefer: dict[str, tuple[str, str]],
+    *,
+    platform: Platform,
+    channel_priority: str = "flexible",
+    exclude_newer: datetime | None = None,
+    source: str = "",
+) -> LikeSolve:
+    """Solve ``specs`` for ``platform`` preferring the versions of ``prefer`` (name → (version,
+    build), e.g. another platform's records): the records of those versions, the same build
+    when the platform has it, are the solve's locked packages, so they win wherever the
+    channels allow. A spec whose package has no record for the platform is left out."""
+    from rattler import Gateway, MatchSpec
+    from rattler import solve as rattler_solve
+    from rattler.exceptions import SolverError
+
+    subdirs: Any = [platform.subdir, "noarch"]
+    gateway = Gateway()
+    matchspecs = [MatchSpec(s) for s in specs]
+    names = sorted(set(prefer) | {ms.name.normalized for ms in matchspecs if ms.name is not None})
+
+    async def go() -> LikeSolve:
+        found = await gateway.query(list(channels), subdirs, names, recursive=False)
+        by_name: dict[str, list[Any]] = {}
+        for records in found:
+            for r in records:
+                if _published(r, exclude_newer):
+                    by_name.setdefault(r.name.normalized, []).append(r)
+        locked = []
+        for name, (version, build) in prefer.items():
+            same = [r for r in by_name.get(name, []) if str(r.version) == version]
+            if same:
+                exact = [r for r in same if str(r.build) == build]
+                locked.append((exact or sorted(same, key=lambda r: r.build_number))[-1])
+        kept: list[Any] = []
+        dropped: list[str] = []
+        for text, ms in zip(specs, matchspecs, strict=True):
+            name = ms.name.normalized if ms.name is not None else ""
+            here = by_name.get(name)
+            if not here:
+                dropped.append(text)
+            elif any(ms.matches(r) for r in here):
+                kept.append(ms)
+            else:  # no version it asks for on this platform: the nearest one (reported)
+                kept.append(MatchSpec(name))
+        solved = await rattler_solve(
+            list(channels),
+            kept,
+            gateway=gateway,
+            platforms=subdirs,
+            virtual_packages=_virtual(platform),
+            channel_priority=_priority(channel_priority),
+            locked_packages=locked or None,
+            exclude_newer=exclude_newer,
+        )
+        available = {n: frozenset(str(r.version) for r in rs) for n, rs in by_name.items()}
+        return LikeSolve(tuple(solved), tuple(dropped), available)
+
+    try:
+        return run(
+            _catching(go(), SolverError), f"{source}: cannot solve", passthrough=(_Unsolvable,)
+        )
+    except _Unsolvable as exc:
+        raise BackendError(
+            f"{source}: cannot solve for {platform.subdir}: {_conflict_lines(exc.cause)}"
+        ) from exc

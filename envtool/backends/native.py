@@ -183,10 +183,11 @@ class NativeBackend:
         records = engine.solve(
             self.solve_channels(channels, options.base_dir),
             list(specs),
-            platform=platform if platform is not None else Platform.current(),
+            platform=platform or options.platform or Platform.current(),
             channel_priority=self.config.channel_priority,
             source=source,
             progress=options.progress,
+            exclude_newer=options.exclude_newer,
         )
         return tuple(sorted((self.package(r) for r in records), key=lambda p: p.name))
 
@@ -260,6 +261,8 @@ class NativeBackend:
         self.solve_channels(env.channels, options.base_dir)  # a bad channel fails first
         replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
         packages = self.solve(specs, env.channels, options=options, source=source)
+        if options.approve is not None:
+            options.approve(packages)  # e.g. variant fidelity: raises to stop before linking
         if pip_lines and not any(p.name == "python" for p in packages):
             raise BackendError(
                 f"{source}: the pip section needs python, but the environment would have none "
@@ -305,6 +308,7 @@ class NativeBackend:
             url=str(record.url),
             depends=tuple(str(d) for d in record.depends),
             md5=_hex(record.md5),
+            flags=tuple(str(f) for f in getattr(record, "flags", None) or ()),
             engine_record=record,
         )
 

@@ -16,21 +16,32 @@ is :mod:`envtool.ops.create`'s; this module renders it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
-from envtool.backends import Backend, select_backend
-from envtool.envs.model import CreateOptions, EnvLocation, InstalledEnv, OnExists
+from envtool.backends import Backend
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    InstalledPackage,
+    OnExists,
+)
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ops import create as ops
+from envtool.ops import variants
 from envtool.render.create import create_document
 from envtool.ui import Console
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
+    from envtool.locks.model import Lock
 
 
 def run(
@@ -48,11 +59,15 @@ def run(
     override_frozen: bool = False,
     environment: str = "default",
     as_json: bool = False,
+    cuda: str | None = None,
+    allow_variant_change: bool = False,
+    as_of: str | None = None,
 ) -> int:
     kind = ops.classify(source)
     if kind != "file" and name is None and prefix is None:
         raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
+    fidelity = _Fidelity(cuda, allow_variant_change)
     if kind == "file":
         from envtool import locks
 
@@ -62,8 +77,11 @@ def run(
                 raise UsageError(
                     f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
                 )
+            lock = locks.parse(tf, environment=environment)
+            for warning in fidelity.lock(lock):
+                console.warn(warning)
             result = ops.install_lock(
-                locks.parse(tf, environment=environment),
+                lock,
                 name=name,
                 prefix=prefix,
                 options=CreateOptions(
@@ -79,7 +97,8 @@ def run(
             ops.report(result, console, as_json=as_json, command="clone")
             return 0
     loaded = ops.load_env_file(source) if kind == "file" else None
-    engine = select_backend(backend, console)
+    when = variants.as_of(as_of, source if kind == "file" else None)
+    engine = variants.backend(backend, console, native=cuda is not None or when is not None)
     if loaded is not None:  # as create -f: -p, else -n, else the file's name:
         target = ops.target_location(engine, loaded[0], name=name, prefix=prefix)
     else:
@@ -90,31 +109,37 @@ def run(
         override_frozen=override_frozen,
         base_dir=Path.cwd(),
         command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
+        platform=variants.target(cuda),
+        exclude_newer=when,
     )
 
     if loaded is not None:
         env, warnings = loaded
         for warning in warnings:
             console.warn(warning)
+        source_records = variants.file_records(env)
         if options.prunes:
             env = _prune(env, options, None, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
-        create_options = CreateOptions(
-            on_exists=on_exists,
-            override_frozen=override_frozen,
-            base_dir=ops.file_dir(source),
-            command=create_options.command,
+        create_options = replace(create_options, base_dir=ops.file_dir(source))
+        checked = _Checked(fidelity, source_records)
+        return _create(
+            engine, env, target, dry_run, output, create_options, console, as_json, checked
         )
-        return _create(engine, env, target, dry_run, output, create_options, console, as_json)
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
     if options.prunes:
         installed, env = ops.exported(engine, where)
         env = _prune(env, options, installed, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
-        return _create(engine, env, target, dry_run, output, create_options, console, as_json)
+        checked = _Checked(fidelity, installed.packages)
+        return _create(
+            engine, env, target, dry_run, output, create_options, console, as_json, checked
+        )
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
+    for warning in fidelity.exact(engine.read(where).packages):
+        console.warn(warning)
     if dry_run or output:
         installed, env = ops.exported(engine, where)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
@@ -165,6 +190,7 @@ def _create(
     options: CreateOptions,
     console: Console,
     as_json: bool,
+    checked: _Checked,
 ) -> int:
     text = dump_yaml(env)
     if output:
@@ -177,10 +203,45 @@ def _create(
         fileio.write_text_output(None, text)
         return 0
     console.detail(f"create: {target.prefix} with the {engine.name} backend")
-    result = ops.with_progress(
-        progress_mod.for_console(console),
-        lambda o: ops.create(engine, env, target, o),
-        options,
-    )
+    said: list[str] = []
+
+    def go(o: CreateOptions) -> CreateResult:
+        result, warnings = variants.create_keeping(
+            engine,
+            env,
+            target,
+            o,
+            source=checked.source,
+            cuda=checked.fidelity.cuda,
+            allow=checked.fidelity.allow,
+        )
+        said.extend(warnings)
+        return result
+
+    result = ops.with_progress(progress_mod.for_console(console), go, options)
+    for warning in said:
+        console.warn(warning)
     ops.report(result, console, as_json=as_json, command="clone")
     return 0
+
+
+@dataclass(frozen=True)
+class _Fidelity:
+    """``--cuda`` and ``--allow-variant-change``: what a clone checks its result against."""
+
+    cuda: str | None
+    allow: bool
+
+    def exact(self, packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
+        return variants.check_exact("clone", packages, self.cuda, allow=self.allow)
+
+    def lock(self, lock: Lock) -> tuple[str, ...]:
+        return variants.check_lock("clone", lock, self.cuda, allow=self.allow)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A re-solve's check: the records it came from (an env's, a file's builds)."""
+
+    fidelity: _Fidelity
+    source: Sequence[InstalledPackage]

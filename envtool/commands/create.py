@@ -9,14 +9,17 @@ prints what would be installed (stdout), changing nothing. The work is
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from envtool import progress as progress_mod
-from envtool.backends import Backend, select_backend
+from envtool.backends import Backend
 from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, OnExists
+from envtool.envs.platform import Platform
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile
 from envtool.ops import create as ops
+from envtool.ops import variants
 from envtool.ui import Console
 
 
@@ -31,14 +34,20 @@ def run(
     console: Console,
     override_frozen: bool = False,
     environment: str = "default",
+    cuda: str | None = None,
+    allow_variant_change: bool = False,
+    as_of: str | None = None,
     as_json: bool = False,
 ) -> int:
     from envtool import locks
 
     tf = fileio.read(file)
     if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
+        lock = locks.parse(tf, environment=environment)
+        for warning in variants.check_lock("create", lock, cuda, allow=allow_variant_change):
+            console.warn(warning)
         result = ops.install_lock(
-            locks.parse(tf, environment=environment),
+            lock,
             name=name,
             prefix=prefix,
             options=CreateOptions(
@@ -56,7 +65,8 @@ def run(
     env, warnings = ops.load_env_file(file)
     for warning in warnings:
         console.warn(warning)
-    engine = select_backend(backend, console)
+    when = variants.as_of(as_of, file)
+    engine = variants.backend(backend, console, native=cuda is not None or when is not None)
     target = ops.target_location(engine, env, name=name, prefix=prefix)
     result = create(
         engine,
@@ -68,6 +78,8 @@ def run(
         dry_run=dry_run,
         console=console,
         command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
+        platform=variants.target(cuda) if cuda is not None else None,
+        exclude_newer=when,
     )
     ops.report(result, console, as_json=as_json, command="create")
     return 0
@@ -84,6 +96,8 @@ def create(
     console: Console,
     command: str,
     override_frozen: bool = False,
+    platform: Platform | None = None,
+    exclude_newer: datetime | None = None,
 ) -> CreateResult:
     """:func:`envtool.ops.create.create`, its progress drawn on the terminal (cleared after)."""
     console.detail(f"create: {target.prefix} with the {engine.name} backend")
@@ -93,6 +107,8 @@ def create(
         dry_run=dry_run,
         base_dir=base_dir,
         command=command,
+        platform=platform,
+        exclude_newer=exclude_newer,
     )
     return ops.with_progress(
         progress_mod.for_console(console),

@@ -20,6 +20,7 @@ dependency graph's leaves); ``--rename NEW`` sets ``name:``.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,9 @@ def run(
         )
     pruned = False
     if options.prunes:
-        env = apply_prune(env, options, installed_requested(installed, options), explain, console)
+        flags = {p.name: p.flags for p in installed.packages if p.flags}
+        requested = installed_requested(installed, options)
+        env = apply_prune(env, options, requested, explain, console, flags=flags)
         pruned = True
     if not conda_compat and fmt != "explicit":
         _warn_channelless(installed, {d.name for d in env.conda}, console)
@@ -149,13 +152,15 @@ def apply_prune(
     requested: set[str] | None,
     explain: bool,
     console: Console,
+    *,
+    flags: Mapping[str, Sequence[str]] | None = None,
 ) -> EnvFile:
     """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr, as
     ``prune --explain`` writes it (``file:line: ...`` when it comes from a file)."""
     from envtool.files.prune import prune
     from envtool.render.prune import format_decision
 
-    result = prune(env, options, requested=requested)
+    result = prune(env, options, requested=requested, flags=flags)
     if explain:
         for decision in result.decisions:
             console.err.write(format_decision(env.source or "export", decision) + "\n")

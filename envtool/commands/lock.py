@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
@@ -42,6 +43,7 @@ def run(
     backend: str,
     console: Console,
     cuda: str | None = None,
+    as_of: str | None = None,
 ) -> int:
     if sum(x is not None for x in (name, prefix, file)) != 1:
         raise UsageError("lock needs exactly one source: -n NAME, -p PREFIX or -f FILE")
@@ -52,18 +54,28 @@ def run(
         raise UsageError("-o -: an explicit file holds one platform; give one --platform")
     lock_dir = Path(output).resolve().parent if output and output != "-" else Path.cwd()
 
+    when = None
+    if as_of is not None:
+        from envtool.ops.solvability import as_of as parse_as_of
+
+        when = parse_as_of(as_of, Path(file).resolve().parent if file and file != "-" else None)
     if file is not None:
         if check and fmt == "conda-lock":
             return _check_hashes(file, wanted, _target(fmt, output, ""), cuda, console)
-        built = _from_file(file, wanted, lock_dir, cuda, console)
+        built = _from_file(file, wanted, lock_dir, cuda, console, when)
     else:
-        if cuda is not None:
-            raise UsageError("--cuda applies to a solve: lock an environment file (-f FILE)")
+        from envtool.envs.platform import current_subdir
+
+        if cuda is not None and not [p for p in wanted if p != current_subdir()]:
+            raise UsageError(
+                "--cuda applies to a solve: lock an environment file (-f FILE), or other "
+                "platforms of the env (--platform)"
+            )
         from envtool.backends import select_backend
 
         engine = select_backend(backend, console)
         where = engine.locate(name=name) if name is not None else engine.locate(prefix=prefix)
-        built = build.from_prefix(where.prefix, wanted)
+        built = build.from_prefix(where.prefix, wanted, cuda=cuda, exclude_newer=when)
 
     lock = built.lock
     if check:
@@ -85,7 +97,12 @@ def _platforms(values: Sequence[str]) -> list[str]:
 
 
 def _from_file(
-    file: str, wanted: list[str], lock_dir: Path, cuda: str | None, console: Console
+    file: str,
+    wanted: list[str],
+    lock_dir: Path,
+    cuda: str | None,
+    console: Console,
+    when: datetime | None = None,
 ) -> build.Built:
     from envtool import locks
     from envtool.backends.native import NativeBackend
@@ -107,6 +124,7 @@ def _from_file(
         lock_dir=lock_dir,
         file=file,
         cuda=cuda,
+        exclude_newer=when,
     )
 
 

@@ -7,10 +7,15 @@ commands render them. Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from envtool.envs.platform import Platform
 
 OnExists = Literal["fail", "replace"]
 SourceKind = Literal["env", "prefix"]
@@ -46,6 +51,7 @@ class InstalledPackage:
     url: str = ""  # where the package file came from, when known
     depends: tuple[str, ...] = ()
     md5: str = ""
+    flags: tuple[str, ...] = ()  # CEP 45 variant flags ("gpu:cuda", "blas:mkl"), when recorded
     # The engine's own record of the package (py-rattler's RepoDataRecord/PrefixRecord) when a
     # solve or a prefix produced this value: what the native backend installs. Not compared.
     engine_record: object = field(default=None, compare=False, repr=False)
@@ -127,6 +133,14 @@ class CreateOptions:
     base_dir: Path | None = None
     command: str = "envtool"
     progress: Progress = field(default_factory=NullProgress, compare=False)
+    # What a solve targets (``--cuda``: this machine with another ``__cuda``; None: this
+    # machine), what it may use (``--as-of``: published by then), and a check of its result
+    # before anything is linked (variant fidelity: raises to stop).
+    platform: Platform | None = None
+    exclude_newer: datetime | None = None
+    approve: Callable[[tuple[InstalledPackage, ...]], None] | None = field(
+        default=None, compare=False
+    )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from envtool.spec import (
     change_size,
     compare_versions,
     normalize_pip_name,
-    variant_glob,
+    variant,
+    variant_change,
 )
 
 Action = Literal["install", "remove", "upgrade", "downgrade", "change-variant", "rebuild"]
@@ -83,11 +84,6 @@ class Plan:
         return tuple(s for s in self.steps if s.variant is not None)
 
 
-def _variant(build: str) -> str:
-    glob = variant_glob(build)
-    return glob.strip("*") if glob else "none"
-
-
 def conda_steps(
     installed: Iterable[InstalledPackage], wanted: Iterable[InstalledPackage]
 ) -> tuple[list[Step], int]:
@@ -121,8 +117,7 @@ def _same_record(a: InstalledPackage, b: InstalledPackage) -> bool:
 
 
 def _change(old: InstalledPackage, new: InstalledPackage) -> Step:
-    va, vb = _variant(old.build), _variant(new.build)
-    variant = (va, vb) if va != vb else None
+    changed = variant_change(variant(old.build, old.flags), variant(new.build, new.flags))
     try:
         order = compare_versions(old.version, new.version)
     except SpecError:
@@ -130,7 +125,7 @@ def _change(old: InstalledPackage, new: InstalledPackage) -> Step:
     action: Action
     size: Size | None = None
     if order == 0:
-        action = "change-variant" if variant else "rebuild"
+        action = "change-variant" if changed else "rebuild"
     else:
         action = "upgrade" if order < 0 else "downgrade"
         size = change_size(old.version, new.version)
@@ -141,7 +136,7 @@ def _change(old: InstalledPackage, new: InstalledPackage) -> Step:
         old=f"{old.version} {old.build}",
         new=f"{new.version} {new.build}",
         size=size,
-        variant=variant,
+        variant=changed,
     )
 
 

@@ -99,6 +99,7 @@ def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
         url=url,
         depends=tuple(map(str, data.get("depends") or ())),
         md5=str(data.get("md5") or ""),
+        flags=tuple(str(f) for f in data.get("flags") or ()),
     )
     site = data.get("python_site_packages_path")
     return Record(

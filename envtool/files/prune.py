@@ -10,7 +10,7 @@ How one spec line is rewritten (builds, pins) lives in :mod:`envtool.files.spec_
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any, Literal
@@ -107,8 +107,15 @@ def check_options(options: PruneOptions, requested: set[str] | None) -> None:
         raise UsageError(LEAVES_NEEDS_ENV)
 
 
-def prune(env: EnvFile, options: PruneOptions, *, requested: set[str] | None = None) -> PruneResult:
-    """Apply ``options`` to ``env``; ``requested`` (for --leaves): the names the user asked for."""
+def prune(
+    env: EnvFile,
+    options: PruneOptions,
+    *,
+    requested: set[str] | None = None,
+    flags: Mapping[str, Sequence[str]] | None = None,
+) -> PruneResult:
+    """Apply ``options`` to ``env``; ``requested`` (for --leaves): the names the user asked for;
+    ``flags``: the CEP 45 flags of the packages' records (an env's), kept by --no-builds."""
     check_options(options, requested)
     wanted = {r.lower() for r in requested} if requested is not None else None
     decisions: list[Decision] = []
@@ -116,7 +123,7 @@ def prune(env: EnvFile, options: PruneOptions, *, requested: set[str] | None = N
     keeps_pip = bool(pip)
     conda: list[CondaDep] = []
     for dep in env.conda:
-        kept = _prune_conda(dep, options, wanted, keeps_pip, decisions)
+        kept = _prune_conda(dep, options, wanted, keeps_pip, decisions, flags or {})
         if kept is not None:
             conda.append(kept)
     decisions.extend(pip_decisions)
@@ -177,6 +184,7 @@ def _prune_conda(
     wanted: set[str] | None,
     keeps_pip: bool,
     decisions: list[Decision],
+    flags: Mapping[str, Sequence[str]],
 ) -> CondaDep | None:
     spec = dep.spec
     if spec is None:  # unparseable (only in non-strict use): nothing can be judged
@@ -199,6 +207,7 @@ def _prune_conda(
         no_builds=options.no_builds,
         keep_variant_builds=options.keep_variant_builds,
         pin=options.pin,
+        flags=flags.get(spec.name, ()),
     )
     if rw.text is None:
         for note in rw.notes:

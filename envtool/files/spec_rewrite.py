@@ -19,6 +19,7 @@ what was meant; a spec in a form this cannot rewrite safely is left alone, with 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -187,8 +188,10 @@ def rewrite_conda(
     no_builds: bool = False,
     keep_variant_builds: bool = True,
     pin: PinLevel | None = None,
+    flags: Sequence[str] = (),
 ) -> Rewrite:
-    """Strip the build of conda spec ``text`` (keeping a variant as a glob) and/or re-pin it."""
+    """Strip the build of conda spec ``text`` (keeping a variant as a glob, or as the
+    record's CEP 45 ``flags`` when it has them) and/or re-pin it."""
     try:
         spec = parse_conda(text)
     except SpecError:
@@ -198,11 +201,14 @@ def rewrite_conda(
     notes: list[str] = []
     expect_build = spec.build
     expect_version: str | None = "same"
+    as_flags = bool(flags) and keep_variant_builds and "[" not in text
     if no_builds and spec.build is not None:
-        glob = variant_glob(spec.build) if keep_variant_builds else None
+        glob = variant_glob(spec.build) if keep_variant_builds and not as_flags else None
         if glob != spec.build and parts.set_build(glob, spec):
             expect_build = glob
-            if glob is None:
+            if as_flags:
+                reasons.append(f"variant build {spec.build} kept as its flags (CEP 45)")
+            elif glob is None:
                 reasons.append(f"build string {spec.build} stripped (builds are per platform)")
             else:
                 reasons.append(f"variant build {spec.build} kept as {glob}")
@@ -224,6 +230,8 @@ def rewrite_conda(
     if new_text == text or not _same_meaning(new_text, spec, expect_build, expect_version):
         notes.append("spec written in a form envtool cannot rewrite safely: left as written")
         return Rewrite(notes=tuple(notes))
+    if as_flags and no_builds and spec.build is not None:
+        new_text += f"[flags=[{', '.join(flags)}]]"
     return Rewrite(new_text, tuple(reasons), tuple(notes))
 
 

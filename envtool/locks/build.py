@@ -18,13 +18,14 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envtool.envs import prefix as prefix_mod
 from envtool.envs.export import env_platform
 from envtool.envs.model import InstalledPackage
-from envtool.errors import InputError, UsageError
+from envtool.errors import InputError
 from envtool.files.envfile import EnvFile
 from envtool.locks.model import (
     Lock,
@@ -96,17 +97,18 @@ def without_credentials(built: Built) -> Built:
 # ------------------------------------------------------------------------------- from an env
 
 
-def from_prefix(path: Path, platforms: Sequence[str]) -> Built:
-    """The env at ``path`` locked exactly from its records (the host platform only)."""
+def from_prefix(
+    path: Path,
+    platforms: Sequence[str],
+    *,
+    cuda: str | None = None,
+    exclude_newer: datetime | None = None,
+) -> Built:
+    """The env at ``path`` locked exactly from its records; any other of ``platforms`` solved
+    with the env's versions preferred (:mod:`envtool.locks.alike`), what differs in notes."""
     conda = _read_conda_meta(path)
     platform = env_platform([_as_installed(r) for r in conda])
     other = [p for p in platforms if p != platform]
-    if other:
-        raise UsageError(
-            f"{path} is installed for {platform}: locking {', '.join(other)} from an installed "
-            "env needs a solve for that platform (not supported yet, issue 9); "
-            "lock the environment file with -f FILE --platform instead"
-        )
     records = prefix_mod.read_records(path, lambda c: c)
     urls = _pip_origins(path, records)
     pip = tuple(
@@ -115,13 +117,23 @@ def from_prefix(path: Path, platforms: Sequence[str]) -> Built:
     )
     locked = PlatformLock(platform, sorted_conda(conda), sorted_pip(pip))
     channels = tuple(dict.fromkeys(r.channel for r in locked.conda if r.channel))
+    notes: list[str] = []
+    every = [locked]
+    if other:
+        from envtool.locks.alike import solve_alike
+
+        solved, notes = solve_alike(path, locked, other, cuda=cuda, exclude_newer=exclude_newer)
+        every += solved
+    order = {p: i for i, p in enumerate(platforms)}
+    every = [p for p in every if not platforms or p.platform in order]
+    every.sort(key=lambda p: order.get(p.platform, 0))
     lock = Lock(
-        (locked,),
+        tuple(every),
         channels=channels,
-        content_hash={platform: records_hash(locked)},
+        content_hash={p.platform: records_hash(p) for p in every},
         source=str(path),
     )
-    return without_credentials(Built(lock))
+    return without_credentials(Built(lock, notes))
 
 
 def _pip_origins(path: Path, records: Sequence[prefix_mod.Record]) -> dict[str, tuple[str, str]]:
@@ -210,6 +222,7 @@ def from_file(
     lock_dir: Path,
     file: str,
     cuda: str | None = None,
+    exclude_newer: datetime | None = None,
 ) -> Built:
     """Solve ``env`` for each of ``platforms`` (this machine's with its own virtual packages,
     any other with :meth:`Platform.for_subdir`'s documented defaults)."""
@@ -227,7 +240,7 @@ def from_file(
             + ", ".join(unpinned)
         )
     channel_urls = backend.solve_channels(env.channels, base_dir)
-    options = CreateOptions(base_dir=base_dir)
+    options = CreateOptions(base_dir=base_dir, exclude_newer=exclude_newer)
     locked: list[PlatformLock] = []
     hashes: dict[str, str] = {}
     for subdir in platforms:

@@ -160,7 +160,8 @@ def pruned(
     requested = (
         set(export.requested_names(installed)) if installed is not None and options.leaves else None
     )
-    return prune(env, options, requested=requested)
+    flags = {p.name: p.flags for p in installed.packages if p.flags} if installed else None
+    return prune(env, options, requested=requested, flags=flags)
 
 
 def named(env: EnvFile, name: str, *, keep_prefix: bool) -> EnvFile:

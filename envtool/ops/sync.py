@@ -212,15 +212,12 @@ def _decide_and_apply(
     if dry_run or the_plan.in_sync:
         return SyncResult(the_plan, applied=False, recovered=recovered)
     check_not_frozen(location.prefix, doing="change", override=override_frozen)
-    changes = the_plan.variant_changes
-    if changes and not allow_variant_change:
-        listed = ", ".join(
-            f"{s.name} ({s.variant[0]} → {s.variant[1]})" for s in changes if s.variant
-        )
-        raise UsageError(
-            f"the sync would change the variant of {listed}; "
-            "pass --allow-variant-change to allow it"
-        )
+    from envtool.envs import variants
+
+    changes = [
+        variants.VariantChange(s.name, *s.variant) for s in the_plan.variant_changes if s.variant
+    ]
+    variants.check("sync", changes, allow=allow_variant_change)
     _apply(prepared, location.prefix, base_dir, backend, command, progress)
     return SyncResult(the_plan, applied=True, recovered=recovered)
 
