@@ -12,6 +12,8 @@ run; when each spec is fine alone, the conflict is reported.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,13 +39,40 @@ def run(
     except BaseException as exc:  # rattler's errors, and a Rust panic (a BaseException)
         if isinstance(exc, (KeyboardInterrupt, SystemExit, EnvtoolError, *passthrough)):
             raise
-        raise BackendError(f"{what}: {first_line(exc)}") from exc
+        raise BackendError(f"{what}: {with_cause(exc)}") from exc
 
 
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0].strip() if text else type(exc).__name__
     return line.rstrip(":")
+
+
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def with_cause(exc: BaseException) -> str:
+    """The engine's first line and its root cause: rattler puts the chain on ``Caused by:``
+    lines, and the last one says what really failed (``No space left on device (os error
+    28)`` behind "failed to link ..."). An OS error is named as the OS names it, in lower case.
+    """
+    head = first_line(exc)
+    causes = [
+        line.strip().removeprefix("Caused by:").strip()
+        for line in str(exc).splitlines()[1:]
+        if line.strip().startswith("Caused by:")
+    ]
+    if not causes:
+        return head
+    root = causes[-1]
+    code = _OS_ERROR.search(root)
+    if code is not None:
+        try:
+            reason = os.strerror(int(code.group(1)))
+        except (ValueError, OverflowError):
+            reason = root
+        return f"{head}: {reason[:1].lower()}{reason[1:]}"
+    return f"{head}: {root}" if root and root not in head else head
 
 
 def _priority(name: str) -> Any:
