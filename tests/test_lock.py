@@ -523,3 +523,89 @@ def test_credentials_never_reach_a_lock(
     text = out.read_text()
     assert "ab-123456" not in text and "/t/" not in text
     assert "url: https://conda.anaconda.org/private/noarch/delta-3.2.1-h4616a5c_0" in text
+
+
+def _as_v4_or_v5(v6: str, version: int) -> str:
+    """A pixi.lock v6 rewritten in the v4/v5 layout (``kind: conda`` with name, version,
+    build, subdir and url spelled out in every package entry)."""
+    import yaml
+
+    document = yaml.safe_load(v6)
+    document["version"] = version
+    packages = []
+    for entry in document["packages"]:
+        if "conda" in entry:
+            url = entry.pop("conda")
+            stem = url.rsplit("/", 1)[1].removesuffix(".tar.bz2").removesuffix(".conda")
+            name, ver, build = stem.rsplit("-", 2)
+            head = {"kind": "conda", "name": name, "version": ver, "build": build}
+            packages.append({**head, "subdir": entry.pop("subdir"), "url": url, **entry})
+        else:
+            url = entry.pop("pypi")
+            packages.append({"kind": "pypi", **entry, "url": url})
+    document["packages"] = packages
+    return str(yaml.safe_dump(document, sort_keys=False))
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_older_pixi_locks_install(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path, version: int
+) -> None:
+    v6 = tmp_path / "v6.lock"
+    assert cli("lock", "-p", str(source_env), "--format", "pixi", "-o", str(v6)).code == 0
+    old = tmp_path / "pixi.lock"
+    old.write_text(_as_v4_or_v5(v6.read_text(), version))
+    r = cli("create", "-f", str(old), "-p", str(tmp_path / "new"))
+    assert r.code == 0, r.err
+    assert records(tmp_path / "new") == records(source_env)
+    assert cli("diff", str(old), str(v6), "--exit-code").code == 0
+
+
+def test_lock_a_named_env_and_a_lock_needs_a_target(
+    cli: Callable[..., Run], make_env: Callable[..., Path], tmp_path: Path
+) -> None:
+    make_env(["beta"], name="named")
+    r = cli("lock", "-n", "named", "--format", "explicit", "-o", "-")
+    assert r.code == 0 and "/noarch/beta-1.5-h4616a5c_0.tar.bz2#" in r.out
+    (tmp_path / "beta.txt").write_text(r.out)
+    r = cli("create", "-f", str(tmp_path / "beta.txt"))
+    assert r.code == 2 and "give the new environment -n NAME or -p PREFIX" in r.err
+    r = cli("create", "-f", str(tmp_path / "beta.txt"), "-n", "again", "--dry-run")
+    assert r.code == 0 and "# would create" in r.out and "beta" in r.out
+
+
+def test_rename_and_prune_refuse_lock_files(
+    cli: Callable[..., Run], conda_home: CondaHome, tmp_path: Path
+) -> None:
+    lock = tmp_path / "e.txt"
+    lock.write_text(f"@EXPLICIT\n{conda_home.channel_url}/noarch/alpha-2.0-h4616a5c_0.tar.bz2\n")
+    for args in (("rename", str(lock), "new"), ("prune", str(lock), "--no-builds")):
+        r = cli(*args)
+        assert r.code == 2 and "is a explicit file" not in r.err
+        assert f"{lock} is an explicit file: {args[0]} edits environment files" in r.err
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("name: x\ndependencies:\n  - python\n", None),
+        ("# platform: linux-64\n\n@EXPLICIT\nhttps://h/c/noarch/a-1-0.conda\n", "explicit"),
+        ("Some prose\n\n@EXPLICIT\n", None),  # only a file that opens with the marker
+        ("version: 1\nmetadata: {}\npackage: []\n", "conda-lock"),
+        ("version: 6\nenvironments: {}\npackages: []\n", "pixi"),
+        ("name: x\nversion: 1\ndependencies: []\n", None),
+    ],
+)
+def test_sniff(text: str, kind: str | None) -> None:
+    from envtool.locks import sniff
+
+    assert sniff(text) == kind
+
+
+def test_check_solve_reads_a_lock_as_its_pins(
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "conda-lock.yml"
+    assert cli("lock", "-p", str(source_env), "-o", str(out)).code == 0
+    r = cli("check", "--solve", host(), str(out))
+    assert r.code == 0, r.out + r.err

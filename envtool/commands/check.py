@@ -97,7 +97,7 @@ def run_solve(
     """``check --solve``: a real solve of each file per platform; exit 1 when any fails."""
     from pathlib import Path
 
-    from envtool.files import envfile
+    from envtool import locks
     from envtool.ops import solvability
     from envtool.render.solve import render_solve
 
@@ -105,7 +105,7 @@ def run_solve(
     when = solvability.as_of(as_of) if as_of is not None else None
     reports = []
     for path in files:
-        env = envfile.load(path)
+        env = locks.load_env(path)  # a lock solves as its exact pins
         base = Path(path).resolve().parent if path != "-" else Path.cwd()
         reports.append(solvability.check_solve(env, targets, base_dir=base, as_of=when))
     sys.stdout.write(render_solve(reports, fmt))

@@ -40,6 +40,19 @@ def sniff(text: str) -> Kind | None:
     return None
 
 
+def refuse(tf: TextFile, command: str) -> None:
+    """Raise UsageError when ``tf`` is a lock: ``command`` edits environment files only."""
+    kind = sniff(tf.text)
+    if kind is not None:
+        from envtool.errors import UsageError
+
+        article = "an" if kind == "explicit" else "a"
+        raise UsageError(
+            f"{tf.source} is {article} {kind} file: {command} edits environment files "
+            "(create, clone, diff and check read lock files)"
+        )
+
+
 def parse(tf: TextFile, *, environment: str = "default") -> Lock:
     """A lock or explicit file (already sniffed) → a :class:`Lock`."""
     kind = sniff(tf.text)

@@ -21,7 +21,12 @@ _ARCHIVE = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-]+)\.(?:co
 
 
 def is_explicit(text: str) -> bool:
-    return any(line.strip() == MARKER for line in text.splitlines())
+    """The first line that is not blank or a ``#`` comment is ``@EXPLICIT``."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return stripped == MARKER
+    return False
 
 
 def dump(lock: PlatformLock) -> str:
