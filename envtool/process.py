@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,23 +94,33 @@ def _spawn(
     if input is not None:
         kwargs["stdin"] = subprocess.PIPE
     kwargs.setdefault("stdin", subprocess.DEVNULL)
+    proc: subprocess.Popen[Any] | None = None
+    # Ctrl-C is held back while the child is forked: Python would run it inside an at-fork
+    # hook and drop it ("Exception ignored"); it arrives once the child exists, to be killed.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        proc = subprocess.Popen(
-            args,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=_tied(os.getpid()),  # only setpgid and prctl run in the child
-            **kwargs,
-        )
+        try:
+            proc = subprocess.Popen(
+                args,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=_tied(os.getpid(), held),  # only setpgid, sigmask, prctl run there
+                **kwargs,
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        out, err = proc.communicate(input)
     except FileNotFoundError as exc:
+        if proc is not None:
+            _kill_group(proc)
+            raise
         if cwd is not None and not os.path.isdir(cwd):
             raise ToolNotFoundError(f"cannot run {args[0]}: no directory {cwd}") from exc
         raise ToolNotFoundError(f"{args[0]}: command not found") from exc
-    try:
-        out, err = proc.communicate(input)
     except BaseException:
-        _kill_group(proc)
+        if proc is not None:
+            _kill_group(proc)
         raise
     return args, subprocess.CompletedProcess(args, proc.returncode, out, err)
 
@@ -139,12 +149,14 @@ def _prctl() -> Any:
         return None
 
 
-def _tied(parent: int) -> Any:
-    """What the child runs before the command: its own process group, killed with us."""
+def _tied(parent: int, mask: Iterable[int | signal.Signals]) -> Any:
+    """What the child runs before the command: its own process group, killed with us, and
+    the signal mask envtool had before it held Ctrl-C back."""
     prctl = _prctl()
 
     def tie() -> None:
         os.setpgid(0, 0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if prctl is not None:
             prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
             if os.getppid() != parent:  # envtool died before the tie was made

@@ -152,7 +152,8 @@ def _check_after(
         assert err.strip().splitlines()[-1] == "envtool: interrupted", err
         assert "Traceback" not in err
         assert not os.path.lexists(target)
-        assert _debris(target) == []
+        left = {p.name: sorted(str(f) for f in p.rglob("*"))[:5] for p in _staged(target)}
+        assert _debris(target) == [], (left, err)
         return
     assert proc.returncode == -signal.SIGKILL
     assert not os.path.lexists(target)  # an env is in place only when complete
@@ -360,3 +361,48 @@ def test_a_full_disk_says_no_space_left(
         "no space left on device\n"
     )
     assert os.listdir(tiny_disk) == []
+
+
+def test_what_a_killed_replace_left_is_put_back(tmp_path: Path) -> None:
+    """Killed between moving the old env aside and moving the new one in: the next run puts
+    the old env back and removes the dead staging dir before it starts."""
+    from envtool.envs.staging import StagedPrefix
+
+    target = tmp_path / "env"
+    old = tmp_path / ".env.envtool-old-0badc0de"
+    dead = tmp_path / ".env.envtool-new-0badc0de"
+    (old / "conda-meta").mkdir(parents=True)
+    (old / "conda-meta" / "history").write_text("the old env\n")
+    (dead / "conda-meta").mkdir(parents=True)
+    (tmp_path / ".env.envtool-lock").write_text("12345\n")  # its holder is gone
+    with StagedPrefix(target, replace=True) as stage:
+        assert stage.cleaned == [
+            f"put back {target}, moved aside by an interrupted envtool run that replaced it",
+            f"removed {dead}, left by an interrupted create or clone",
+        ]
+        assert (target / "conda-meta" / "history").read_text() == "the old env\n"
+    assert (target / "conda-meta" / "history").read_text() == "the old env\n"
+    assert _debris(target) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["INT", "KILL"])
+def test_a_killed_replace_leaves_the_old_env(
+    conda_home: CondaHome, cli: Callable[..., Run], tmp_path: Path, sig: signal.Signals
+) -> None:
+    target = tmp_path / "env"
+    old = write_env_file(tmp_path / "old.yml", ["python=3.11", "pip", "delta"])
+    assert cli("create", "-f", str(old), "-p", str(target)).code == 0
+    snapshot = _tree_hash(target)
+    new = write_env_file(tmp_path / "new.yml", ["python=3.11", "pip"], pip=["slowpkg==3"])
+    args = ["create", "-f", str(new), "-p", str(target), "--on-exists", "replace"]
+    proc, err, _, children = _kill_at(args, {}, target, pip_running, sig)
+    assert children
+    assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL), err
+    assert _tree_hash(target) == snapshot  # untouched until the new env is complete
+    left = _staged(target)
+    again = _rerun(args, {})
+    assert again.code == 0, again.err
+    for dead in left:
+        assert f"removed {dead}, left by an interrupted create or clone" in again.err
+    assert (target / "lib" / "python3.11" / "site-packages" / "slowpkg-3.dist-info").is_dir()
+    assert _debris(target) == []

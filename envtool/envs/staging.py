@@ -137,15 +137,27 @@ class StagedPrefix:
             elif os.path.isdir(self.target) and not os.path.islink(self.target):
                 os.rmdir(self.target)  # an empty dir: the tool makes the env there
                 self._emptied = True
-        except OSError as exc:
-            self._lock.release()
-            self._remove_parents()
-            raise BackendError(f"cannot create {self.target}: {exc.strerror}") from exc
-        except BaseException:
-            self._lock.release()
-            self._remove_parents()
+        except BaseException as exc:  # an OSError, or Ctrl-C just after the staging dir was made
+            try:
+                self._undo_enter()
+            finally:
+                self._lock.release()
+                self._remove_parents()
+            if isinstance(exc, OSError):
+                raise BackendError(f"cannot create {self.target}: {exc.strerror}") from exc
             raise
         return self
+
+    def _undo_enter(self) -> None:
+        """Undo what :meth:`__enter__` did before it failed (never touching a target that
+        another run made: only this run's staging dir and its own move aside)."""
+        if not self.in_place:
+            _remove_settled(self.path)  # a random name: only this run's
+        elif os.path.lexists(self.backup) and not os.path.lexists(self.target):
+            os.rename(self.backup, self.target)
+        elif self._emptied and not os.path.lexists(self.target):
+            with contextlib.suppress(OSError):
+                self.target.mkdir()
 
     def _clean_up_after_killed_runs(self) -> None:
         """With the lock held, other staging dirs of this target belong to dead runs."""
