@@ -42,7 +42,7 @@ def run(
     except BaseException as exc:  # rattler's errors, and a Rust panic (a BaseException)
         if isinstance(exc, (KeyboardInterrupt, SystemExit, EnvtoolError, *passthrough)):
             raise
-        raise BackendError(f"{what}: {with_cause(exc)}") from exc
+        raise BackendError(f"{what}: {unreachable(exc) or with_cause(exc)}") from exc
 
 
 SETTLE_SECONDS = 60.0  # how long Ctrl-C waits for the engine's threads (a second one: not at all)
@@ -103,6 +103,27 @@ async def _settling(coro: Coroutine[Any, Any, T]) -> T:
         if inner.done() and not inner.cancelled():
             inner.exception()  # retrieved: asyncio does not print it as "never retrieved"
         raise
+
+
+_FETCH_FAILED = re.compile(r"error sending request for url \((?P<url>[^)\s]+)\)")
+_SUBDIR_FILE = re.compile(r"/(noarch|[a-z0-9]+-[a-z0-9_]+)/[^/]*$")
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """For a channel the engine could not fetch: ``cannot reach URL (cause; offline?)`` with
+    the innermost cause (rattler's first line names only the file it asked for)."""
+    text = str(exc)
+    m = _FETCH_FAILED.search(text)
+    if m is None:
+        return None
+    url = _SUBDIR_FILE.sub("", m["url"])
+    causes = [
+        line.split("Caused by:", 1)[1].strip()
+        for line in text.splitlines()[1:]
+        if "Caused by:" in line
+    ]
+    cause = f"{causes[-1]}; " if causes and causes[-1] else ""
+    return f"cannot reach {url} ({cause}offline?)"
 
 
 def first_line(exc: BaseException) -> str:

@@ -71,10 +71,11 @@ class _Span:
 class Document:
     """A YAML text and its node tree, for computing edits."""
 
-    def __init__(self, text: str, source: str = "<string>") -> None:
+    def __init__(self, text: str, source: str = "<string>", root: Any = None) -> None:
+        """``root``: the node tree of ``text`` when the caller composed it already."""
         self.text = text
         self.source = source
-        self.root = compose(text, source)
+        self.root = root if root is not None else compose(text, source)
         if self.root is None or self.root.id != "mapping":
             raise InputError(source, "expected a mapping at the top level")
         if self.root.flow_style:
@@ -233,11 +234,12 @@ class Document:
         return spans
 
 
-def apply(text: str, ops: list[Op], source: str = "<string>") -> str:
-    """Apply ``ops`` to ``text``; everything they do not touch stays byte-identical."""
+def apply(text: str, ops: list[Op], source: str = "<string>", root: Any = None) -> str:
+    """Apply ``ops`` to ``text`` (``root``: its node tree, if composed already); everything
+    they do not touch stays byte-identical."""
     if not ops:
         return text
-    doc = Document(text, source)
+    doc = Document(text, source, root)
     spans: list[_Span] = []
     # Item edits are grouped per list, so a flow list is rewritten once.
     groups: dict[PathT, tuple[set[int], dict[int, str]]] = {}
