@@ -12,7 +12,11 @@ run; when each spec is fine alone, the conflict is reported.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
+import signal
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,11 +38,71 @@ def run(
 ) -> T:
     """Run an engine coroutine; engine errors become BackendError("{what}: ...")."""
     try:
-        return asyncio.run(coro)
+        return _run_settled(coro)
     except BaseException as exc:  # rattler's errors, and a Rust panic (a BaseException)
         if isinstance(exc, (KeyboardInterrupt, SystemExit, EnvtoolError, *passthrough)):
             raise
-        raise BackendError(f"{what}: {unreachable(exc) or first_line(exc)}") from exc
+        raise BackendError(f"{what}: {unreachable(exc) or with_cause(exc)}") from exc
+
+
+SETTLE_SECONDS = 60.0  # how long Ctrl-C waits for the engine's threads (a second one: not at all)
+
+
+def _run_settled(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(_settling(coro))`` with Ctrl-C handled from the first instant: the first
+    one cancels (see :func:`_settling`), a second one raises KeyboardInterrupt at once, and one
+    that comes before the loop runs stops everything quietly (no half-made loop, no coroutine
+    "never awaited" for Python to complain about on stderr)."""
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(_settling(coro))
+    hits: list[int] = []
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[T]]] = []
+
+    def on_sigint(signum: int, frame: object) -> None:
+        hits.append(signum)
+        if running and len(hits) == 1:
+            loop, task = running[0]
+            loop.call_soon_threadsafe(task.cancel)
+        elif running:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    loop = asyncio.new_event_loop()
+    try:
+        if hits:
+            raise KeyboardInterrupt
+        task: asyncio.Task[T] = loop.create_task(_settling(coro))
+        running.append((loop, task))
+        try:
+            result: T = loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if hits:
+                raise KeyboardInterrupt from None
+            raise
+        return result
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if not running:
+            coro.close()  # never started: nothing to complain about
+        with contextlib.suppress(BaseException):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+async def _settling(coro: Coroutine[Any, Any, T]) -> T:
+    """``coro``, which Ctrl-C does not abandon midway: py-rattler's work runs on its own
+    threads, and goes on writing (into a staging dir being rolled back) after Python stops
+    awaiting it. asyncio.run turns the first Ctrl-C into a cancellation: wait for the engine to
+    finish or fail, then let the cancellation become KeyboardInterrupt. A second Ctrl-C stops
+    the waiting."""
+    inner = asyncio.ensure_future(coro)
+    try:
+        return await asyncio.shield(inner)
+    except asyncio.CancelledError:
+        await asyncio.wait([inner], timeout=SETTLE_SECONDS)
+        if inner.done() and not inner.cancelled():
+            inner.exception()  # retrieved: asyncio does not print it as "never retrieved"
+        raise
 
 
 _FETCH_FAILED = re.compile(r"error sending request for url \((?P<url>[^)\s]+)\)")
@@ -66,6 +130,33 @@ def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0].strip() if text else type(exc).__name__
     return line.rstrip(":")
+
+
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def with_cause(exc: BaseException) -> str:
+    """The engine's first line and its root cause: rattler puts the chain on ``Caused by:``
+    lines, and the last one says what really failed (``No space left on device (os error
+    28)`` behind "failed to link ..."). An OS error is named as the OS names it, in lower case.
+    """
+    head = first_line(exc)
+    causes = [
+        line.strip().removeprefix("Caused by:").strip()
+        for line in str(exc).splitlines()[1:]
+        if line.strip().startswith("Caused by:")
+    ]
+    if not causes:
+        return head
+    root = causes[-1]
+    code = _OS_ERROR.search(root)
+    if code is not None:
+        try:
+            reason = os.strerror(int(code.group(1)))
+        except (ValueError, OverflowError):
+            reason = root
+        return f"{head}: {reason[:1].lower()}{reason[1:]}"
+    return f"{head}: {root}" if root and root not in head else head
 
 
 def _priority(name: str) -> Any:

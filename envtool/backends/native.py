@@ -200,8 +200,10 @@ class NativeBackend:
         if options.dry_run:
             return CreateResult(target, packages, dry_run=True, replaced=replacing)
         specs = [_pinned_spec(p) for p in packages]
-        self._install(packages, target, options, replacing, specs=specs, source=str(target.prefix))
-        return CreateResult(target, packages, replaced=replacing)
+        cleaned = self._install(
+            packages, target, options, replacing, specs=specs, source=str(target.prefix)
+        )
+        return CreateResult(target, packages, replaced=replacing, cleaned=cleaned)
 
     def _install(
         self,
@@ -215,8 +217,9 @@ class NativeBackend:
         pip_lines: Sequence[str] = (),
         source: str,
         clone_of: Path | None = None,
-    ) -> None:
-        """One transaction: install into a staged prefix, complete it, move it into place."""
+    ) -> tuple[str, ...]:
+        """One transaction: install into a staged prefix, complete it, move it into place.
+        Returns what was left at the target by killed runs and cleaned up."""
         from envtool.backends import engine
 
         missing = [p.dist for p in packages if p.engine_record is None]
@@ -250,6 +253,7 @@ class NativeBackend:
             )
             stage.commit()
             stage.finish()
+        return tuple(stage.cleaned)
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
         source = env.source or "<environment file>"
@@ -271,7 +275,7 @@ class NativeBackend:
         if options.dry_run:
             return CreateResult(target, packages, pip_lines, dry_run=True)
         conda_specs = [history.conda_spec(s) for s in specs]
-        self._install(
+        cleaned = self._install(
             packages,
             target,
             options,
@@ -281,7 +285,7 @@ class NativeBackend:
             pip_lines=pip_lines,
             source=source,
         )
-        return CreateResult(target, packages, pip_lines, replaced=replacing)
+        return CreateResult(target, packages, pip_lines, replaced=replacing, cleaned=cleaned)
 
     def solve_channels(self, channels: Iterable[str], base_dir: Path | None) -> list[str]:
         """Base URLs to solve from: the file's channels, then the configured ones unless the
@@ -339,7 +343,7 @@ class NativeBackend:
 
         by_dist = {str(_dist(r)): r for r in engine.read_prefix_records(source.prefix)}
         packages = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
-        self._install(
+        cleaned = self._install(
             packages,
             target,
             options,
@@ -349,7 +353,7 @@ class NativeBackend:
             source=f"clone of {source.prefix}",
             clone_of=source.prefix,
         )
-        return CreateResult(target, packages, replaced=replacing)
+        return CreateResult(target, packages, replaced=replacing, cleaned=cleaned)
 
 
 # ----------------------------------------------------------------------------------- helpers

@@ -84,6 +84,7 @@ _ADVICE = (
     ("sync-", "the unfinished twin of an interrupted sync: delete it"),
     ("old-", "the old env of an interrupted sync: run the sync again to put it back"),
     ("trash-", "an env being deleted when envtool was interrupted: delete it"),
+    ("lock", "the lock of a create or clone (running, or killed: its next run removes it)"),
 )
 
 

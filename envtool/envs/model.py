@@ -151,3 +151,4 @@ class CreateResult:
     dry_run: bool = False
     replaced: bool = False  # an existing env at the target was replaced
     unverified: tuple[str, ...] = ()  # packages a lock gave no hash for (installed unchecked)
+    cleaned: tuple[str, ...] = ()  # what killed runs had left at the target, and was dealt with

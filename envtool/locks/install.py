@@ -152,7 +152,7 @@ def create(
             )
             for package, r in zip(packages, locked.conda, strict=True)
         )
-        backend._install(  # the native transaction: staged, completed, moved into place
+        cleaned = backend._install(  # the native transaction: staged, completed, moved in
             to_install,
             target,
             options,
@@ -163,7 +163,8 @@ def create(
         )
     if downloads:
         restore_urls(target.prefix, [r for r in locked.conda if r.url in downloads])
-    return CreateResult(target, packages, pip_lines, replaced=replacing), unhashed
+    result = CreateResult(target, packages, pip_lines, replaced=replacing, cleaned=cleaned)
+    return result, unhashed
 
 
 def _package(r: LockedConda, backend: NativeBackend) -> InstalledPackage:

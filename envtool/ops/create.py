@@ -175,9 +175,9 @@ def named(env: EnvFile, name: str, *, keep_prefix: bool) -> EnvFile:
 def summary(result: CreateResult) -> Summary:
     """A dry run lists the packages (stdout); a real one says what it made (stderr)."""
     where = result.location.prefix
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = result.cleaned
     if result.unverified:
-        warnings = (
+        warnings += (
             f"no hash to verify for {plural(len(result.unverified), 'package')}: "
             + ", ".join(result.unverified),
         )
