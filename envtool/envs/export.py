@@ -26,6 +26,7 @@ from envtool.envs.history import env_form, spec_name
 from envtool.envs.model import InstalledEnv, InstalledPackage
 from envtool.errors import UsageError
 from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
+from envtool.secrets import strip_credentials
 
 
 def to_envfile(
@@ -126,7 +127,7 @@ def to_explicit(env: InstalledEnv, names: Iterable[str] | None = None) -> str:
         f"# platform: {env.platform or current_subdir()}",
         f"# created-by: envtool {__version__}",
         "@EXPLICIT",
-        *(p.url for p in topological(packages)),
+        *(strip_credentials(p.url) for p in topological(packages)),
     ]
     return "\n".join(lines) + "\n"
 

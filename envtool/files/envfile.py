@@ -12,6 +12,7 @@ conda's settings, keys in conda's order, the pip list nested last.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,15 @@ def check_env_name(name: str) -> str:
 
 KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix")
 MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at most
+MAX_DEPTH = 100  # nesting levels; an environment file has four
+NO_DEPENDENCIES = "no 'dependencies' list: conda env create needs one"
+
+# Line breaks of YAML 1.1 (pyyaml) that YAML 1.2 (ruamel, so conda) reads as ordinary text.
+_AMBIGUOUS_BREAKS = {
+    "\x85": "U+0085 (next line)",
+    "\u2028": "U+2028 (line separator)",
+    "\u2029": "U+2029 (paragraph separator)",
+}
 
 Path_ = tuple[str | int, ...]  # where an item lives: ("dependencies", 3) or (..., "pip", 0)
 
@@ -98,9 +108,14 @@ class EnvFile:
                 yield pdep.line, f"invalid pip line {pdep.text!r}: {pdep.problem}"
 
     def validate(self) -> EnvFile:
-        """Raise :class:`InputError` for the first dependency that does not parse."""
+        """Raise :class:`InputError` when ``check`` would call the file invalid: no
+        ``dependencies`` list (E003), or the first dependency that does not parse (E101/E102)."""
+        from envtool.secrets import redact
+
+        if not self.has_dependencies:
+            raise InputError(self.source, NO_DEPENDENCIES, 1)
         for line, message in self.problems():
-            raise InputError(self.source, message, line)
+            raise InputError(self.source, redact(message), line)
         return self
 
 
@@ -113,7 +128,9 @@ def load(path: str) -> EnvFile:
 
 
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
-    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``."""
+    """Parse a decoded file. With ``strict`` (every command but ``check``), what ``check``
+    reports as an error (E001, E003, E101, E102) is an :class:`InputError`; without, a
+    dependency that does not parse is a ``problem``. One parser, one verdict."""
     env = parse(tf.text, tf.source)
     return env.validate() if strict else env
 
@@ -177,8 +194,11 @@ def compose(text: str, source: str) -> Any:
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     _reject_conflict_markers(text, source)
+    _reject_ambiguous_text(text, source)
     try:
-        return yaml.compose(text, Loader=loader)
+        root = yaml.compose(text, Loader=loader)
+    except RecursionError as exc:
+        raise InputError(source, "YAML nested too deeply") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -189,6 +209,73 @@ def compose(text: str, source: str) -> Any:
         ) from exc
     except yaml.YAMLError as exc:
         raise InputError(source, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
+    if root is not None:
+        _Tree(source).check(root)
+    return root
+
+
+def _reject_ambiguous_text(text: str, source: str) -> None:
+    """Text YAML readers disagree on, which an edit would then place wrongly."""
+    if text.startswith("\ufeff"):
+        raise InputError(source, "a second byte-order mark (U+FEFF) at the start of the file", 1)
+    for char, label in _AMBIGUOUS_BREAKS.items():
+        at = text.find(char)
+        if at >= 0:
+            line = len(re.findall(r"\r\n|\r|\n", text[:at])) + 1
+            raise InputError(
+                source,
+                f"{label}: YAML 1.1 reads it as a line break, conda's YAML 1.2 reader as text "
+                "— replace it with a newline or remove it",
+                line,
+            )
+
+
+class _Tree:
+    """One walk over a composed tree: the expanded size (aliases counted each time they are
+    used), nesting depth and alias cycles, so every command refuses the same files."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sizes: dict[int, int] = {}
+        self.open: set[int] = set()
+
+    def check(self, root: Any) -> None:
+        total = 1
+        for key, value in root.value if root.id == "mapping" else ():
+            total += self.size(key, 1) + self.size(value, 1)
+            if total > MAX_NODES:
+                raise InputError(
+                    self.source,
+                    f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})",
+                    node_line(key),
+                )
+        self.size(root, 0)
+
+    def size(self, node: Any, depth: int) -> int:
+        """Nodes in ``node`` with every alias expanded (memoized: linear in the file)."""
+        key = id(node)
+        known = self.sizes.get(key)
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise InputError(self.source, "YAML nested too deeply", node_line(node))
+        if key in self.open:
+            raise InputError(self.source, "a YAML alias refers to itself", node_line(node))
+        total = 1
+        if node.id != "scalar":
+            self.open.add(key)
+            children = node.value if node.id == "sequence" else (x for kv in node.value for x in kv)
+            for child in children:
+                total += self.size(child, depth + 1)
+                if total > MAX_NODES:
+                    raise InputError(
+                        self.source,
+                        f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})",
+                        node_line(node),
+                    )
+            self.open.discard(key)
+        self.sizes[key] = total
+        return total
 
 
 def _reject_conflict_markers(text: str, source: str) -> None:
@@ -201,7 +288,7 @@ CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 
 def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
     """(line number, marker) for every line of ``text`` that is a merge-conflict marker."""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1):
         stripped = line.rstrip()
         for marker in CONFLICT_MARKERS:
             if stripped == marker or (marker != "=======" and line.startswith(marker + " ")):

@@ -97,11 +97,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory and a rename.
 
     Readers see the old file or the new one, never half of one; an existing file keeps its
-    permission bits. On any failure the temp file is removed and the target is untouched.
+    permission bits. On any failure the temp file is removed and the target is untouched. A
+    symbolic link stays one: the file it points to is replaced, in that file's directory (as
+    editors do), so the rename stays atomic and the link is not turned into a copy.
     """
     import tempfile  # only when writing: diff and check never do, and start-up is their cost
 
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     directory = target.parent
     try:
         mode = target.stat().st_mode & 0o7777
