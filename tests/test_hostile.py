@@ -246,3 +246,38 @@ def test_explicit_export_strips_credentials_from_package_urls(tmp_path: Path) ->
     text = to_explicit(env)
     assert "pw" not in text and "tk-123" not in text
     assert text.endswith("\nhttps://conda.anaconda.org/private/noarch/a-1-0.conda\n")
+
+
+# ----------------------------------------------------------------- 13: diff mirrors itself
+
+
+def test_a_move_between_conda_and_pip_has_one_name_in_both_directions() -> None:
+    from envtool.diff.model import diff
+
+    a = envfile.parse("dependencies:\n  - invisible_watermark=0.2\n  - pip\n  - pip:\n    - x\n")
+    b = envfile.parse("dependencies:\n  - pip\n  - pip:\n    - x\n    - invisible-watermark==0.2\n")
+    (forward,) = diff(a, b).changes
+    (backward,) = diff(b, a).changes
+    assert (forward.kind, forward.section, forward.name) == ("moved", "pip", "invisible-watermark")
+    assert (backward.kind, backward.section, backward.name) == ("moved", "conda", forward.name)
+
+
+def test_aliases_may_not_multiply_a_file_even_under_the_node_limit() -> None:
+    block = "".join(f"      - p{i}==1\n" for i in range(150))
+    text = "name: fan\ndependencies:\n  - pip\n  - pip: &p\n" + block + "  - pip: *p\n" * 150
+    with pytest.raises(InputError, match="aliases repeat 22,"):
+        envfile.parse(text)
+    envfile.parse("a: &a [x, y]\nb: *a\nc: &s numpy\ndependencies: [*s]\n")  # a few are fine
+
+
+def test_an_edited_value_with_a_line_break_is_written_double_quoted() -> None:
+    text = "dependencies:\n  - pip\n  - pip:\n      - |\n        numpy==1.26.4\n"
+    out = pruned(text, pin="minor")
+    assert out == 'dependencies:\n  - pip\n  - pip:\n      - "numpy==1.26.*\\n"\n'
+    assert envfile.parse(out).pip[0].text == "numpy==1.26.*\n"  # type: ignore[index]
+
+
+def test_aliases_may_not_multiply_text() -> None:
+    text = "name: &a x" + "y" * 100_000 + "\ndependencies: [z]\nextra: [" + "*a, " * 20 + "]\n"
+    with pytest.raises(InputError, match="repeat 2,000,020 characters"):
+        envfile.parse(text)

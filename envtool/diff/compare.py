@@ -290,8 +290,9 @@ class Comparison:
         for name in sorted(new_conda.keys() - old_conda.keys()):
             pip_name = _pip_name(name)
             if pip_name in old_pip and pip_name not in new_pip:
-                note = "from pip" + (f" ({pip_name})" if name in _PIP_NAMES else "")
-                self._move("conda", name, old_pip.pop(pip_name), new_conda.pop(name), note)
+                # Named as in the other direction (its pip name), so diff(b, a) mirrors diff(a, b).
+                note = "from pip" + (f" (now {name})" if name in _PIP_NAMES else "")
+                self._move("conda", pip_name, old_pip.pop(pip_name), new_conda.pop(name), note)
 
     def _move(self, section: Section, name: str, a: Dep, b: Dep, note: str) -> None:
         va, vb = _pinned(a), _pinned(b)

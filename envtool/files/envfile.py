@@ -40,6 +40,8 @@ def check_env_name(name: str) -> str:
 
 KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix")
 MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at most
+MAX_ALIASED = 10_000  # nodes reached through aliases beyond those written (real files: ~0)
+MAX_ALIASED_CHARS = 1_000_000  # and characters of text reached so
 MAX_DEPTH = 100  # nesting levels; an environment file has four
 NO_DEPENDENCIES = "no 'dependencies' list: conda env create needs one"
 
@@ -236,23 +238,36 @@ class _Tree:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.sizes: dict[int, int] = {}
+        self.sizes: dict[int, tuple[int, int]] = {}  # id → (nodes, characters), expanded
         self.open: set[int] = set()
+        self._scalars: list[str] = []  # each scalar written, once
 
     def check(self, root: Any) -> None:
-        total = 1
+        nodes, chars = 1, 0
         for key, value in root.value if root.id == "mapping" else ():
-            total += self.size(key, 1) + self.size(value, 1)
-            if total > MAX_NODES:
-                raise InputError(
-                    self.source,
-                    f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})",
-                    node_line(key),
-                )
-        self.size(root, 0)
+            for node in (key, value):
+                n, c = self.size(node, 1)
+                nodes, chars = nodes + n, chars + c
+            if nodes > MAX_NODES:
+                raise InputError(self.source, _TOO_MANY, node_line(key))
+        written = self.sizes.values()
+        repeated = nodes - 1 - len(written)  # the root is not in sizes
+        if repeated > MAX_ALIASED:
+            raise InputError(
+                self.source,
+                f"YAML aliases repeat {repeated:,} nodes (more than {MAX_ALIASED:,}): "
+                "write the repeated part out, or use fewer aliases",
+            )
+        text = chars - sum(map(len, self._scalars))
+        if text > MAX_ALIASED_CHARS:
+            raise InputError(
+                self.source,
+                f"YAML aliases repeat {text:,} characters of text (more than "
+                f"{MAX_ALIASED_CHARS:,}): write the repeated part out, or use fewer aliases",
+            )
 
-    def size(self, node: Any, depth: int) -> int:
-        """Nodes in ``node`` with every alias expanded (memoized: linear in the file)."""
+    def size(self, node: Any, depth: int) -> tuple[int, int]:
+        """(nodes, characters) in ``node`` with every alias expanded (memoized: linear)."""
         key = id(node)
         known = self.sizes.get(key)
         if known is not None:
@@ -261,21 +276,24 @@ class _Tree:
             raise InputError(self.source, "YAML nested too deeply", node_line(node))
         if key in self.open:
             raise InputError(self.source, "a YAML alias refers to itself", node_line(node))
-        total = 1
-        if node.id != "scalar":
+        nodes, chars = 1, 0
+        if node.id == "scalar":
+            chars = len(node.value)
+            self._scalars.append(node.value)
+        else:
             self.open.add(key)
             children = node.value if node.id == "sequence" else (x for kv in node.value for x in kv)
             for child in children:
-                total += self.size(child, depth + 1)
-                if total > MAX_NODES:
-                    raise InputError(
-                        self.source,
-                        f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})",
-                        node_line(node),
-                    )
+                n, c = self.size(child, depth + 1)
+                nodes, chars = nodes + n, chars + c
+                if nodes > MAX_NODES:
+                    raise InputError(self.source, _TOO_MANY, node_line(node))
             self.open.discard(key)
-        self.sizes[key] = total
-        return total
+        self.sizes[key] = (nodes, chars)
+        return nodes, chars
+
+
+_TOO_MANY = f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})"
 
 
 def _reject_conflict_markers(text: str, source: str) -> None:

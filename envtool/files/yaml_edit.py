@@ -429,11 +429,12 @@ def _newline(text: str) -> str:
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./=<>!~^$()+*@-][^\n]*$")
 _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
+_NEEDS_ESCAPES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def _scalar_text(value: str, style: str | None, in_flow: bool) -> str:
     """``value`` as YAML scalar text, in the given quote style when it needs none other."""
-    if style == '"':
+    if style == '"' or _NEEDS_ESCAPES.search(value):  # a line break or control character
         return _double(value)
     if style == "'" or not _plain_ok(value, in_flow):
         return "'" + value.replace("'", "''") + "'"
