@@ -281,3 +281,45 @@ def test_aliases_may_not_multiply_text() -> None:
     text = "name: &a x" + "y" * 100_000 + "\ndependencies: [z]\nextra: [" + "*a, " * 20 + "]\n"
     with pytest.raises(InputError, match="repeat 2,000,020 characters"):
         envfile.parse(text)
+
+
+# -------------------------------------------------------- 19: specs are sized by lower bound
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "section", "size"),
+    [
+        ("torch~=1.13.0", "torch~=2.1.0", "pip", "major"),
+        ("numpy>=1.20", "numpy>=2", "pip", "major"),
+        ("tensorflow ~=2.10.0", "tensorflow ~=2.14.0", "pip", "minor"),
+        ("requests>=2.31,<3", "requests>=2.31.1,<3", "pip", "patch"),
+        ("numpy>=1.20", "numpy>=2", "conda", "major"),
+        ("scipy>=1.10,<2", "scipy>=1.11,<2", "conda", "minor"),
+    ],
+)
+def test_a_spec_change_is_sized_by_its_lower_bounds(
+    old: str, new: str, section: str, size: str
+) -> None:
+    from envtool.diff.model import diff
+    from envtool.diff.policy import parse_fail_on
+
+    def env(spec: str) -> envfile.EnvFile:
+        if section == "pip":
+            return envfile.parse(f"dependencies:\n  - pip\n  - pip:\n    - '{spec}'\n")
+        return envfile.parse(f"dependencies:\n  - '{spec}'\n")
+
+    (change,) = diff(env(old), env(new)).changes
+    assert (change.kind, change.size) == ("spec-changed", size)
+    (back,) = diff(env(new), env(old)).changes
+    assert back.size == size
+    assert parse_fail_on(size).matches(change)  # --fail-on major sees torch ~=1.13 → ~=2.1
+    assert ("major upgrade" in change.risks) == (size == "major")
+
+
+def test_a_spec_change_without_two_lower_bounds_has_no_size() -> None:
+    from envtool.diff.model import diff
+
+    a = envfile.parse("dependencies:\n  - numpy<2\n")
+    b = envfile.parse("dependencies:\n  - numpy>=1.20\n")
+    (change,) = diff(a, b).changes
+    assert (change.kind, change.size) == ("spec-changed", None)
