@@ -189,6 +189,11 @@ ON_EXISTS = click.option(
     show_default=True,
     help="What to do when the target environment already exists.",
 )
+OVERRIDE_FROZEN = click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Replace the target even when it is marked frozen (CEP 22), as conda's flag does.",
+)
 
 
 @cli.command()
@@ -242,6 +247,7 @@ def export(
 @click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
 @target_options
 @ON_EXISTS
+@OVERRIDE_FROZEN
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
@@ -252,6 +258,7 @@ def create(
     name: str | None,
     prefix: str | None,
     on_exists: str,
+    override_frozen: bool,
     dry_run: bool,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
@@ -263,6 +270,7 @@ def create(
         name=name,
         prefix=prefix,
         on_exists="replace" if on_exists == "replace" else "fail",
+        override_frozen=override_frozen,
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
@@ -277,6 +285,7 @@ def create(
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
 @click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
 @ON_EXISTS
+@OVERRIDE_FROZEN
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -287,6 +296,7 @@ def clone(
     dry_run: bool,
     output: str | None,
     on_exists: str,
+    override_frozen: bool,
     explain: bool,
     **kwargs: Any,
 ) -> int:
@@ -303,6 +313,7 @@ def clone(
         dry_run=dry_run,
         output=output,
         on_exists="replace" if on_exists == "replace" else "fail",
+        override_frozen=override_frozen,
         backend=g.backend,
         console=g.console,
     )
@@ -439,12 +450,156 @@ def diff(
     metavar="CODES",
     help="Leave out findings by code or name (W305,W302 or editable; repeatable).",
 )
+@click.option(
+    "--solve",
+    "solve",
+    metavar="PLATFORMS",
+    help="Instead of linting, solve each FILE for these platforms (linux-64,osx-arm64,win-64; "
+    "all = linux-64, linux-aarch64, osx-64, osx-arm64, win-64); exit 1 when any fails.",
+)
+@click.option("--cuda", metavar="VER", help="With --solve: __cuda of the targets (none: CPU).")
+@click.option("--glibc", metavar="VER", help="With --solve: __glibc of linux targets (2.28).")
+@click.option("--osx", metavar="VER", help="With --solve: __osx of macOS targets (13.0).")
+@click.option(
+    "--as-of",
+    metavar="DATE|REV",
+    help="With --solve: only packages published by DATE, or by the commit time of git REV.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "github"]),
+    default="text",
+    show_default=True,
+    help="With --solve: how to report.",
+)
 @click.pass_context
-def check(ctx: click.Context, files: tuple[str, ...], ignore: tuple[str, ...]) -> int:
-    """Lint environment files for what breaks `env create` on another machine."""
+def check(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    ignore: tuple[str, ...],
+    solve: str | None,
+    cuda: str | None,
+    glibc: str | None,
+    osx: str | None,
+    as_of: str | None,
+    fmt: str,
+) -> int:
+    """Lint environment files for what breaks `env create` on another machine; with --solve,
+    solve them for other platforms."""
     from envtool.commands import check as command
 
-    return command.run(files, console=_globals(ctx).console, ignore=ignore)
+    console = _globals(ctx).console
+    if solve is None:
+        for flag, value in (("--cuda", cuda), ("--glibc", glibc), ("--osx", osx)):
+            if value is not None:
+                raise click.UsageError(f"{flag} goes with --solve")
+        if as_of is not None:
+            raise click.UsageError("--as-of goes with --solve")
+        return command.run(files, console=console, ignore=ignore)
+    return command.run_solve(
+        files,
+        platforms=solve,
+        cuda=cuda,
+        glibc=glibc,
+        osx=osx,
+        as_of=as_of,
+        fmt=fmt,
+        console=console,
+    )
+
+
+@cli.command()
+@verbosity_options
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead.")
+@click.option("--no-size", is_flag=True, help="Do not measure sizes (faster on big envs).")
+@click.pass_context
+def envs(ctx: click.Context, as_json: bool, no_size: bool) -> int:
+    """List every environment conda knows: name, prefix, size, frozen or not."""
+    from envtool.commands import envs as command
+
+    g = _globals(ctx)
+    return command.run(as_json=as_json, sizes=not no_size, backend=g.backend, console=g.console)
+
+
+@cli.command()
+@verbosity_options
+@env_options
+@click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Remove a frozen environment (CEP 22) anyway, as conda's flag of the same name.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@click.pass_context
+def remove(
+    ctx: click.Context,
+    name: str | None,
+    prefix: str | None,
+    override_frozen: bool,
+    dry_run: bool,
+) -> int:
+    """Remove an environment (never base, a frozen env or a directory that is not an env)."""
+    from envtool.commands import remove as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        override_frozen=override_frozen,
+        dry_run=dry_run,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@verbosity_options
+@click.argument("source", metavar="[FILE]", required=False)
+@click.option("-f", "--file", "file", metavar="FILE", help="The environment file to match.")
+@target_options
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when the env is out of sync.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as a JSON document.")
+@click.option(
+    "--allow-variant-change",
+    is_flag=True,
+    help="Allow a package's variant to change (CUDA → CPU, mkl → openblas).",
+)
+@click.option(
+    "--override-frozen",
+    is_flag=True,
+    help="Change a frozen environment (CEP 22) anyway, as conda's flag of the same name.",
+)
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    source: str | None,
+    file: str | None,
+    name: str | None,
+    prefix: str | None,
+    dry_run: bool,
+    check: bool,
+    as_json: bool,
+    allow_variant_change: bool,
+    override_frozen: bool,
+) -> int:
+    """Make an existing environment match FILE exactly: install, change and remove packages
+    (conda and pip) in one transaction, showing the plan first."""
+    from envtool.commands import sync as command
+
+    return command.run(
+        file=file,
+        source=source,
+        name=name,
+        prefix=prefix,
+        dry_run=dry_run,
+        check=check,
+        as_json=as_json,
+        allow_variant_change=allow_variant_change,
+        override_frozen=override_frozen,
+        console=_globals(ctx).console,
+    )
 
 
 # ---------------------------------------------------------------------------------- the runner

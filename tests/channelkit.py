@@ -31,9 +31,18 @@ MTIME = 1_700_000_000  # every member's mtime, and the index.json timestamp (in 
 FAKE_PYTHON = """\
 #!/bin/sh
 # A fake python for envtool's tests: it understands only `-m pip install -U -r FILE`, writing a
-# .dist-info (METADATA, RECORD, INSTALLER=pip, and the directory pip ran in) per `name==version`.
+# .dist-info (METADATA, RECORD, INSTALLER=pip, and the directory pip ran in) per `name==version`
+# (replacing another version's), and `-m pip uninstall -y NAME...`, removing their .dist-info.
 here="$(cd "$(dirname "$0")/.." && pwd)"
 sp="$here/lib/python{pyver}/site-packages"
+if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "uninstall" ]; then
+  shift 3
+  for name in "$@"; do
+    case "$name" in -*) continue;; esac
+    for d in "$sp/$name"-*.dist-info; do [ -d "$d" ] && rm -rf "$d"; done
+  done
+  exit 0
+fi
 if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
   shift 3
   req=""
@@ -49,6 +58,7 @@ if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
           echo "ERROR: No matching distribution found for $line" >&2; exit 1
         fi
         if [ "$name" = "slowpkg" ]; then sleep "$ver"; fi
+        for d in "$sp/$name"-*.dist-info; do [ -d "$d" ] && rm -rf "$d"; done
         d="$sp/$name-$ver.dist-info"; mkdir -p "$d"
         printf 'Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n\\n' "$name" "$ver" > "$d/METADATA"
         echo pip > "$d/INSTALLER"; : > "$d/RECORD"; pwd > "$d/envtool-test-cwd";;
@@ -70,6 +80,7 @@ class Package:
     subdir: str = "noarch"
     build_number: int = 0
     files: Mapping[str, bytes] = field(default_factory=dict)
+    timestamp: int = MTIME  # seconds since the epoch, as published (--as-of tests vary it)
 
     @property
     def filename(self) -> str:
@@ -85,7 +96,7 @@ def _index_json(pkg: Package) -> dict[str, object]:
         "depends": list(pkg.depends),
         "license": "BSD-3-Clause",
         "subdir": pkg.subdir,
-        "timestamp": MTIME * 1000,
+        "timestamp": pkg.timestamp * 1000,
     }
     if pkg.subdir == "noarch":
         data["noarch"] = "generic"
@@ -142,7 +153,8 @@ def index(channel: Path) -> None:
     """``repodata.json`` for every subdir (and an empty ``noarch/``), via py-rattler.
 
     py-rattler stamps each record with the time of indexing (``indexed_timestamp``); it is set
-    to :data:`MTIME` and the JSON written with sorted keys, so the bytes are reproducible.
+    to the package's own timestamp (:data:`MTIME` unless a test says otherwise) and the JSON
+    written with sorted keys, so the bytes are reproducible.
     """
     from rattler.index import index_fs
 
@@ -153,8 +165,8 @@ def index(channel: Path) -> None:
         data = json.loads(repodata.read_bytes())
         for key in ("packages", "packages.conda"):
             for record in data.get(key, {}).values():
-                if "indexed_timestamp" in record:
-                    record["indexed_timestamp"] = MTIME * 1000
+                if "indexed_timestamp" in record:  # published when built (--as-of tests)
+                    record["indexed_timestamp"] = record.get("timestamp", MTIME * 1000)
         repodata.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 

@@ -321,11 +321,11 @@ def _mirror_key(change: object, reverse: bool) -> tuple[object, ...]:
 
 def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
     """Run ``data`` through every file command; the invariants it broke (empty: none)."""
-    from envtool.commands.prune import _verify
-    from envtool.commands.rename import rename_text
-    from envtool.diff.model import diff
+    from envtool.diff.compare import diff
     from envtool.files import envfile, fileio, lint
     from envtool.files.prune import PruneOptions, apply_edits, prune
+    from envtool.ops.prune import _verify
+    from envtool.ops.rename import rename_text
 
     failures: list[Failure] = []
     start = time.perf_counter()

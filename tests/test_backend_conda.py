@@ -814,7 +814,8 @@ def test_existing_env_is_never_touched_without_replace(fake: Fake) -> None:
     history = (target.prefix / "conda-meta" / "history").read_text(encoding="utf-8")
     fake.clear()
     env = envfile.parse(ENV_YML.replace("  - beta\n", "  - delta\n"), "environment.yml")
-    with pytest.raises(UsageError, match="already exists; use --on-exists replace"):
+    # one wording for every backend (envs/transaction.py): the native backend's
+    with pytest.raises(UsageError, match=r"already exists \(an environment\); use --on-exists"):
         backend.create(env, target, CreateOptions())
     with pytest.raises(UsageError, match="already exists"):
         backend.create(env, target, CreateOptions(dry_run=True))
@@ -845,7 +846,7 @@ def test_replace_refuses_what_is_not_an_env(fake: Fake, tmp_path: Path) -> None:
     (folder / "thesis.tex").write_text("keep me", encoding="utf-8")
     target = backend.new_location(prefix=str(folder))
     env = envfile.parse(ENV_YML, "environment.yml")
-    with pytest.raises(UsageError, match="is not a conda environment; refusing to replace it"):
+    with pytest.raises(UsageError, match="is not a conda environment; not replacing it"):
         backend.create(env, target, CreateOptions(on_exists="replace"))
     assert (folder / "thesis.tex").read_text(encoding="utf-8") == "keep me"
     with pytest.raises(UsageError, match="refusing to replace the root environment"):
@@ -1008,3 +1009,25 @@ def test_real_tool_info_and_envs(real_tool: CondaCliBackend) -> None:
     info = real_tool.tool_info()
     assert info.root_prefix is not None
     assert all(loc.prefix.is_absolute() for loc in real_tool.list_envs())
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_solve_apart_from_install(fake: Fake, tool: argv_for.Tool) -> None:
+    from envtool.envs.platform import Platform, current_subdir
+
+    backend = fake.backend(tool)
+    solved = backend.solve(["alpha=2.0", "beta"], ["file:///srv/channel"])
+    assert [p.dist for p in solved] == ["alpha-2.0-h4616a5c_0", "beta-1.5-h4616a5c_0"]
+    assert not any("--yes" in c and "--dry-run" not in c for c in fake.calls())  # no install
+    other = "osx-arm64" if current_subdir() != "osx-arm64" else "linux-64"
+    with pytest.raises(UsageError, match=f"use --backend native to solve for {other}"):
+        backend.solve(["alpha"], ["file:///srv/channel"], Platform.for_subdir(other))
+    target = backend.new_location(name="from-records")
+    if all(p.url for p in solved):
+        result = backend.install(solved, target, CreateOptions())
+        assert [p.dist for p in result.packages] == [p.dist for p in solved]
+        assert "--file" in next(c for c in fake.calls() if str(target.prefix) in c)
+    else:  # the dry run named no URLs: nothing to install from, and nothing is made
+        with pytest.raises(BackendError, match="no package URL known"):
+            backend.install(solved, target, CreateOptions())
+        assert not target.prefix.exists()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import CondaHome, Run, write_env_file
 
-from envtool.commands.clone import classify
 from envtool.envs import history, prefix
 from envtool.files.envfile import parse
+from envtool.ops.create import classify
 
 
 def _names(env: Path) -> list[str]:

@@ -71,7 +71,7 @@ def test_bash_really_completes(tmp_path: Path) -> None:
     wrapper.chmod(0o755)
     script = (
         'eval "$(_ENVTOOL_COMPLETE=bash_source envtool)"\n'
-        "COMP_WORDS=(envtool re); COMP_CWORD=1\n"
+        "COMP_WORDS=(envtool ren); COMP_CWORD=1\n"
         "_envtool_completion envtool\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )

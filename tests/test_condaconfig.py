@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from envtool.envs.condaconfig import (
-    CondaConfig,
-    canonical_channel,
-    channel_urls,
-    env_name,
-    load,
-    local_channel_path,
-)
+from envtool.envs.channel import canonical_name as canonical_channel
+from envtool.envs.channel import channel_urls
+from envtool.envs.channel import local_path as local_channel_path
+from envtool.envs.condaconfig import CondaConfig, env_name, load
 from envtool.errors import InputError
 
 

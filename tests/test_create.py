@@ -256,7 +256,8 @@ def test_progress_is_silent_in_pipes(conda_home: CondaHome, tmp_path: Path) -> N
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def test_ctrl_c_mid_create_removes_what_it_made(conda_home: CondaHome, tmp_path: Path) -> None:
-    """SIGINT while the pip section runs (the env is in place by then): exit 130, no env."""
+    """SIGINT while the pip section runs (in the staged env, its history already written):
+    exit 130, no env, no staging dir."""
     file = write_env_file(tmp_path / "env.yml", ["python=3.11"], pip=["slowpkg==30"])
     target = tmp_path / "envs" / "slow"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -268,9 +269,13 @@ def test_ctrl_c_mid_create_removes_what_it_made(conda_home: CondaHome, tmp_path:
         env=env,
     )
     deadline = time.monotonic() + 20
-    while not (target / "conda-meta").is_dir() and time.monotonic() < deadline:
+
+    def staged() -> list[Path]:
+        return list(target.parent.glob(".slow.envtool-new-*/conda-meta/history"))
+
+    while not staged() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert target.is_dir(), "the env never reached its place"
+    assert staged(), "the pip step never started in the staged env"
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)

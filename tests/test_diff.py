@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, ROOT, Run, corpus_files, needs_corpus, run_envtool
 
-from envtool.diff.model import KINDS, Change, EnvDiff, diff
+from envtool.diff.compare import diff
+from envtool.diff.model import KINDS, Change, EnvDiff
 from envtool.diff.policy import parse_fail_on
 from envtool.errors import UsageError
 from envtool.files import envfile, fileio

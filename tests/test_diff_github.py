@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT
 
-from envtool.diff.model import EnvDiff, diff
+from envtool.diff.compare import diff
+from envtool.diff.model import EnvDiff
 from envtool.diff.policy import parse_fail_on
 from envtool.files import envfile, fileio
 from envtool.render import render

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import Run
 
-from envtool.commands.rename import rename_text
 from envtool.errors import InputError
 from envtool.files import envfile, fileio
 from envtool.files.prune import PruneOptions, apply_edits, prune
+from envtool.ops.rename import rename_text
 
 
 def pruned(text: str, **options: object) -> str:
@@ -252,7 +252,7 @@ def test_explicit_export_strips_credentials_from_package_urls(tmp_path: Path) ->
 
 
 def test_a_move_between_conda_and_pip_has_one_name_in_both_directions() -> None:
-    from envtool.diff.model import diff
+    from envtool.diff.compare import diff
 
     a = envfile.parse("dependencies:\n  - invisible_watermark=0.2\n  - pip\n  - pip:\n    - x\n")
     b = envfile.parse("dependencies:\n  - pip\n  - pip:\n    - x\n    - invisible-watermark==0.2\n")
@@ -300,7 +300,7 @@ def test_aliases_may_not_multiply_text() -> None:
 def test_a_spec_change_is_sized_by_its_lower_bounds(
     old: str, new: str, section: str, size: str
 ) -> None:
-    from envtool.diff.model import diff
+    from envtool.diff.compare import diff
     from envtool.diff.policy import parse_fail_on
 
     def env(spec: str) -> envfile.EnvFile:
@@ -317,7 +317,7 @@ def test_a_spec_change_is_sized_by_its_lower_bounds(
 
 
 def test_a_spec_change_without_two_lower_bounds_has_no_size() -> None:
-    from envtool.diff.model import diff
+    from envtool.diff.compare import diff
 
     a = envfile.parse("dependencies:\n  - numpy<2\n")
     b = envfile.parse("dependencies:\n  - numpy>=1.20\n")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import Run, corpus_files, needs_corpus
 
-from envtool.commands.rename import rename_text
 from envtool.files import envfile, fileio
+from envtool.ops.rename import rename_text
 
 
 def test_rename_keeps_every_other_byte() -> None:

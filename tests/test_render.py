@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, DATA, ROOT
 
-from envtool.diff.model import EnvDiff, diff
+from envtool.diff.compare import diff
+from envtool.diff.model import EnvDiff
 from envtool.files import envfile, fileio
 from envtool.render import render
 from envtool.render.markdown import MARKER as MARKDOWN_MARKER

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from envtool import secrets
-from envtool.diff.model import diff
+from envtool.diff.compare import diff
 from envtool.files import envfile
 from envtool.render import render
 from envtool.secrets import credential, redact, redact_variable

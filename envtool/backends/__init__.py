@@ -1,6 +1,12 @@
 """Engines that read, create and clone installed conda environments, behind one Protocol.
 
-Two kinds of backend implement :class:`Backend`:
+A backend finds and reads envs, *solves* specs for a :class:`~envtool.envs.platform.Platform`
+(no install) and *installs* solved records; ``create`` is the two together, ``clone`` installs
+the source's records. Targets, on-exists, frozen envs (CEP 22), staging and rollback, history
+and pip are one policy for all of them: :mod:`envtool.envs.transaction`.
+
+Two kinds of backend implement :class:`Backend` (the Protocol lives in
+:mod:`envtool.backends.base`, which backend modules import; this package only selects one):
 
 - ``native`` (:mod:`envtool.backends.native`): py-rattler only. Reads ``conda-meta/*.json``,
   solves and installs from the environment file's channels, clones from package records.
@@ -22,61 +28,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
-from envtool.envs.model import (
-    CreateOptions,
-    CreateResult,
-    EnvLocation,
-    InstalledEnv,
-    SourceKind,
-)
+from envtool.backends.base import TOOLS, Backend, BackendChoice, ToolName
+from envtool.envs.model import SourceKind
 from envtool.errors import ToolNotFoundError, UsageError
 
 if TYPE_CHECKING:
     from envtool.files.envfile import EnvFile
     from envtool.ui import Console
 
-BackendChoice = Literal["auto", "native", "conda", "mamba", "micromamba"]
-ToolName = Literal["conda", "mamba", "micromamba"]
-
-TOOLS: tuple[ToolName, ...] = ("conda", "mamba", "micromamba")
-
-
-# ----------------------------------------------------------------------------------- the Protocol
-
-
-class Backend(Protocol):
-    """An engine that can find, read, create and clone conda environments."""
-
-    @property
-    def name(self) -> str:
-        """One of: native, conda, mamba, micromamba."""
-
-    def locate(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        """An existing environment by ``-n NAME`` or ``-p PREFIX`` (neither: the active one).
-
-        A missing environment raises EnvNotFoundError listing the places searched.
-        """
-
-    def new_location(self, *, name: str | None = None, prefix: str | None = None) -> EnvLocation:
-        """Where a new environment named ``name`` (first writable envs dir) or at ``prefix``
-        goes. Does not check whether something is there already."""
-
-    def list_envs(self) -> tuple[EnvLocation, ...]:
-        """Every environment the tool knows about."""
-
-    def read(self, location: EnvLocation) -> InstalledEnv:
-        """The installed environment at ``location``."""
-
-    def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
-        """Solve ``env`` and install it at ``target`` (then its pip section, if any)."""
-
-    def clone(
-        self, source: EnvLocation, target: EnvLocation, options: CreateOptions
-    ) -> CreateResult:
-        """An exact copy of the environment at ``source`` (same packages, no solve)."""
-
+__all__ = ["TOOLS", "Backend", "BackendChoice", "Selection", "ToolName", "choose", "select_backend"]
 
 # ------------------------------------------------------------------------------------ selection
 

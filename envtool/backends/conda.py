@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from envtool import process
-from envtool.backends import TOOLS, Backend, ToolName
 from envtool.backends import conda_argv as argv_for
+from envtool.backends.base import TOOLS, Backend, ToolName
 from envtool.backends.conda_errors import error_summary
 from envtool.backends.conda_json import (
     ExportDoc,
@@ -56,11 +55,11 @@ from envtool.backends.conda_json import (
     to_packages,
 )
 from envtool.backends.conda_text import parse_explicit
+from envtool.envs import transaction
+from envtool.envs.channel import canonical_name, local_path
 from envtool.envs.condaconfig import (
     CondaConfig,
     absolute_path,
-    canonical_channel,
-    local_channel_path,
     same_path,
     writable_dir,
 )
@@ -75,7 +74,9 @@ from envtool.envs.model import (
     InstalledEnv,
     InstalledPackage,
 )
+from envtool.envs.platform import Platform, current_subdir
 from envtool.envs.prefix import is_env, read_history_text, read_records, read_variables
+from envtool.envs.staging import StagedPrefix
 from envtool.errors import (
     BackendError,
     EnvNotFoundError,
@@ -83,7 +84,7 @@ from envtool.errors import (
     ProcessError,
     UsageError,
 )
-from envtool.files.envfile import EnvFile, check_env_name, dump_yaml
+from envtool.files.envfile import EnvFile, check_env_name, dump_yaml, make_conda_dep
 
 
 def create_backend(tool: str, exe: str) -> Backend:
@@ -151,7 +152,7 @@ class CondaCliBackend:
         if self._config is None:
             self._config = load_config()
         config = self._config
-        return lambda channel: canonical_channel(channel, config)
+        return lambda channel: canonical_name(channel, config)
 
     # ---------------------------------------------------------------------------- locating
 
@@ -255,9 +256,61 @@ class CondaCliBackend:
             platform=platform,
         )
 
-    # ---------------------------------------------------------------------------- creating
+    # ----------------------------------------------------------------------- solving, installing
+
+    def solve(
+        self,
+        specs: Sequence[str],
+        channels: Sequence[str],
+        platform: Platform | None = None,
+        *,
+        options: CreateOptions | None = None,
+        source: str = "",
+    ) -> tuple[InstalledPackage, ...]:
+        """What the tool's dry run solves ``specs`` to, sorted by name; nothing is installed.
+        The tool solves for this machine only (its own virtual packages)."""
+        options = options or CreateOptions()
+        if platform is not None and platform.subdir != current_subdir():
+            raise UsageError(
+                f"the {self.tool} backend solves for this machine ({current_subdir()}) only; "
+                f"use --backend native to solve for {platform.subdir}"
+            )
+        if not specs:
+            return ()
+        env = EnvFile(
+            channels=tuple(channels),
+            conda=tuple(make_conda_dep(s) for s in specs),
+            source=source or "<specs>",
+        )
+        with _scratch() as scratch, _env_file(env, options.base_dir, scratch) as file:
+            options.progress.phase(f"{self.tool}: solving {len(specs)} specs")
+            return self._dry_run(file, scratch)
+
+    def install(
+        self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
+    ) -> CreateResult:
+        """``records`` installed at ``target`` from an ``@EXPLICIT`` list of their URLs (no
+        solve): each needs the URL it came from."""
+        packages = tuple(sorted(records, key=lambda p: p.name))
+        replacing = self._check_target(target, options)
+        missing = [p.dist for p in packages if not p.url]
+        if missing:
+            raise BackendError(f"cannot install {', '.join(missing)}: no package URL known")
+        if options.dry_run:
+            return CreateResult(target, packages, (), True, replacing)
+        lines = ["@EXPLICIT", *(f"{p.url}#{p.md5}" if p.md5 else p.url for p in packages)]
+        with _scratch() as scratch:
+            file = scratch / "explicit.txt"
+            file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            argv = argv_for.create_explicit(
+                self.tool, self.exe, file, target.prefix, root_prefix=self.root_prefix
+            )
+            self._make(argv, target, replacing)
+        return CreateResult(target, self._packages(target.prefix, self._list(target.prefix)))
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
+        """The tool's own ``env create`` (it solves, installs, runs the pip section and writes
+        its history); with ``dry_run``, or before replacing an env, a dry run first."""
         progress = options.progress
         replacing = self._check_target(target, options)
         pip_lines = tuple(p.text for p in env.pip or ())
@@ -268,12 +321,11 @@ class CondaCliBackend:
                     solved = self._dry_run(file, scratch)
                     if options.dry_run:
                         return CreateResult(target, solved, pip_lines, True, replacing)
-                    _replace(target.prefix)
                 progress.phase(f"{self.tool}: installing into {target.prefix}")
                 argv = argv_for.create(
                     self.tool, self.exe, file, target.prefix, root_prefix=self.root_prefix
                 )
-                self._make(argv, target.prefix)
+                self._make(argv, target, replacing)
         finally:
             progress.finish()
         packages = self._packages(target.prefix, self._list(target.prefix))
@@ -293,30 +345,18 @@ class CondaCliBackend:
         data = self._json(argv)
         return solved_packages(data, f"{self._what(argv)} --dry-run --json", self._canonical())
 
-    def _make(self, argv: list[str], prefix: Path) -> None:
-        """Run a command that makes ``prefix``; on failure remove what it made."""
-        try:
+    def _make(self, argv: list[str], target: EnvLocation, replacing: bool) -> None:
+        """Run a command that makes the env at ``target``, as one transaction: an env being
+        replaced is moved aside first, and put back (what the tool made removed) on failure.
+        The tool writes the env's history and ``created_at`` and runs its pip section."""
+        with StagedPrefix(target.prefix, replace=replacing, in_place=True) as stage:
             result = self._run(argv)
             _check_success(result, self._what(argv))
-        except BaseException as exc:
-            problem = _remove(prefix)
-            if problem and isinstance(exc, EnvtoolError):
-                raise BackendError(f"{exc.message}; {problem}") from exc
-            raise
+            stage.commit()
+            stage.finish()
 
     def _check_target(self, target: EnvLocation, options: CreateOptions) -> bool:
-        """Whether an existing env at the target will be replaced; refuse everything else."""
-        path = target.prefix
-        if not os.path.lexists(path):
-            return False
-        if options.on_exists != "replace":
-            raise UsageError(f"{path} already exists; use --on-exists replace to replace it")
-        root = self.tool_info().root_prefix
-        if root is not None and same_path(path, root):
-            raise UsageError(f"refusing to replace the root environment at {path}")
-        if is_env(path) or (path.is_dir() and not any(path.iterdir())):
-            return True
-        raise UsageError(f"{path} exists and is not a conda environment; refusing to replace it")
+        return transaction.check_target(target, options, root_prefix=self.tool_info().root_prefix)
 
     # ----------------------------------------------------------------------------- cloning
 
@@ -336,14 +376,12 @@ class CondaCliBackend:
             return self.create(pinned, target, options)
         try:
             with _scratch() as scratch:
-                if replacing:
-                    _replace(target.prefix)
                 progress.phase(f"{self.tool}: cloning {source.prefix} into {target.prefix}")
                 if argv_for.has_clone(self.tool):
                     argv = argv_for.clone(self.exe, source.prefix, target.prefix)
                 else:
                     argv = self._explicit_create(source.prefix, target.prefix, scratch)
-                self._make(argv, target.prefix)
+                self._make(argv, target, replacing)
         finally:
             progress.finish()
         packages = self._packages(target.prefix, self._list(target.prefix))
@@ -364,11 +402,8 @@ class CondaCliBackend:
 
 
 def _records(prefix: Path) -> dict[str, InstalledPackage]:
-    """The env's ``conda-meta`` records by ``name-version-build`` (empty when unreadable)."""
-    try:
-        records = read_records(prefix, lambda channel: channel)
-    except EnvtoolError:
-        return {}
+    """The env's ``conda-meta`` records by ``name-version-build`` (a corrupt one is an error)."""
+    records = read_records(prefix, lambda channel: channel)
     return {r.package.dist: r.package for r in records}
 
 
@@ -377,10 +412,7 @@ def _has_history(prefix: Path) -> bool:
     made), ``env export --from-history`` lists every package pinned; envtool then keeps the
     history empty, as the native backend does, so ``--leaves`` falls back to graph leaves while
     the ``--from-history`` export stays the pinned list conda prints."""
-    try:
-        return bool(requested_specs(parse_history(read_history_text(prefix))))
-    except EnvtoolError:
-        return True  # unreadable here: trust the tool
+    return bool(requested_specs(parse_history(read_history_text(prefix))))
 
 
 def _variables(prefix: Path) -> dict[str, str]:
@@ -404,27 +436,6 @@ def _check_success(result: process.Result, what: str) -> None:
         raise BackendError(f"{what} failed: {summary}")
 
 
-def _remove(prefix: Path) -> str | None:
-    """Remove a prefix this call made; a problem is returned as text, never raised."""
-    if not os.path.lexists(prefix):
-        return None
-    try:
-        if prefix.is_dir() and not prefix.is_symlink():
-            shutil.rmtree(prefix)
-        else:
-            prefix.unlink()
-    except OSError as exc:
-        return f"could not remove the partial environment at {prefix}: {exc.strerror}"
-    return None
-
-
-def _replace(prefix: Path) -> None:
-    """Remove the env that ``on_exists="replace"`` replaces (after its file solved)."""
-    problem = _remove(prefix)
-    if problem:
-        raise BackendError(problem.replace("the partial environment", "the environment"))
-
-
 @contextlib.contextmanager
 def _scratch() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="envtool-") as directory:
@@ -443,7 +454,7 @@ def _env_file(env: EnvFile, base_dir: Path | None, scratch: Path) -> Iterator[Pa
     """
     channels = []
     for channel in env.channels:
-        local = local_channel_path(channel, base_dir)
+        local = local_path(channel, base_dir)
         channels.append(local.as_uri() if local is not None else channel)
     text = dump_yaml(replace(env, name=None, prefix=None, extra={}, channels=tuple(channels)))
     if env.pip and base_dir is not None and os.access(base_dir, os.W_OK):

@@ -12,11 +12,14 @@ run; when each spec is fine alone, the conflict is reported.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from envtool.envs.model import NullProgress, Progress
+from envtool.envs.platform import Platform
 from envtool.errors import BackendError, EnvtoolError
 from envtool.ui import plural
 
@@ -43,12 +46,6 @@ def first_line(exc: BaseException) -> str:
     return line.rstrip(":")
 
 
-def current_platform() -> str:
-    from rattler.platform.subdir import Subdir
-
-    return str(Subdir.current())
-
-
 def _priority(name: str) -> Any:
     from rattler import ChannelPriority
 
@@ -63,13 +60,23 @@ def solve(
     channels: Sequence[str],
     specs: Sequence[str],
     *,
-    platform: str,
+    platform: Platform,
     channel_priority: str = "flexible",
     source: str = "",
     progress: Progress | None = None,
+    locked: Sequence[Any] = (),
 ) -> list[Any]:
-    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` and noarch."""
-    from rattler import Gateway, MatchSpec, VirtualPackage, VirtualPackageOverrides
+    """Solve ``specs`` against ``channels`` (base URLs) for ``platform`` (its subdir and noarch,
+    with its virtual packages). ``locked`` records (an env's installed ones) are preferred:
+    nothing changes that need not."""
+    from rattler import (
+        BuildString,
+        Gateway,
+        GenericVirtualPackage,
+        MatchSpec,
+        PackageName,
+        Version,
+    )
     from rattler.exceptions import SolverError
 
     progress = progress or NullProgress()
@@ -81,15 +88,12 @@ def solve(
         raise
     except BaseException as exc:  # InvalidMatchSpecError, or a panic
         raise BackendError(f"{source}: invalid spec: {first_line(exc)}") from exc
-    platforms: Any = [platform, "noarch"] if platform != "noarch" else ["noarch"]
-    try:
-        virtual = VirtualPackage.detect(VirtualPackageOverrides.from_env())
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        raise BackendError(
-            f"cannot detect this system's virtual packages: {first_line(exc)}"
-        ) from exc
+    subdir = platform.subdir
+    platforms: Any = [subdir, "noarch"] if subdir != "noarch" else ["noarch"]
+    virtual = [
+        GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
+        for v in platform.virtual_packages
+    ]
     gateway = Gateway()
     progress.phase(f"solving {plural(len(specs), 'spec')}")
 
@@ -103,6 +107,7 @@ def solve(
             platforms=platforms,
             virtual_packages=virtual,
             channel_priority=_priority(channel_priority),
+            locked_packages=list(locked) or None,
         )
 
     try:
@@ -238,11 +243,13 @@ def install(
     requested_specs: Sequence[str] = (),
     progress: Progress | None = None,
     source: str = "",
+    installed: Sequence[Any] = (),
 ) -> None:
-    """Install ``records`` into ``prefix`` (an empty dir), patching paths for ``target_prefix``.
+    """Install ``records`` into ``prefix``, patching paths for ``target_prefix``.
 
     ``records`` may be solved records or an existing env's PrefixRecords (a clone: packages are
-    hard-linked from the cache, fetched from their URL when not cached).
+    hard-linked from the cache, fetched from their URL when not cached). ``installed`` are the
+    PrefixRecords already in ``prefix``: only the difference is unlinked and linked (a sync).
     """
     from rattler import MatchSpec
     from rattler import install as rattler_install
@@ -260,7 +267,7 @@ def install(
         list(records),
         prefix,
         cache_dir=cache_dir,
-        installed_packages=[],
+        installed_packages=list(installed),
         show_progress=False,
         requested_specs=requested or None,
         reporter=reporter,
@@ -285,3 +292,174 @@ def read_prefix_records(prefix: Path) -> list[Any]:
         except BaseException as exc:
             raise BackendError(f"{path}: cannot read package record: {first_line(exc)}") from exc
     return out
+
+
+# ------------------------------------------------------------------------ solving many platforms
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """Why one spec cannot be met on a platform, and the nearest thing that would solve."""
+
+    spec: str
+    reason: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformSolve:
+    """One platform's solve: its records, or every spec that fails and why."""
+
+    platform: Platform
+    records: tuple[Any, ...] = ()
+    problems: tuple[SpecProblem, ...] = ()
+    conflict: str = ""  # the solver's words when each spec is fine alone
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.conflict
+
+
+def solve_platforms(
+    channels: Sequence[str],
+    specs: Sequence[str],
+    platforms: Sequence[Platform],
+    *,
+    channel_priority: str = "flexible",
+    exclude_newer: datetime | None = None,
+    platform_only: Callable[[str], str | None] = lambda name: None,
+) -> list[PlatformSolve]:
+    """Solve ``specs`` for every platform at once, in parallel, with one repodata fetch per
+    channel and subdir; a failing platform is explained spec by spec (all of them, at once).
+
+    ``platform_only(name)`` names the platform a package is known to exist for only (the
+    curated list of ``--portable``), for the hint.
+    """
+    from rattler import Gateway, MatchSpec
+    from rattler import solve as rattler_solve
+    from rattler.exceptions import SolverError
+
+    if not channels:
+        raise BackendError("solve: no channels to solve from")
+    try:
+        matchspecs = [MatchSpec(s) for s in specs]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise BackendError(f"invalid spec: {first_line(exc)}") from exc
+    gateway = Gateway()
+    priority = _priority(channel_priority)
+
+    async def one(platform: Platform, ms: list[Any]) -> list[Any] | BaseException:
+        subdirs: Any = [platform.subdir, "noarch"]
+        try:
+            records: list[Any] = await rattler_solve(
+                list(channels),
+                ms,
+                gateway=gateway,
+                platforms=subdirs,
+                virtual_packages=_virtual(platform),
+                channel_priority=priority,
+                exclude_newer=exclude_newer,
+            )
+        except SolverError as exc:
+            failure: BaseException = exc
+            return failure
+        return records
+
+    async def everything() -> list[PlatformSolve]:
+        results = await asyncio.gather(*(one(p, matchspecs) for p in platforms))
+        out: list[PlatformSolve] = []
+        for platform, result in zip(platforms, results, strict=True):
+            if not isinstance(result, BaseException):
+                out.append(PlatformSolve(platform, tuple(result)))
+                continue
+            alone = await asyncio.gather(*(one(platform, [ms]) for ms in matchspecs))
+            problems = [
+                await _problem(gateway, channels, platform, text, ms, exclude_newer, platform_only)
+                for text, ms, res in zip(specs, matchspecs, alone, strict=True)
+                if isinstance(res, BaseException)
+            ]
+            conflict = "" if problems else _conflict_lines(result)
+            out.append(PlatformSolve(platform, problems=tuple(problems), conflict=conflict))
+        return out
+
+    return run(everything(), "solve")
+
+
+def _virtual(platform: Platform) -> list[Any]:
+    from rattler import BuildString, GenericVirtualPackage, PackageName, Version
+
+    return [
+        GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
+        for v in platform.virtual_packages
+    ]
+
+
+COMMON_SUBDIRS = ("linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64")
+
+
+async def _problem(
+    gateway: Any,
+    channels: Sequence[str],
+    platform: Platform,
+    text: str,
+    ms: Any,
+    exclude_newer: datetime | None,
+    platform_only: Callable[[str], str | None],
+) -> SpecProblem:
+    """Why ``text`` alone does not solve on ``platform``, with a hint."""
+    name = ms.name.normalized if ms.name is not None else text
+    subdir = platform.subdir
+    here = await gateway.query(list(channels), [subdir, "noarch"], [name], recursive=False)
+    records = [r for rs in here for r in rs if _published(r, exclude_newer)]
+    if not records:
+        elsewhere = [s for s in COMMON_SUBDIRS if s != subdir]
+        there = await gateway.query(list(channels), elsewhere, [name], recursive=False)
+        subdirs = sorted({str(r.subdir) for rs in there for r in rs})
+        only = platform_only(name)
+        if subdirs:
+            hint = "drop it with --portable" if only else f"available for {', '.join(subdirs)}"
+            return SpecProblem(text, f"no {name} package for {subdir}", hint)
+        return SpecProblem(text, f"no package named {name!r} in the channels", "")
+    if not any(ms.matches(r) for r in records):
+        versions = sorted({str(r.version) for r in records}, key=_version_key)
+        return SpecProblem(text, "no version matches", f"newest available: {name} {versions[-1]}")
+    return SpecProblem(
+        text,
+        "its dependencies cannot be met",
+        _missing_virtual(records, ms, platform),
+    )
+
+
+def _published(record: Any, exclude_newer: datetime | None) -> bool:
+    if exclude_newer is None:
+        return True
+    stamp = getattr(record, "timestamp", None)
+    return stamp is None or stamp <= exclude_newer
+
+
+def _missing_virtual(records: list[Any], ms: Any, platform: Platform) -> str:
+    """``needs __cuda >=12 (pass --cuda VER)`` when the matching builds need a virtual package
+    the platform lacks."""
+    have = {v.name for v in platform.virtual_packages}
+    wanted = sorted(
+        {
+            dep
+            for r in records
+            if ms.matches(r)
+            for dep in (str(d) for d in r.depends)
+            if dep.startswith("__") and dep.split()[0].split("=")[0] not in have
+        }
+    )
+    if not wanted:
+        return ""
+    hint = f"needs {wanted[0]}"
+    if wanted[0].startswith("__cuda"):
+        hint += " (pass --cuda VER to target a GPU machine)"
+    return hint
+
+
+def _conflict_lines(exc: BaseException, lines: int = 4) -> str:
+    text = [line.rstrip() for line in str(exc).strip().splitlines() if line.strip()]
+    return " / ".join(line.strip() for line in text[:lines])

@@ -3,10 +3,11 @@
 - Finds envs as conda does (:mod:`envtool.envs.condaconfig`): ``-n NAME`` in the envs dirs,
   ``-p PREFIX``, else the active env (``CONDA_PREFIX``).
 - Reads them from ``conda-meta`` (:mod:`envtool.envs.prefix`, :mod:`envtool.envs.history`).
-- Creates them by solving the file's channels (plus the configured ones unless the file lists
-  ``nodefaults``) and installing into a staging dir beside the target (:mod:`envtool.envs.staging`),
-  then records a conda-format history block and the file's variables, then runs the pip
-  section with the new env's own python.
+- Solves (:meth:`NativeBackend.solve`) for any :class:`~envtool.envs.platform.Platform` from
+  the file's channels (plus the configured ones unless the file lists ``nodefaults``), and
+  installs solved records (:meth:`NativeBackend.install`) into a staging dir beside the target;
+  :mod:`envtool.envs.transaction` checks the target and completes the env (created_at, history
+  block, variables, pip section) before it moves into place. ``create`` is solve + install.
 - Clones them record by record (no solve; files hard-linked from the package cache), copying
   the files no package owns (pip installs) with the old prefix rewritten, and the variables.
 """
@@ -15,20 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from envtool import __version__, process
-from envtool.envs import history, prefix
+from envtool.envs import history, prefix, transaction
+from envtool.envs.channel import canonical_name, channel_urls
 from envtool.envs.condaconfig import (
     CondaConfig,
     absolute_path,
-    canonical_channel,
-    channel_urls,
     env_name,
     load,
     same_path,
@@ -41,8 +38,8 @@ from envtool.envs.model import (
     EnvLocation,
     InstalledEnv,
     InstalledPackage,
-    OnExists,
 )
+from envtool.envs.platform import Platform
 from envtool.envs.staging import StagedPrefix
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
 from envtool.files.envfile import EnvFile, check_env_name
@@ -64,7 +61,7 @@ class NativeBackend:
         return self._config
 
     def _canonical(self, channel: str) -> str:
-        return canonical_channel(channel, self.config)
+        return canonical_name(channel, self.config)
 
     # ------------------------------------------------------------------------------ locating
 
@@ -165,7 +162,93 @@ class NativeBackend:
             platform=env_platform(packages),
         )
 
-    # ------------------------------------------------------------------------------ creating
+    # ----------------------------------------------------------------------- solving, installing
+
+    def solve(
+        self,
+        specs: Sequence[str],
+        channels: Sequence[str],
+        platform: Platform | None = None,
+        *,
+        options: CreateOptions | None = None,
+        source: str = "",
+    ) -> tuple[InstalledPackage, ...]:
+        """The records ``specs`` solve to from ``channels`` (as a file lists them) for
+        ``platform`` (this machine when None), sorted by name; nothing is installed."""
+        options = options or CreateOptions()
+        if not specs:
+            return ()
+        from envtool.backends import engine  # py-rattler's solver: only when solving
+
+        records = engine.solve(
+            self.solve_channels(channels, options.base_dir),
+            list(specs),
+            platform=platform if platform is not None else Platform.current(),
+            channel_priority=self.config.channel_priority,
+            source=source,
+            progress=options.progress,
+        )
+        return tuple(sorted((self.package(r) for r in records), key=lambda p: p.name))
+
+    def install(
+        self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
+    ) -> CreateResult:
+        """``records`` (from :meth:`solve`, or an env's) installed at ``target``, no solve."""
+        packages = tuple(sorted(records, key=lambda p: p.name))
+        replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
+        if options.dry_run:
+            return CreateResult(target, packages, dry_run=True, replaced=replacing)
+        specs = [_pinned_spec(p) for p in packages]
+        self._install(packages, target, options, replacing, specs=specs, source=str(target.prefix))
+        return CreateResult(target, packages, replaced=replacing)
+
+    def _install(
+        self,
+        packages: tuple[InstalledPackage, ...],
+        target: EnvLocation,
+        options: CreateOptions,
+        replacing: bool,
+        *,
+        specs: Sequence[str],
+        variables: Mapping[str, str] | None = None,
+        pip_lines: Sequence[str] = (),
+        source: str,
+        clone_of: Path | None = None,
+    ) -> None:
+        """One transaction: install into a staged prefix, complete it, move it into place."""
+        from envtool.backends import engine
+
+        missing = [p.dist for p in packages if p.engine_record is None]
+        if missing:
+            raise BackendError(f"{source}: no package record to install {', '.join(missing)}")
+        with StagedPrefix(target.prefix, replace=replacing) as stage:
+            engine.install(
+                [p.engine_record for p in packages],
+                stage.path,
+                target_prefix=target.prefix,
+                cache_dir=self.cache_dir(),
+                requested_specs=specs,
+                progress=options.progress,
+                source=source,
+            )
+            if clone_of is not None:
+                records = prefix.read_records(clone_of, self._canonical)
+                untracked = list(prefix.untracked_files(clone_of, records))
+                if untracked:
+                    options.progress.phase(f"copying {len(untracked)} files no package owns")
+                for rel in untracked:
+                    copy_with_prefix(clone_of, stage.path, rel, target.prefix)
+            transaction.complete(
+                stage.path,
+                target.prefix,
+                options,
+                packages=packages,
+                specs=specs,
+                variables=variables or {},
+                pip_lines=pip_lines,
+            )
+            stage.commit()
+            stage.finish()
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
         source = env.source or "<environment file>"
@@ -174,22 +257,9 @@ class NativeBackend:
             raise InputError(source, "no 'dependencies' list")
         specs = [dep.text.strip() for dep in env.conda]
         pip_lines = tuple(p.text for p in env.pip or ())
-        urls = self.solve_channels(env.channels, options.base_dir)
-        replacing = self._check_target(target, options.on_exists) if not options.dry_run else False
-        from envtool.backends import engine  # py-rattler's solver/installer: only when creating
-
-        progress = options.progress
-        records: list[Any] = []
-        if specs:
-            records = engine.solve(
-                urls,
-                specs,
-                platform=engine.current_platform(),
-                channel_priority=self.config.channel_priority,
-                source=source,
-                progress=progress,
-            )
-        packages = tuple(sorted((self._package(r) for r in records), key=lambda p: p.name))
+        self.solve_channels(env.channels, options.base_dir)  # a bad channel fails first
+        replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
+        packages = self.solve(specs, env.channels, options=options, source=source)
         if pip_lines and not any(p.name == "python" for p in packages):
             raise BackendError(
                 f"{source}: the pip section needs python, but the environment would have none "
@@ -197,25 +267,17 @@ class NativeBackend:
             )
         if options.dry_run:
             return CreateResult(target, packages, pip_lines, dry_run=True)
-        with StagedPrefix(target.prefix, replace=replacing) as stage:
-            engine.install(
-                records,
-                stage.path,
-                target_prefix=target.prefix,
-                cache_dir=self._cache_dir(),
-                requested_specs=specs,
-                progress=progress,
-                source=source,
-            )
-            _append_history(
-                stage.path, options.command, packages, [history.conda_spec(s) for s in specs]
-            )
-            prefix.write_variables(stage.path, env.variables)
-            stage.commit()
-            if pip_lines:
-                progress.phase(f"pip install ({len(pip_lines)} lines)")
-                pip_install(target.prefix, pip_lines, options.base_dir)
-            stage.finish()
+        conda_specs = [history.conda_spec(s) for s in specs]
+        self._install(
+            packages,
+            target,
+            options,
+            replacing,
+            specs=conda_specs,
+            variables=env.variables,
+            pip_lines=pip_lines,
+            source=source,
+        )
         return CreateResult(target, packages, pip_lines, replaced=replacing)
 
     def solve_channels(self, channels: Iterable[str], base_dir: Path | None) -> list[str]:
@@ -230,7 +292,8 @@ class NativeBackend:
             urls.extend(channel_urls(channel, self.config, base_dir))
         return list(dict.fromkeys(urls))
 
-    def _package(self, record: Any) -> InstalledPackage:
+    def package(self, record: Any) -> InstalledPackage:
+        """A py-rattler record as envtool's package (its channel by conda's name)."""
         channel = str(record.channel or "") or str(record.url).rsplit("/", 2)[0]
         return InstalledPackage(
             name=record.name.normalized,
@@ -242,72 +305,46 @@ class NativeBackend:
             url=str(record.url),
             depends=tuple(str(d) for d in record.depends),
             md5=str(record.md5 or ""),
+            engine_record=record,
         )
 
-    def _cache_dir(self) -> Path | None:
+    def cache_dir(self) -> Path | None:
         """The first usable configured package cache, else None (py-rattler's default)."""
         return next((d for d in self.config.pkgs_dirs if writable_dir(d)), None)
-
-    def _check_target(self, target: EnvLocation, on_exists: OnExists) -> bool:
-        """Whether an env at ``target`` will be replaced; raises when it must not be."""
-        path = target.prefix
-        if not os.path.lexists(path) or (path.is_dir() and not any(path.iterdir())):
-            return False
-        if on_exists != "replace":
-            what = "an environment" if _is_env(path) else "a non-empty directory"
-            raise UsageError(
-                f"{path} already exists ({what}); use --on-exists replace to replace it"
-            )
-        if not _is_env(path):
-            raise UsageError(f"{path} exists and is not a conda environment; not replacing it")
-        protected = [Path(sys.prefix)]
-        if self.config.root_prefix is not None:
-            protected.append(self.config.root_prefix)
-        if any(same_path(path, p) for p in protected):
-            raise UsageError(f"{path} is the base environment (or runs envtool); not replacing it")
-        return True
 
     # ------------------------------------------------------------------------------- cloning
 
     def clone(
         self, source: EnvLocation, target: EnvLocation, options: CreateOptions
     ) -> CreateResult:
+        """The source's records installed at ``target`` (no solve), with the files no package
+        owns copied, the variables, and the source's requested specs in the history."""
         _require_env(source.prefix)
         if same_path(source.prefix, target.prefix):
             raise UsageError(f"cannot clone {source.prefix} onto itself")
         records = prefix.read_records(source.prefix, self._canonical)
         packages = tuple(r.package for r in records)
+        replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
         if options.dry_run:
-            return CreateResult(target, packages, dry_run=True)
-        replacing = self._check_target(target, options.on_exists)
-        installed = {p.name for p in packages}
+            return CreateResult(target, packages, dry_run=True, replaced=replacing)
         revisions = history.parse(prefix.read_history_text(source.prefix))
-        specs = history.requested_specs(revisions, installed) or tuple(
+        specs = history.requested_specs(revisions, {p.name for p in packages}) or tuple(
             _pinned_spec(p) for p in packages
         )
         from envtool.backends import engine
 
-        engine_records = engine.read_prefix_records(source.prefix)
-        progress = options.progress
-        with StagedPrefix(target.prefix, replace=replacing) as stage:
-            engine.install(
-                engine_records,
-                stage.path,
-                target_prefix=target.prefix,
-                cache_dir=self._cache_dir(),
-                requested_specs=specs,
-                progress=progress,
-                source=f"clone of {source.prefix}",
-            )
-            untracked = list(prefix.untracked_files(source.prefix, records))
-            if untracked:
-                progress.phase(f"copying {len(untracked)} files no package owns")
-            for rel in untracked:
-                copy_with_prefix(source.prefix, stage.path, rel, target.prefix)
-            prefix.write_variables(stage.path, prefix.read_variables(source.prefix))
-            _append_history(stage.path, options.command, packages, specs)
-            stage.commit()
-            stage.finish()
+        by_dist = {str(_dist(r)): r for r in engine.read_prefix_records(source.prefix)}
+        packages = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
+        self._install(
+            packages,
+            target,
+            options,
+            replacing,
+            specs=specs,
+            variables=prefix.read_variables(source.prefix),
+            source=f"clone of {source.prefix}",
+            clone_of=source.prefix,
+        )
         return CreateResult(target, packages, replaced=replacing)
 
 
@@ -323,24 +360,14 @@ def _require_env(path: Path) -> None:
         raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
 
 
+def _dist(record: Any) -> str:
+    return f"{record.name.normalized}-{record.version}-{record.build}"
+
+
 def _pinned_spec(p: InstalledPackage) -> str:
     """conda's clone spec: ``channel/subdir::name==version=build``."""
     where = f"{p.channel}/{p.subdir}::" if p.channel and p.subdir else ""
     return f"{where}{p.name}=={p.version}={p.build}"
-
-
-def _append_history(
-    path: Path, command: str, packages: Iterable[InstalledPackage], specs: Sequence[str]
-) -> None:
-    """Record the install in the env's history as conda would (``--from-history`` reads it)."""
-    linked = (history.dist_line(p.channel, p.subdir, p.name, p.version, p.build) for p in packages)
-    block = history.format_block(
-        datetime.now(), command, linked, specs, envtool_version=__version__
-    )
-    history_file = path / "conda-meta" / "history"
-    history_file.parent.mkdir(parents=True, exist_ok=True)
-    with history_file.open("a", encoding="utf-8") as fh:
-        fh.write(block)
 
 
 def copy_with_prefix(src_root: Path, dst_root: Path, rel: str, new_prefix: Path) -> None:
@@ -359,30 +386,3 @@ def copy_with_prefix(src_root: Path, dst_root: Path, rel: str, new_prefix: Path)
             data = data.decode("utf-8").replace(old, new).encode("utf-8")
     dst.write_bytes(data)
     os.chmod(dst, src.stat().st_mode & 0o7777)
-
-
-def pip_install(env_prefix: Path, lines: Iterable[str], base_dir: Path | None) -> None:
-    """``<env>/bin/python -m pip install -U -r <tmpfile>``, run from the env file's directory.
-
-    The requirements file is written in that directory (so ``-r other.txt`` lines resolve as
-    they would beside the env file), or in the temp dir when it is read-only; it is always
-    removed afterwards.
-    """
-    python = env_prefix / ("python.exe" if sys.platform == "win32" else "bin/python")
-    if not python.exists():
-        raise BackendError(
-            f"the pip section needs python, but {env_prefix} has no {python.name} "
-            "(add python to dependencies)"
-        )
-    workdir = base_dir if base_dir is not None else Path.cwd()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".envtool-pip-", suffix=".requirements.txt", dir=workdir)
-    except OSError:
-        fd, tmp = tempfile.mkstemp(prefix="envtool-pip-", suffix=".requirements.txt")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(f"{line}\n" for line in lines))
-        process.run([python, "-m", "pip", "install", "-U", "-r", tmp], cwd=workdir)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)

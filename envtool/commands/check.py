@@ -16,8 +16,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
-from envtool.files import fileio, lint
+from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError
+from envtool.files import lint
+from envtool.ops.check import check_file, ignored_codes
 from envtool.ui import Console, plural
 
 
@@ -27,12 +28,11 @@ def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -
     failed = 0
     for path in files:
         try:
-            data, source = fileio.read_bytes(path)
+            found = check_file(path, ignore=skip)
         except EnvtoolError as exc:
             console.error(str(exc))
             failed += 1
             continue
-        found = [f for f in lint.lint_bytes(data, source) if f.code not in skip]
         sys.stdout.write("".join(f"{format_finding(f)}\n" for f in found))
         sys.stdout.flush()
         findings.extend(found)
@@ -43,21 +43,40 @@ def run(files: Sequence[str], *, console: Console, ignore: Sequence[str] = ()) -
     return EXIT_FINDINGS if findings else EXIT_OK
 
 
-def ignored_codes(words: Sequence[str]) -> set[str]:
-    """``--ignore W305,W302`` (codes or their names, ``editable``): the codes to leave out."""
-    by_name = {name: code for code, name in lint.RULES.items()}
-    codes: set[str] = set()
-    for word in (w.strip() for item in words for w in item.split(",")):
-        if not word:
-            continue
-        code = word.upper() if word.upper() in lint.RULES else by_name.get(word.lower())
-        if code is None:
-            raise UsageError(
-                f"--ignore: unknown finding {word!r} (codes E001…W305 or their names; "
-                "the table is in envtool/files/lint.py)"
-            )
-        codes.add(code)
-    return codes
+def run_solve(
+    files: Sequence[str],
+    *,
+    platforms: str,
+    cuda: str | None,
+    glibc: str | None,
+    osx: str | None,
+    as_of: str | None,
+    fmt: str,
+    console: Console,
+) -> int:
+    """``check --solve``: a real solve of each file per platform; exit 1 when any fails."""
+    from pathlib import Path
+
+    from envtool.files import envfile
+    from envtool.ops import solvability
+    from envtool.render.solve import render_solve
+
+    targets = solvability.platforms(platforms, cuda=cuda, glibc=glibc, osx=osx)
+    when = solvability.as_of(as_of) if as_of is not None else None
+    reports = []
+    for path in files:
+        env = envfile.load(path)
+        base = Path(path).resolve().parent if path != "-" else Path.cwd()
+        reports.append(solvability.check_solve(env, targets, base_dir=base, as_of=when))
+    sys.stdout.write(render_solve(reports, fmt))
+    failing = [r for r in reports if not r.ok]
+    if failing and fmt != "json":
+        verb = "does" if len(failing) == 1 else "do"
+        console.info(
+            f"envtool: {len(failing)} of {plural(len(reports), 'file')} {verb} not solve on "
+            "every platform"
+        )
+    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 def format_finding(f: lint.Finding) -> str:

@@ -7,48 +7,26 @@ directory or contains a path separator, else an env name (``-v`` says which it t
   hard-linked from the package cache; pip-installed files copied with the prefix rewritten).
 - From an env with PRUNE OPTIONS, or from a file: export → prune → name → create (a solve).
 
-``--dry-run`` prints the environment file it would create; ``-o FILE`` also saves it.
+``--dry-run`` prints the environment file it would create; ``-o FILE`` also saves it. The work
+is :mod:`envtool.ops.create`'s; this module renders it.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.commands.create import (
-    check_keys,
-    command_line,
-    create,
-    file_dir,
-    report,
-    target_args,
-    with_progress,
-)
-from envtool.commands.export import apply_prune, installed_requested
-from envtool.envs import export
-from envtool.envs.model import CreateOptions, EnvLocation, OnExists
+from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledEnv, OnExists
 from envtool.errors import UsageError
-from envtool.files import envfile, fileio
+from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
+from envtool.ops import create as ops
 from envtool.ui import Console
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
-
-SourceKind = Literal["file", "prefix", "name"]
-
-
-def classify(source: str) -> SourceKind:
-    """An existing file → file; an existing dir or a path separator → prefix; else a name."""
-    path = Path(os.path.expanduser(source))
-    if path.is_file() or source == "-":
-        return "file"
-    if path.is_dir() or "/" in source or os.sep in source or (os.altsep or "/") in source:
-        return "prefix"
-    return "name"
 
 
 def run(
@@ -63,63 +41,88 @@ def run(
     on_exists: OnExists,
     backend: str,
     console: Console,
+    override_frozen: bool = False,
 ) -> int:
     if name is None and prefix is None:
         raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
-    kind = classify(source)
+    kind = ops.classify(source)
     console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
     engine = select_backend(backend, console)
     target = engine.new_location(name=name, prefix=prefix)
     target_name = target.name or target.prefix.name
-    command = command_line(["clone", source, *target_args(name, prefix)])
+    create_options = CreateOptions(
+        on_exists=on_exists,
+        override_frozen=override_frozen,
+        base_dir=Path.cwd(),
+        command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
+    )
 
     if kind == "file":
-        env = envfile.load(source)
-        check_keys(env, console)
+        env, warnings = ops.load_env_file(source)
+        for warning in warnings:
+            console.warn(warning)
         if options.prunes:
-            env = apply_prune(env, options, None, explain, console)
-        env = _named(env, target_name, options)
-        return _create(
-            engine, env, target, file_dir(source), dry_run, output, on_exists, console, command
+            env = _prune(env, options, None, explain, console)
+        env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
+        create_options = CreateOptions(
+            on_exists=on_exists,
+            override_frozen=override_frozen,
+            base_dir=ops.file_dir(source),
+            command=create_options.command,
         )
+        return _create(engine, env, target, dry_run, output, create_options, console)
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
     if options.prunes:
-        installed = engine.read(where)
-        env = export.to_envfile(installed)
-        env = apply_prune(env, options, installed_requested(installed, options), explain, console)
-        env = _named(env, target_name, options)
-        return _create(
-            engine, env, target, Path.cwd(), dry_run, output, on_exists, console, command
-        )
+        installed, env = ops.exported(engine, where)
+        env = _prune(env, options, installed, explain, console)
+        env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
+        return _create(engine, env, target, dry_run, output, create_options, console)
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
     if dry_run or output:
-        env = _named(export.to_envfile(engine.read(where)), target_name, options)
+        _, env = ops.exported(engine, where)
+        env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
         if output:
             fileio.write_text_output(output, dump_yaml(env))
         if dry_run:
             fileio.write_text_output(None, dump_yaml(env))
             return 0
-    clone_options = CreateOptions(on_exists=on_exists, command=command, base_dir=Path.cwd())
-    report(with_progress(console, lambda o: engine.clone(where, target, o), clone_options), console)
+    result = ops.with_progress(
+        progress_mod.for_console(console),
+        lambda o: ops.clone_env(engine, where, target, o),
+        create_options,
+    )
+    _report(result, console)
     return 0
 
 
-def _named(env: EnvFile, name: str, options: PruneOptions) -> EnvFile:
-    return replace(env, name=name, prefix=env.prefix if options.keep_prefix else None)
+def _prune(
+    env: EnvFile,
+    options: PruneOptions,
+    installed: InstalledEnv | None,
+    explain: bool,
+    console: Console,
+) -> EnvFile:
+    """``env`` pruned; with ``--explain`` each decision goes to stderr as ``prune --explain``
+    writes it (``file:line: ...`` when it comes from a file)."""
+    result = ops.pruned(env, options, installed)
+    if explain:
+        source = env.source or "export"
+        for decision in result.decisions:
+            where = f"{source}:{decision.line}" if decision.line is not None else source
+            console.err.write(f"{where}: {decision.describe()}\n")
+    return result.env
 
 
 def _create(
     engine: Backend,
     env: EnvFile,
     target: EnvLocation,
-    base_dir: Path,
     dry_run: bool,
     output: str | None,
-    on_exists: OnExists,
+    options: CreateOptions,
     console: Console,
-    command: str,
 ) -> int:
     text = dump_yaml(env)
     if output:
@@ -127,15 +130,19 @@ def _create(
     if dry_run:
         fileio.write_text_output(None, text)
         return 0
-    result = create(
-        engine,
-        env,
-        target,
-        base_dir,
-        on_exists=on_exists,
-        dry_run=False,
-        console=console,
-        command=command,
+    console.detail(f"create: {target.prefix} with the {engine.name} backend")
+    result = ops.with_progress(
+        progress_mod.for_console(console),
+        lambda o: ops.create(engine, env, target, o),
+        options,
     )
-    report(result, console)
+    _report(result, console)
     return 0
+
+
+def _report(result: CreateResult, console: Console) -> None:
+    shown = ops.summary(result)
+    if shown.stdout is not None:
+        fileio.write_text_output(None, shown.stdout)
+    if shown.stderr is not None:
+        console.info(shown.stderr)

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from envtool.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EnvtoolError, UsageError
-from envtool.files import envfile, fileio
-from envtool.files.prune import Decision, PruneOptions, apply_edits, check_options, prune
-from envtool.ui import Console, plural
+from envtool.files import fileio
+from envtool.files.prune import PruneOptions, check_options
+from envtool.ops.prune import prune_file
+from envtool.render.prune import format_decision, summary
+from envtool.ui import Console
+
+__all__ = ["format_decision", "run", "run_files"]  # format_decision: for commands/export.py
 
 
 def run_files(
@@ -70,31 +74,26 @@ def run(
     console: Console,
 ) -> int:
     target = _check_arguments(file, options, output=output, in_place=in_place, check=check)
-    tf = fileio.read(file)
-    env = envfile.parse_file(tf)  # an invalid spec is an error naming file and line
-    result = prune(env, options)
-    new_text = apply_edits(tf.text, result, tf.source)
-    changed = new_text != tf.text
-    if changed:
-        _verify(new_text, tf.source)
+    pruned = prune_file(file, options)
+    source = pruned.file.source
     if explain:
-        for decision in result.decisions:
-            console.err.write(format_decision(tf.source, decision) + "\n")
+        for decision in pruned.decisions:
+            console.err.write(format_decision(source, decision) + "\n")
     if check:
-        if changed:
+        if pruned.changed:
             if not explain:
-                for decision in result.decisions:
+                for decision in pruned.decisions:
                     if decision.changes:
-                        console.info(format_decision(tf.source, decision))
+                        console.info(format_decision(source, decision))
             console.info(
-                f"envtool: {tf.source} would change: {_summary(result.decisions)} "
+                f"envtool: {source} would change: {summary(pruned.decisions)} "
                 "(run without --check to apply)"
             )
-        return EXIT_FINDINGS if changed else EXIT_OK
+        return EXIT_FINDINGS if pruned.changed else EXIT_OK
     if target is None:
-        fileio.write_text_output(None, new_text)
-    elif changed or not in_place:  # an unchanged file is not rewritten (its mtime stays)
-        fileio.write_atomic(target, tf.encode(new_text))
+        fileio.write_text_output(None, pruned.text)
+    elif pruned.changed or not in_place:  # an unchanged file is not rewritten (its mtime stays)
+        fileio.write_atomic(target, pruned.data)
     return EXIT_OK
 
 
@@ -107,25 +106,3 @@ def _check_arguments(
     if check and (in_place or output):
         raise UsageError("--check writes nothing; it cannot be used with -o or --in-place")
     return target
-
-
-def format_decision(source: str, decision: Decision) -> str:
-    """``file:line: drop x=1=b — reason``, the line ``--explain`` and ``--check`` print."""
-    where = f"{source}:{decision.line}" if decision.line is not None else source
-    return f"{where}: {decision.describe()}"
-
-
-def _summary(decisions: tuple[Decision, ...]) -> str:
-    drops = sum(d.action == "drop" for d in decisions)
-    rewrites = sum(d.action == "rewrite" for d in decisions)
-    parts = [plural(drops, "drop")] if drops else []
-    parts += [plural(rewrites, "rewrite")] if rewrites else []
-    return ", ".join(parts)
-
-
-def _verify(text: str, source: str) -> None:
-    """The edited text must still be a valid environment file; anything else is a bug."""
-    try:
-        envfile.parse(text, source)
-    except Exception as exc:  # a bug in the edits: never write a broken file
-        raise RuntimeError(f"pruning {source} produced an invalid file ({exc})") from exc

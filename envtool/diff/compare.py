@@ -1,19 +1,30 @@
-"""How two environment files are compared, key by key: the rules behind
-:func:`envtool.diff.model.diff`.
+"""How two environment files are compared, key by key: :func:`diff` and its rules.
 
 :class:`Comparison` walks names, channels, conda and pip packages, pip options and variables,
-and records :class:`~envtool.diff.model.Change` values, every text field redacted on the way in
-(:meth:`Comparison._add`). The decisions it implements are listed in :mod:`envtool.diff.model`.
+and records :class:`~envtool.diff.model.Change` values carrying the real text (credentials
+included: redaction is the renderers' job, :mod:`envtool.render`). The decisions it implements
+are listed in :mod:`envtool.diff.model`. A file against an installed environment is another
+question, answered by :func:`envtool.diff.drift.drift`.
+
+>>> from envtool.files.envfile import parse
+>>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
+>>> new = parse("channels: [conda-forge]\\ndependencies: [numpy=2.0.0, openssl=1.1.1w, tk]")
+>>> for c in diff(old, new).changes:
+...     print(c.kind, c.name, c.old, c.new, c.size, c.risks)
+upgraded numpy 1.26.4 2.0.0 major ('major upgrade',)
+downgraded openssl 3.0.12 1.1.1w major ('downgrade',)
+added tk None None None ()
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from envtool.diff.model import (
+    KIND_ORDER,
     NOTE_CREDENTIALS,
     NOTE_VALUE_HIDDEN,
     RISK_CHANNEL,
@@ -22,21 +33,22 @@ from envtool.diff.model import (
     RISK_MAJOR,
     RISK_TRUSTED_HOST,
     RISK_VARIANT,
+    SECTIONS,
     Change,
+    EnvDiff,
     Kind,
     Section,
 )
+from envtool.envs.channel import key as _channel_key
 from envtool.files.envfile import CondaDep, EnvFile, PipDep
-from envtool.secrets import redact, redact_variable
+from envtool.secrets import is_secret_name, redact, redact_variable
 from envtool.spec import (
-    CondaSpec,
     PipLine,
     Size,
     SpecError,
     change_size,
     compare_versions,
     normalize_pip_name,
-    satisfies,
     variant_glob,
 )
 
@@ -54,6 +66,20 @@ _OptionKey = tuple[str, str]
 Dep = CondaDep | PipDep
 
 
+def diff(
+    old: EnvFile, new: EnvFile, *, ignore_builds: bool = False, ignore: Iterable[str] = ()
+) -> EnvDiff:
+    """Every difference between the environment files ``old`` and ``new`` (DESIGN §5).
+
+    ``ignore_builds`` drops build-only differences; ``ignore`` holds package names or globs
+    (``lib*``), matched case-insensitively against conda and PEP 503 names.
+    """
+    patterns = tuple(ignore)
+    builder = Comparison(old, new, ignore_builds, ignorer(patterns))
+    builder.compare()
+    return builder.result(patterns)
+
+
 class Comparison:
     """Collects the changes of one comparison; a class only to share its inputs."""
 
@@ -63,13 +89,8 @@ class Comparison:
         new: EnvFile,
         ignore_builds: bool,
         ignored: Callable[[str], bool],
-        installed: tuple[bool, bool] = (False, False),
     ) -> None:
         self.old, self.new = old, new
-        # Drift detection (a file against an installed env): the env pins every package exactly,
-        # so a spec it satisfies is no change, and only what it does differently is reported.
-        self.installed = installed
-        self.drift = installed[0] != installed[1]
         self.ignore_builds = ignore_builds
         self.ignored = ignored
         self.changes: list[Change] = []
@@ -90,6 +111,20 @@ class Comparison:
         self._options(old_opts, new_opts)
         self._variables()
 
+    def result(self, patterns: tuple[str, ...]) -> EnvDiff:
+        """The changes in their fixed order, as an :class:`EnvDiff`."""
+        return EnvDiff(
+            old_source=self.old.source,
+            new_source=self.new.source,
+            changes=ordered(self.changes),
+            old_channels=tuple(self.old.channels),
+            new_channels=tuple(self.new.channels),
+            warnings=tuple(self.warnings),
+            ignore_builds=self.ignore_builds,
+            ignore=patterns,
+            new_key_lines=dict(self.new.key_lines),
+        )
+
     def _add(
         self,
         section: Section,
@@ -106,19 +141,19 @@ class Comparison:
         note: str | None = None,
         risks: tuple[str, ...] = (),
     ) -> None:
-        """Record a change; the one place values are redacted, so none can slip through."""
+        """Record a change, with the real values (the renderers redact what they show)."""
         self.changes.append(
             Change(
                 section=section,
                 kind=kind,
-                name=redact(name),
-                old=_redact_opt(old),
-                new=_redact_opt(new),
+                name=name,
+                old=old,
+                new=new,
                 size=size,
                 old_line=a.line if a is not None else lines[0],
                 new_line=b.line if b is not None else lines[1],
-                old_text=_redact_opt(a.text.strip() if a is not None else texts[0]),
-                new_text=_redact_opt(b.text.strip() if b is not None else texts[1]),
+                old_text=a.text.strip() if a is not None else texts[0],
+                new_text=b.text.strip() if b is not None else texts[1],
                 note=note,
                 risks=risks,
             )
@@ -127,8 +162,6 @@ class Comparison:
     # ------------------------------------------------------------------ name, channels, vars
 
     def _name(self) -> None:
-        if any(self.installed):
-            return  # an installed env's name is where it lives, not something a file chose
         if self.old.name != self.new.name:
             a, b = self.old.name, self.new.name
             lines = (self.old.key_lines.get("name"), self.new.key_lines.get("name"))
@@ -136,9 +169,6 @@ class Comparison:
             self._add("name", "name-changed", "name", a, b, lines=lines, texts=texts)
 
     def _channels(self) -> None:
-        if self.drift:
-            self._channels_drift()
-            return
         lines = (self.old.key_lines.get("channels"), self.new.key_lines.get("channels"))
         old, new = _dedupe(self.old.channels), _dedupe(self.new.channels)
         old_keys = {channel_key(c): c for c in old}
@@ -152,10 +182,10 @@ class Comparison:
                 gone.remove(twin)
                 came.remove(c)
                 same[channel_key(c)] = channel_key(twin)
-                self._add(
+                self._add(  # named as both sides are, masked: the same in both directions
                     "channels",
                     "channel-changed",
-                    c,
+                    redact(c),
                     twin,
                     c,
                     lines=lines,
@@ -184,41 +214,6 @@ class Comparison:
             order = ", ".join(old), ", ".join(new)
             self._add("channels", "channel-reordered", "channels", *order, lines=lines)
 
-    def _channels_drift(self) -> None:
-        """Channels the installed env took packages from that the file does not list.
-
-        A listed channel the env has no package from is not drift, and an env has no priority
-        order to compare; ``nodefaults`` is not a channel.
-        """
-        env_is_new = self.installed[1]
-        listed = {channel_key(c) for c in (self.old if env_is_new else self.new).channels}
-        line = self.new.key_lines.get("channels") if env_is_new else None
-        for c in _dedupe((self.new if env_is_new else self.old).channels):
-            if c == "nodefaults" or channel_key(c) in listed:
-                continue
-            if env_is_new:
-                self._add(
-                    "channels",
-                    "channel-added",
-                    c,
-                    None,
-                    c,
-                    lines=(None, line),
-                    texts=(None, c),
-                    risks=(RISK_CHANNEL,),
-                    note="installed from, not listed",
-                )
-            else:
-                self._add(
-                    "channels",
-                    "channel-removed",
-                    c,
-                    c,
-                    None,
-                    texts=(c, None),
-                    note="installed from, not listed",
-                )
-
     def _variables(self) -> None:
         a, b = self.old.variables, self.new.variables
         key_lines = (self.old.key_lines.get("variables"), self.new.key_lines.get("variables"))
@@ -226,11 +221,13 @@ class Comparison:
             va, vb = a.get(name), b.get(name)
             if va == vb:
                 continue
-            ra = None if va is None else redact_variable(name, va)
-            rb = None if vb is None else redact_variable(name, vb)
             note = "added" if va is None else "removed" if vb is None else "changed"
-            if ra == rb:
-                note = NOTE_VALUE_HIDDEN
+            hidden = va is not None and vb is not None
+            if hidden and redact_variable(name, va or "") == redact_variable(name, vb or ""):
+                note = NOTE_VALUE_HIDDEN  # only a secret changed: nothing to show
+            # A variable named as a secret (HF_TOKEN) is one by declaration: its value is never
+            # needed to describe the change, so it stays out of the data too.
+            ra, rb = (_secret_value(name, v) for v in (va, vb))
             lines = (key_lines[0] if va is not None else None, key_lines[1] if vb else None)
             texts = (_entry(name, ra), _entry(name, rb))
             self._add(
@@ -325,11 +322,8 @@ class Comparison:
         if sa is None or sb is None:
             self._add("conda", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
             return
-        if self.drift:
-            self._conda_drift(name, a, b, sa, sb)
-            return
         if channel_key(sa.channel) != channel_key(sb.channel):
-            credentials = _redact_opt(sa.channel) == _redact_opt(sb.channel)
+            credentials = _redact_opt(sa.channel) == _redact_opt(sb.channel)  # rotated token
             fresh = sb.channel is not None and channel_key(sb.channel) not in self.old_channel_keys
             self._add(
                 "conda",
@@ -369,33 +363,8 @@ class Comparison:
         elif sa.version != sb.version:  # `=1.2` (1.2.*) and `==1.2`: the same version, pinned apart
             self._add("conda", "spec-changed", name, _as_written(a), _as_written(b), a, b)
 
-    def _conda_drift(
-        self, name: str, a: CondaDep, b: CondaDep, sa: CondaSpec, sb: CondaSpec
-    ) -> None:
-        """A file's spec against the installed package: silent when the package satisfies it."""
-        spec, got = (sa, sb) if self.installed[1] else (sb, sa)
-        if got.pinned is None or satisfies(spec, got.pinned, got.build):
-            return
-        installed = got.pinned + (f" {got.build}" if got.build and not self.ignore_builds else "")
-        wanted = _as_written(a if self.installed[1] else b) or "any version"
-        if self.ignore_builds and satisfies(replace(spec, build=None), got.pinned):
-            return
-        note = f"installed {installed} does not satisfy {wanted}"
-        variant, risks = _variant(sa.build, sb.build)
-        if spec.pinned is not None and spec.pinned != got.pinned:
-            pins = (sa.pinned, sb.pinned, sa.version, sb.version)
-            self._version_change("conda", name, a, b, *pins, note=note, risks=risks)
-            return
-        note = f"{note}; {variant}" if variant else note
-        old, new = _as_written(a), _as_written(b)
-        self._add("conda", "spec-changed", name, old, new, a, b, note=note, risks=risks)
-
     def _pip_pair(self, name: str, a: PipDep, b: PipDep) -> None:
         ra, rb = a.req, b.req
-        if self.drift and ra is not None and rb is not None:
-            wanted, got = (ra, rb) if self.installed[1] else (rb, ra)
-            if got.pinned is None or _pip_satisfies(wanted, got.pinned):
-                return
         if ra is None or rb is None:
             if a.text.strip() != b.text.strip():
                 self._add("pip", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
@@ -448,8 +417,6 @@ class Comparison:
     # ------------------------------------------------------------------------------- options
 
     def _options(self, old: dict[_OptionKey, PipDep], new: dict[_OptionKey, PipDep]) -> None:
-        if self.drift:
-            return  # an installed env keeps no record of the index options it came from
         gone = {k: d for k, d in old.items() if k not in new}
         came = {k: d for k, d in new.items() if k not in old}
         for key, a in old.items():
@@ -504,16 +471,10 @@ def _dedupe(channels: Sequence[str]) -> list[str]:
     return out
 
 
-_DEFAULT_ALIAS = re.compile(r"^https?://conda\.anaconda\.org/([^/]+)/?$")
-
-
 def channel_key(channel: str | None) -> str:
-    """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one."""
-    if channel is None:
-        return ""
-    c = channel.strip().rstrip("/")
-    m = _DEFAULT_ALIAS.match(c)
-    return m.group(1) if m else c
+    """What identifies a channel: ``https://conda.anaconda.org/x/`` and ``x`` are one
+    (:func:`envtool.envs.channel.key`: conda's canonical name)."""
+    return _channel_key(channel)
 
 
 def channel_keys(env: EnvFile) -> set[str]:
@@ -521,6 +482,42 @@ def channel_keys(env: EnvFile) -> set[str]:
     return {channel_key(c) for c in env.channels} | {
         channel_key(d.spec.channel) for d in env.conda if d.spec and d.spec.channel
     }
+
+
+def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
+    """Section, kind, name (then values, for options sharing a name); channels keep their list
+    (priority) order: the sort is stable and their key stops at the kind."""
+    return tuple(
+        sorted(
+            changes,
+            key=lambda c: (
+                (SECTIONS.index(c.section), KIND_ORDER[c.kind])
+                + (() if c.section == "channels" else (c.name, c.old or "", c.new or ""))
+            ),
+        )
+    )
+
+
+def ignorer(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a package name matches one of ``patterns`` (names or globs, any case)."""
+    lowered = tuple({p.lower() for p in patterns} | {normalize_pip_name(p) for p in patterns})
+
+    def ignored(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, p) for p in lowered) or any(
+            fnmatch.fnmatchcase(normalize_pip_name(name), p) for p in lowered
+        )
+
+    return ignored if patterns else _never
+
+
+def _never(name: str) -> bool:
+    return False
+
+
+def _secret_value(name: str, value: str | None) -> str | None:
+    if value is None or not is_secret_name(name):
+        return value
+    return redact_variable(name, value) if value else value
 
 
 def _entry(key: str, value: str | None) -> str | None:
@@ -597,7 +594,7 @@ def _compare(section: str, a: str, b: str) -> int | None:
     return 0 if va == vb else (-1 if va < vb else 1)
 
 
-def _pip_satisfies(wanted: PipLine, version: str) -> bool:
+def pip_satisfies(wanted: PipLine, version: str) -> bool:
     """Does an installed pip ``version`` meet a requirement line (URLs and paths: unknowable)?"""
     if wanted.kind != "requirement" or not wanted.specifier:
         return True
@@ -619,16 +616,16 @@ def _version_display(dep: CondaDep | PipDep) -> str | None:
     """The version a package line asks for: the pinned one, else its constraint, else None."""
     if isinstance(dep, CondaDep):
         if dep.spec is None:
-            return redact(dep.text)
+            return dep.text
         return dep.spec.pinned or dep.spec.version
     req = dep.req
     if req is None:
-        return redact(dep.text)
+        return dep.text
     if req.pinned:
         return req.pinned
     if req.specifier:
         return req.specifier
-    return redact(req.url) if req.url and req.kind == "requirement" else None
+    return req.url if req.url and req.kind == "requirement" else None
 
 
 _NAME_HEAD = re.compile(r"^\s*(?:[^\s\[]*::)?[A-Za-z0-9_.\-]+\s*")
@@ -638,9 +635,9 @@ def _as_written(dep: CondaDep | PipDep) -> str | None:
     """The spec as the file writes it, without channel and name (``>=1.13``, ``=1.2=*mkl*``)."""
     text = dep.text.strip()
     if isinstance(dep, PipDep) and (dep.req is None or dep.req.kind != "requirement"):
-        return redact(text)
+        return text
     rest = _NAME_HEAD.sub("", text, count=1)
-    return redact(rest) if rest else None
+    return rest or None
 
 
 def _option_key(dep: PipDep) -> _OptionKey:

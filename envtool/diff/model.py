@@ -1,27 +1,23 @@
 """What changed between two environment files: an :class:`EnvDiff` of :class:`Change` values.
 
 Data only (DESIGN §5): no printing, no files. The rules that find the changes are in
-:mod:`envtool.diff.compare`; :mod:`envtool.render` turns an EnvDiff into text, Markdown, JSON or
-GitHub annotations; ``commands/diff.py`` reads the inputs and decides the exit code.
+:mod:`envtool.diff.compare` (two files) and :mod:`envtool.diff.drift` (a file against an
+installed environment); :mod:`envtool.render` turns an EnvDiff into text, Markdown, JSON or
+GitHub annotations; :mod:`envtool.ops.diff` reads the inputs.
 
 Keys: conda deps by normalized name, pip requirements by PEP 503 name, pip option lines by option
 and value (``--index-url`` by option alone: pip uses one), ``-e`` lines by their ``#egg=`` name
 when they carry one. Channels are an ordered priority list.
 
->>> from envtool.files.envfile import parse
->>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
->>> new = parse("channels: [conda-forge]\\ndependencies: [numpy=2.0.0, openssl=1.1.1w, tk]")
->>> for c in diff(old, new).changes:
-...     print(c.kind, c.name, c.old, c.new, c.size, c.risks)
-upgraded numpy 1.26.4 2.0.0 major ('major upgrade',)
-downgraded openssl 3.0.12 1.1.1w major ('downgrade',)
-added tk None None None ()
-
 Decisions where DESIGN is silent (documented here, tested in tests/test_diff.py):
 
-* Every displayed value in a Change is already redacted (:func:`envtool.secrets.redact`), so no
-  renderer can leak a credential; detection runs on the raw text, so a rotated token still
-  shows, as a change with the note "credentials changed". Which changes fail a ``--fail-on``
+* A Change carries the real values, credentials included, so a caller can act on them (a CI
+  bot checking a new index URL). Redaction happens where text is made: every renderer
+  (:mod:`envtool.render`) and the ``repr`` of these values (a traceback or a log line shows
+  them masked). A rotated token is detected on the raw text and shows as a change with the
+  note "credentials changed". One exception: a variable named as a secret (``HF_TOKEN``) has
+  its value masked in the data too; its name declares it a secret and its value is never
+  needed to describe the change. Which changes fail a ``--fail-on``
   policy is :mod:`envtool.diff.policy`'s business.
 * A name listed twice in one file: the last one wins (as in a dict) and a warning says so.
 * A version change also implies a new build, so ``rebuilt`` is reported only for the same
@@ -47,14 +43,11 @@ Decisions where DESIGN is silent (documented here, tested in tests/test_diff.py)
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal, get_args
 
-from envtool.files.envfile import EnvFile
 from envtool.secrets import redact
-from envtool.spec import Size, normalize_pip_name
+from envtool.spec import Size
 
 Section = Literal["name", "channels", "conda", "pip", "variables"]
 Kind = Literal[
@@ -86,7 +79,7 @@ _LISTING: tuple[Kind, ...] = (
     "pip-option-changed", "variables-changed",
 )
 # fmt: on
-_KIND_ORDER = {kind: index for index, kind in enumerate(_LISTING)}
+KIND_ORDER = {kind: index for index, kind in enumerate(_LISTING)}
 
 # Risk reasons, as reports word them.
 RISK_DOWNGRADE = "downgrade"
@@ -100,9 +93,31 @@ NOTE_CREDENTIALS = "credentials changed"
 NOTE_VALUE_HIDDEN = "changed (value hidden)"  # a secret variable changed: both sides masked
 
 
-@dataclass(frozen=True)
-class Change:
-    """One difference. Every text field is display-safe: credentials are already redacted.
+def _masked_repr(value: object) -> str:
+    """A field's ``repr`` with credentials masked (:func:`envtool.secrets.redact`)."""
+    if isinstance(value, str):
+        return repr(redact(value))
+    if isinstance(value, tuple):
+        inner = ", ".join(_masked_repr(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value)
+
+
+class _MaskedRepr:
+    """A dataclass ``repr`` that masks credentials: values are real, what is shown is not."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={_masked_repr(getattr(self, f.name))}"
+            for f in fields(self)  # type: ignore[arg-type]
+            if f.repr
+        )
+        return f"{type(self).__name__}({shown})"
+
+
+@dataclass(frozen=True, repr=False)
+class Change(_MaskedRepr):
+    """One difference, with the real values (credentials too: render to show one safely).
 
     ``name`` is the package (normalized), channel, variable or pip option; ``old``/``new`` the
     smallest thing that differs — versions for up/downgrades, builds (with the version) for
@@ -155,14 +170,14 @@ class _Counted:
         return tuple(c for c in self.changes if c.risks)
 
 
-@dataclass(frozen=True)
-class EnvDiff(_Counted):
-    """All differences between two environment files, in a fixed order (section, kind, name)."""
+@dataclass(frozen=True, repr=False)
+class EnvDiff(_MaskedRepr, _Counted):
+    """All differences between two environments, in a fixed order (section, kind, name)."""
 
     old_source: str
     new_source: str
     changes: tuple[Change, ...] = ()
-    old_channels: tuple[str, ...] = ()  # redacted, for "order: a, b → b, a"
+    old_channels: tuple[str, ...] = ()  # for "order: a, b → b, a"
     new_channels: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     ignore_builds: bool = False
@@ -206,64 +221,3 @@ class DiffSet(_Counted):
     @property
     def changes(self) -> tuple[Change, ...]:
         return tuple(c for f in self.files for c in f.diff.changes)
-
-
-# --------------------------------------------------------------------------------------- diff
-
-
-def diff(
-    old: EnvFile,
-    new: EnvFile,
-    *,
-    ignore_builds: bool = False,
-    ignore: Iterable[str] = (),
-    installed: tuple[bool, bool] = (False, False),
-) -> EnvDiff:
-    """Every difference between ``old`` and ``new`` (DESIGN §5).
-
-    ``ignore_builds`` drops build-only differences; ``ignore`` holds package names or globs
-    (``lib*``), matched case-insensitively against conda and PEP 503 names. ``installed`` says
-    which sides are live environments: a file against an installed env is *drift detection*
-    (a spec the installed package satisfies is no change; packages the env has beyond the file
-    are reported; names, pip options and channels the env did not use are not compared).
-    """
-    from envtool.diff.compare import Comparison
-
-    patterns = tuple(ignore)
-    builder = Comparison(old, new, ignore_builds, _ignorer(patterns), installed)
-    builder.compare()
-    # Section, kind, name (then values, for options sharing a name); channels keep their list
-    # (priority) order: the sort is stable and their key stops at the kind.
-    changes = sorted(
-        builder.changes,
-        key=lambda c: (
-            (SECTIONS.index(c.section), _KIND_ORDER[c.kind])
-            + (() if c.section == "channels" else (c.name, c.old or "", c.new or ""))
-        ),
-    )
-    return EnvDiff(
-        old_source=old.source,
-        new_source=new.source,
-        changes=tuple(changes),
-        old_channels=tuple(redact(c) for c in old.channels),
-        new_channels=tuple(redact(c) for c in new.channels),
-        warnings=tuple(builder.warnings),
-        ignore_builds=ignore_builds,
-        ignore=patterns,
-        new_key_lines=dict(new.key_lines),
-    )
-
-
-def _ignorer(patterns: tuple[str, ...]) -> Callable[[str], bool]:
-    lowered = tuple({p.lower() for p in patterns} | {normalize_pip_name(p) for p in patterns})
-
-    def ignored(name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, p) for p in lowered) or any(
-            fnmatch.fnmatchcase(normalize_pip_name(name), p) for p in lowered
-        )
-
-    return ignored if patterns else _never
-
-
-def _never(name: str) -> bool:
-    return False

@@ -26,7 +26,7 @@ turned off for one run with ``--no-ignore-builds``, ``fail-on`` with ``--fail-on
 The ``--fail-on`` words live here too (:func:`parse_fail_on`, :class:`FailPolicy`): which
 changes of an :class:`~envtool.diff.model.EnvDiff` a repository does not accept.
 
->>> from envtool.diff.model import diff
+>>> from envtool.diff.compare import diff
 >>> from envtool.files.envfile import parse
 >>> old = parse("channels: [conda-forge]\\ndependencies: [numpy=1.26.4, openssl=3.0.12]")
 >>> new = parse("channels: [conda-forge, pytorch]\\ndependencies: [numpy=2.0.0, openssl=3.0.13]")

@@ -1,23 +1,15 @@
-"""conda's configuration, read as conda reads it (DESIGN §4), and conda's channel names.
+"""conda's configuration, read as conda reads it (DESIGN §4), and conda's env names.
 
 Files on the .condarc search path are read in order, each one a file or a ``condarc.d/``-style
 directory of ``*.yml``/``*.yaml`` files; later sources take precedence, and lists merge with the
 higher-precedence items first, de-duplicated (conda's ``SequenceParameter``). ``CONDA_<KEY>``
 environment variables come last, with the highest precedence. Only the keys envtool needs are
 read: ``root_prefix``, ``envs_dirs`` (alias ``envs_path``), ``pkgs_dirs``, ``channels``,
-``channel_alias``, ``default_channels``, ``channel_priority``. As in conda, setting
+``channel_alias``, ``default_channels``, ``custom_channels`` (a mapping: later sources
+override earlier names), ``channel_priority``. As in conda, setting
 ``CONDA_RESTRICT_RC_SEARCH_PATH`` limits the search path to ``$CONDARC``. Not supported:
-``#!final`` / ``#!top`` markers, ``custom_channels``, ``custom_multichannels``.
-
->>> cfg = CondaConfig()
->>> canonical_channel("https://conda.anaconda.org/conda-forge/linux-64", cfg)
-'conda-forge'
->>> canonical_channel("https://repo.anaconda.com/pkgs/main/noarch", cfg)
-'defaults'
->>> canonical_channel("file:///srv/channel/noarch", cfg)
-'file:///srv/channel'
->>> canonical_channel("https://host.example/t/tk-123/chan/linux-64/", cfg)
-'https://host.example/chan'
+``#!final`` / ``#!top`` markers, ``custom_multichannels``. What channel names mean under this
+configuration is :mod:`envtool.envs.channel`'s business.
 """
 
 from __future__ import annotations
@@ -77,10 +69,7 @@ _SCALAR_VARS = {
 }
 _KEY_ALIASES = {"envs_path": "envs_dirs"}
 
-_SUBDIR = re.compile(r"^(noarch|(linux|osx|win|zos|freebsd|emscripten|wasi)-[a-z0-9_]+)$")
-_TOKEN = re.compile(r"/t/[^/]+")
 _VAR = re.compile(r"\$(?:(\w+)|\{(\w+)\})")
-_CREDENTIALS = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -97,6 +86,7 @@ class CondaConfig:
             DEFAULT_CHANNELS_WIN if sys.platform == "win32" else DEFAULT_CHANNELS_UNIX
         )
     )
+    custom_channels: tuple[tuple[str, str], ...] = ()  # (name, location without the name)
     channel_priority: str = "flexible"
     sources: tuple[str, ...] = ()  # the files (and "environment") values came from
 
@@ -125,10 +115,13 @@ def load(
 
     scalars: dict[str, str] = {}
     lists: dict[str, list[str]] = {}
+    custom: dict[str, str] = {}
     for _source, data in layers:
         for key, value in data.items():
             key = _KEY_ALIASES.get(key, key)
-            if key in _LIST_VARS and isinstance(value, list):
+            if key == "custom_channels" and isinstance(value, dict):
+                custom.update({str(k): str(v).rstrip("/") for k, v in value.items() if v})
+            elif key in _LIST_VARS and isinstance(value, list):
                 # Higher precedence (later) sources go first; duplicates keep the first place.
                 lists[key] = _unique([str(v) for v in value if v is not None] + lists.get(key, []))
             elif key in _SCALAR_VARS and isinstance(value, (str, int, float, bool)):
@@ -165,6 +158,7 @@ def load(
         default_channels=tuple(
             c.rstrip("/") for c in (lists.get("default_channels") or base.default_channels)
         ),
+        custom_channels=tuple(sorted(custom.items())),
         channel_priority=scalars.get("channel_priority", base.channel_priority).lower(),
         sources=tuple(source for source, data in layers if data),
     )
@@ -274,88 +268,6 @@ def same_path(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-# ------------------------------------------------------------------------------------- channels
-
-
-def _strip_url(url: str) -> str:
-    """A channel URL without credentials, token, trailing slash and platform subdir."""
-    url = _CREDENTIALS.sub(r"\1", url.strip())
-    url = _TOKEN.sub("", url).rstrip("/")
-    head, _, last = url.rpartition("/")
-    if head and _SUBDIR.match(last) and not head.endswith(":/"):
-        url = head.rstrip("/")
-    return url
-
-
-def is_url(channel: str) -> bool:
-    return "://" in channel
-
-
-def canonical_channel(channel: str, config: CondaConfig) -> str:
-    """The channel's name as conda prints it in an export (its *canonical name*).
-
-    A URL under the channel alias → the part after it (``conda-forge``); one of the default
-    channels → ``defaults``; any other URL → the URL without subdir, token or credentials; a
-    name stays a name (without a trailing subdir).
-    """
-    if not channel or channel == UNKNOWN_CHANNEL:
-        return UNKNOWN_CHANNEL
-    if not is_url(channel):
-        name = _strip_url(channel)
-        if name == "defaults":
-            return name
-        for default in config.default_channels:
-            if default.endswith("/" + name):  # "pkgs/main" is the name of a default channel
-                return "defaults"
-        return name
-    url = _strip_url(channel)
-    for default in config.default_channels:
-        if _strip_url(default) == url:
-            return "defaults"
-    alias = _strip_url(config.channel_alias)
-    if url.startswith(alias + "/"):
-        return url[len(alias) + 1 :]
-    return url
-
-
-def channel_urls(channel: str, config: CondaConfig, base_dir: Path | None = None) -> list[str]:
-    """The base URLs to solve from for one channel of an environment file.
-
-    ``defaults`` → the default channels; a name → ``<channel_alias>/<name>``; a URL as is; a local
-    path → a ``file://`` URL. A *relative* local path (``./channel``, ``../x``, ``file:channel``,
-    ``file:./channel``) resolves against ``base_dir``, the environment file's directory, so a
-    file that ships beside its channel works from any working directory.
-    """
-    channel = channel.strip()
-    if channel == "defaults":
-        return list(config.default_channels)
-    local = local_channel_path(channel, base_dir)
-    if local is not None:
-        return [local.as_uri()]
-    if is_url(channel):
-        return [channel.rstrip("/")]
-    return [f"{config.channel_alias}/{channel.strip('/')}"]
-
-
-def local_channel_path(channel: str, base_dir: Path | None = None) -> Path | None:
-    """The directory a local channel entry names, or None when it is not a local path."""
-    text = channel
-    if text.startswith("file://"):
-        return None  # an absolute file URL is used as it is
-    if text.startswith("file:"):
-        text = text[len("file:") :]
-    elif not (
-        text.startswith(("./", "../", "/", "~", ".\\", "..\\"))
-        or text in (".", "..")
-        or re.match(r"^[A-Za-z]:[\\/]", text)
-    ):
-        return None
-    path = Path(os.path.expanduser(text))
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
-    return Path(os.path.abspath(path))
 
 
 # -------------------------------------------------------------------------------------- env names

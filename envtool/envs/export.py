@@ -16,14 +16,13 @@ lists every package pinned, as conda does.
 
 from __future__ import annotations
 
-import platform as _platform
-import sys
 from collections.abc import Iterable
 
 from envtool import __version__
 from envtool.envs.condaconfig import UNKNOWN_CHANNEL
 from envtool.envs.history import env_form, spec_name
 from envtool.envs.model import InstalledEnv, InstalledPackage
+from envtool.envs.platform import current_subdir
 from envtool.errors import UsageError
 from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
 from envtool.secrets import strip_credentials
@@ -138,28 +137,3 @@ def env_platform(packages: Iterable[InstalledPackage]) -> str:
         if p.subdir and p.subdir != "noarch":
             return p.subdir
     return current_subdir()
-
-
-def current_subdir() -> str:
-    """This machine's conda subdir (``linux-64``, ``osx-arm64``, ``win-64``, ...)."""
-    machine = _platform.machine().lower()
-    arch = {
-        "x86_64": "64",
-        "amd64": "64",
-        "i386": "32",
-        "i686": "32",
-        "x86": "32",
-        "aarch64": "aarch64",
-        "arm64": "arm64",
-        "ppc64le": "ppc64le",
-        "s390x": "s390x",
-        "armv7l": "armv7l",
-        "riscv64": "riscv64",
-    }.get(machine, machine)
-    if sys.platform.startswith("linux"):
-        return f"linux-{arch}"
-    if sys.platform == "darwin":
-        return f"osx-{'arm64' if arch in ('arm64', 'aarch64') else arch}"
-    if sys.platform == "win32":
-        return f"win-{'arm64' if arch in ('arm64', 'aarch64') else arch}"
-    return f"{sys.platform}-{arch}"

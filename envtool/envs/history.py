@@ -246,12 +246,15 @@ def format_block(
     update_specs: Sequence[str],
     *,
     envtool_version: str,
+    unlinked: Iterable[str] = (),
 ) -> str:
-    """A revision block as conda writes it (without the ``# conda version:`` line)."""
+    """A revision block as conda writes it (without the ``# conda version:`` line): the
+    unlinked dists (``-``) first, then the linked ones (``+``), as conda orders them."""
     lines = [
         f"==> {when.strftime('%Y-%m-%d %H:%M:%S')} <==",
         f"# cmd: {command}",
         f"# envtool version: {envtool_version}",
+        *(f"-{dist}" for dist in sorted(unlinked)),
         *(f"+{dist}" for dist in sorted(linked)),
     ]
     if update_specs:

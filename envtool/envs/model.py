@@ -46,6 +46,9 @@ class InstalledPackage:
     url: str = ""  # where the package file came from, when known
     depends: tuple[str, ...] = ()
     md5: str = ""
+    # The engine's own record of the package (py-rattler's RepoDataRecord/PrefixRecord) when a
+    # solve or a prefix produced this value: what the native backend installs. Not compared.
+    engine_record: object = field(default=None, compare=False, repr=False)
 
     @property
     def dist(self) -> str:
@@ -115,9 +118,11 @@ class CreateOptions:
     (``./channel``, ``file:channel``) resolve against it, and the pip section's
     ``pip install -r`` runs there. ``command`` is recorded in the ``# cmd:`` line of the history
     block. With ``dry_run`` nothing on disk changes; the result lists what would be installed.
+    ``override_frozen`` is conda's ``--override-frozen``: an env marked frozen may be replaced.
     """
 
     on_exists: OnExists = "fail"
+    override_frozen: bool = False  # replace a frozen env (CEP 22) all the same
     dry_run: bool = False
     base_dir: Path | None = None
     command: str = "envtool"

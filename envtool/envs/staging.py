@@ -6,6 +6,10 @@ when it is complete does it take the target's place. On any failure — or Ctrl-
 this module made is removed (the staging dir, parent dirs it created, a half-finished target)
 and an env it moved aside is put back. An existing env is only ever moved aside when the
 caller asked to replace it.
+
+A tool that cannot relocate an env it installs (conda's CLI) builds ``in_place``: the env being
+replaced is moved aside first, the tool installs at the target itself, and a failure removes
+what it made and moves the old env back.
 """
 
 from __future__ import annotations
@@ -27,15 +31,18 @@ class StagedPrefix:
     """Use as a context manager; call :meth:`commit` once the env is complete, then
     :meth:`finish` once nothing more can fail. Leaving the block early rolls everything back."""
 
-    def __init__(self, target: Path, *, replace: bool = False) -> None:
+    def __init__(self, target: Path, *, replace: bool = False, in_place: bool = False) -> None:
         self.target = target
         self.replace = replace
+        self.in_place = in_place
         token = secrets.token_hex(4)
-        self.path = target.parent / f".{target.name}{STAGE_MARK}new-{token}"
+        staged = target.parent / f".{target.name}{STAGE_MARK}new-{token}"
+        self.path = target if in_place else staged
         self.backup = target.parent / f".{target.name}{STAGE_MARK}old-{token}"
         self._made_parents: list[Path] = []
         self._committed = False
         self._finished = False
+        self._emptied = False
 
     def __enter__(self) -> StagedPrefix:
         missing: list[Path] = []
@@ -47,7 +54,13 @@ class StagedPrefix:
             for d in reversed(missing):
                 d.mkdir()
                 self._made_parents.append(d)
-            self.path.mkdir()
+            if not self.in_place:
+                self.path.mkdir()
+            elif self.replace and os.path.lexists(self.target):
+                os.rename(self.target, self.backup)
+            elif os.path.isdir(self.target) and not os.path.islink(self.target):
+                os.rmdir(self.target)  # an empty dir: the tool makes the env there
+                self._emptied = True
         except OSError as exc:
             self._remove_parents()
             raise BackendError(f"cannot create {self.target}: {exc.strerror}") from exc
@@ -55,6 +68,9 @@ class StagedPrefix:
 
     def commit(self) -> None:
         """Move the staged env to the target (moving an env being replaced aside first)."""
+        if self.in_place:
+            self._committed = True
+            return
         try:
             if self.replace and os.path.lexists(self.target):
                 os.rename(self.target, self.backup)
@@ -69,14 +85,23 @@ class StagedPrefix:
         """Success: drop the replaced env."""
         self._finished = True
         if os.path.lexists(self.backup):
-            _rmtree(self.backup)
+            remove_tree(self.backup)
 
     def rollback(self) -> None:
-        if self._committed:
-            _rmtree(self.target)
+        if self.in_place:
+            remove_tree(self.target)
             if os.path.lexists(self.backup):
                 os.rename(self.backup, self.target)
-        _rmtree(self.path)
+            elif self._emptied:
+                with contextlib.suppress(OSError):
+                    self.target.mkdir()
+            self._remove_parents()
+            return
+        if self._committed:
+            remove_tree(self.target)
+            if os.path.lexists(self.backup):
+                os.rename(self.backup, self.target)
+        remove_tree(self.path)
         self._remove_parents()
 
     def _remove_parents(self) -> None:
@@ -95,7 +120,8 @@ class StagedPrefix:
             self.rollback()
 
 
-def _rmtree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
+    """Delete a file or tree, making read-only parts writable first; a missing path is fine."""
     if not os.path.lexists(path):
         return
     if path.is_symlink() or path.is_file():

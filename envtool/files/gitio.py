@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -287,6 +288,16 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(glob[i]))
             i += 1
     return re.compile("".join(out), re.IGNORECASE)
+
+
+def commit_time(rev: str, cwd: str | os.PathLike[str] | None = None) -> datetime:
+    """When revision ``rev`` was committed (``--as-of REV``)."""
+    _require_revision(rev, cwd)
+    out = _git(["show", "-s", "--format=%cI", f"{rev}^{{commit}}", "--"], cwd).stdout.strip()
+    try:
+        return datetime.fromisoformat(out)
+    except ValueError as exc:
+        raise UsageError(f"{rev!r} is not a commit") from exc
 
 
 # ------------------------------------------------------------------------------------ running git

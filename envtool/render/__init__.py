@@ -1,7 +1,7 @@
 """Renderers: a diff as terminal text, a Markdown PR comment, JSON, or GitHub annotations.
 
-Pure functions from values to strings; the shell writes them. Every value in an EnvDiff is
-already redacted (:mod:`envtool.secrets`); source labels are redacted here too, and control
+Pure functions from values to strings; the shell writes them. An EnvDiff carries real values;
+every format redacts what it shows (:func:`.common.shown`, :mod:`envtool.secrets`), and control
 characters are escaped so a hostile file cannot drive the terminal or break a Markdown table.
 One module per format:
 
@@ -10,7 +10,8 @@ One module per format:
 * :mod:`.document`: JSON, ``schema_version`` 1 (and ``diff_set_version`` 1 for ``--base``);
 * :mod:`.github`: workflow annotations on the new file's changed lines.
 
-Each renders an :class:`~envtool.diff.model.EnvDiff` (one file) or a
+:mod:`.prune` words pruning decisions. Each diff format renders an
+:class:`~envtool.diff.model.EnvDiff` (one file) or a
 :class:`~envtool.diff.model.DiffSet` (``diff --base``: every changed file). :func:`render` imports
 only the format it renders: a diff is a whole process, and start-up is most of its time.
 """
@@ -19,9 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from envtool.diff.model import DiffSet, EnvDiff
-
 if TYPE_CHECKING:
+    from envtool.diff.model import DiffSet, EnvDiff
     from envtool.render.github import Fails
 
 FORMATS = ("text", "markdown", "json", "github")
@@ -41,6 +41,8 @@ def render(
     ``path`` (the new file as GitHub names it) and ``fails`` (the ``--fail-on`` word a change
     matches) matter only to ``github``; a DiffSet knows its paths.
     """
+    from envtool.diff.model import DiffSet
+
     if isinstance(result, DiffSet):
         return render_set(result, fmt, color=color, ascii_only=ascii_only, fails=fails)
     if fmt == "json":

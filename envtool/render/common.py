@@ -1,9 +1,11 @@
-"""What every format says alike: symbols, summary phrases, one-line descriptions, escaping."""
+"""What every format says alike: symbols, summary phrases, one-line descriptions, escaping,
+and :func:`shown`, the redaction every format applies before it writes a value."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from envtool.diff.model import (
     NOTE_CREDENTIALS,
@@ -13,10 +15,12 @@ from envtool.diff.model import (
     RISK_VARIANT,
     SECTIONS,
     Change,
+    DiffSet,
     EnvDiff,
+    FileDiff,
     Section,
 )
-from envtool.secrets import redact
+from envtool.secrets import redact, redact_variable
 from envtool.ui import plural
 
 # (unicode, ascii) symbol of each kind; options and variables pick by what is present.
@@ -36,6 +40,52 @@ SYMBOLS: dict[str, tuple[str, str]] = {
     "changed": ("~", "~"),
 }
 _IMPLIED_RISK = {"downgraded": RISK_DOWNGRADE, "upgraded": RISK_MAJOR}
+
+
+def _opt(text: str | None) -> str | None:
+    return None if text is None else redact(text)
+
+
+def shown_change(change: Change) -> Change:
+    """``change`` as it may be shown: every credential masked (idempotent)."""
+    if change.section == "variables":
+        name = change.name
+        old = None if change.old is None else redact_variable(name, change.old)
+        new = None if change.new is None else redact_variable(name, change.new)
+        texts = tuple(None if v is None else f"{name}: {v}" for v in (old, new))
+        return replace(change, old=old, new=new, old_text=texts[0], new_text=texts[1])
+    return replace(
+        change,
+        name=redact(change.name),
+        old=_opt(change.old),
+        new=_opt(change.new),
+        old_text=_opt(change.old_text),
+        new_text=_opt(change.new_text),
+        note=_opt(change.note),
+    )
+
+
+def shown(result: EnvDiff) -> EnvDiff:
+    """``result`` as it may be shown: every value, channel, label and warning redacted.
+
+    Diffs carry the real values (:mod:`envtool.diff.model`); each renderer calls this first.
+    """
+    return replace(
+        result,
+        old_source=redact(result.old_source),
+        new_source=redact(result.new_source),
+        changes=tuple(shown_change(c) for c in result.changes),
+        old_channels=tuple(redact(c) for c in result.old_channels),
+        new_channels=tuple(redact(c) for c in result.new_channels),
+        warnings=tuple(redact(w) for w in result.warnings),
+        ignore=tuple(redact(p) for p in result.ignore),
+    )
+
+
+def shown_set(report: DiffSet) -> DiffSet:
+    """Every file of ``report`` as it may be shown (see :func:`shown`)."""
+    files = tuple(FileDiff(f.status, f.old_path, f.new_path, shown(f.diff)) for f in report.files)
+    return replace(report, base=redact(report.base), files=files)
 
 
 def symbol(change: Change, ascii_only: bool) -> str:
@@ -140,6 +190,7 @@ def describe(change: Change, ascii_only: bool = False) -> str:
     >>> describe(Change("pip", "removed", "torch", "2.1.0"))
     'pip package torch removed (was 2.1.0)'
     """
+    change = shown_change(change)
     to = f" {arrow(ascii_only)} "
     kind, name = change.kind, clean(change.name)
     old, new = clean(change.old or ""), clean(change.new or "")

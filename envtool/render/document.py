@@ -1,7 +1,8 @@
 """The JSON format: the stable machine format, pinned by tests/test_diff_json_contract.py.
 
 One file (``envtool diff OLD NEW``): ``schema_version`` 1. Keys are always present (null when
-unknown), in a fixed order; changes in the EnvDiff's order. Every value is already redacted.
+unknown), in a fixed order; changes in the EnvDiff's order. Every value is redacted here
+(:func:`envtool.render.common.shown`).
 
 Every changed file (``envtool diff --base REV``): a wrapper document with its own version key,
 ``diff_set_version`` 1, so that a reader of schema-1 documents cannot mistake one for the
@@ -13,18 +14,19 @@ other: ``base``, a ``summary`` over all files (``files``, ``changes``, ``risky``
 from __future__ import annotations
 
 from envtool.diff.model import KINDS, SIZES, DiffSet, EnvDiff
-from envtool.secrets import redact
+from envtool.render.common import shown
 
 SCHEMA_VERSION = 1
 DIFF_SET_VERSION = 1
 
 
 def to_json_data(result: EnvDiff) -> dict[str, object]:
-    """The JSON document as plain data (schema_version 1)."""
+    """The JSON document as plain data (schema_version 1), every value redacted."""
+    result = shown(result)
     return {
         "schema_version": SCHEMA_VERSION,
-        "old": {"source": redact(result.old_source)},
-        "new": {"source": redact(result.new_source)},
+        "old": {"source": result.old_source},
+        "new": {"source": result.new_source},
         "summary": _summary(result),
         "changes": [
             {

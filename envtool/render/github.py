@@ -18,7 +18,7 @@ number of each kind per step, so the ones that matter are not the ones cut).
 
 Escaping follows the Actions runner: ``%``, ``\\r`` and ``\\n`` become ``%25``, ``%0D``, ``%0A``
 in the message, and ``:`` and ``,`` also ``%3A`` and ``%2C`` in property values; other control
-characters are shown escaped as in every format. Values are already redacted.
+characters are shown escaped as in every format. Values are redacted here, as in every format.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def render_github(
     result: EnvDiff, *, path: str | None, fails: Fails | None = None, ascii_only: bool = False
 ) -> str:
     """Annotations for one diff; ``path`` is the new file as GitHub names it (None: no file)."""
+    result = common.shown(result)
     lines = _annotations(result, path, fails, ascii_only, with_lines=path is not None)
     return "".join(line for _, line in sorted(lines, key=lambda item: item[0]))
 
@@ -52,6 +53,7 @@ def render_github_set(
     report: DiffSet, *, fails: Fails | None = None, ascii_only: bool = False
 ) -> str:
     """Annotations for every file of ``report``, errors of all files first."""
+    report = common.shown_set(report)
     lines: list[tuple[int, str]] = []
     for f in report.files:
         lines += _annotations(f.diff, f.path, fails, ascii_only, with_lines=f.new_path is not None)

@@ -34,6 +34,7 @@ _COLUMN: dict[Section, str] = {"conda": "package", "pip": "package", "variables"
 
 def render_markdown(result: EnvDiff, *, fold_after: int = 10, ascii_only: bool = False) -> str:
     """A pull-request comment about one file."""
+    result = common.shown(result)
     arrow = common.arrow(ascii_only)
     title = (
         f"### Environment diff: {_code(redact(result.old_source))} {arrow} "
@@ -46,6 +47,7 @@ def render_markdown(result: EnvDiff, *, fold_after: int = 10, ascii_only: bool =
 
 def render_markdown_set(report: DiffSet, *, fold_after: int = 10, ascii_only: bool = False) -> str:
     """One pull-request comment about every changed file."""
+    report = common.shown_set(report)
     base = _code(report.base)
     if not report.files:
         return _join(

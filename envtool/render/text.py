@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from envtool.diff.model import NOTE_VALUE_HIDDEN, Change, DiffSet, EnvDiff
 from envtool.render import common
-from envtool.secrets import redact
 from envtool.ui import plural
 
 _ANSI = {"bold": "1", "red": "31", "green": "32", "yellow": "33", "cyan": "36", "dim": "2"}
@@ -44,6 +43,7 @@ def render_text(
 
     ``order=False`` leaves out the channel priority line (an added or deleted file has none).
     """
+    result = common.shown(result)
 
     def paint(text: str, *styles: str) -> str:
         if not color or not text:
@@ -52,10 +52,7 @@ def render_text(
         return f"\x1b[{codes}m{text}\x1b[0m"
 
     arrow = common.arrow(ascii_only)
-    old_label, new_label = (
-        common.clean(redact(result.old_source)),
-        common.clean(redact(result.new_source)),
-    )
+    old_label, new_label = common.clean(result.old_source), common.clean(result.new_source)
     if result.empty:
         return f"No differences between {old_label} and {new_label}{common.ignoring(result)}.\n"
     risky = len(result.risky)
@@ -148,6 +145,7 @@ _BOTH_SIDES = ("modified", "renamed")
 
 def render_text_set(report: DiffSet, *, color: bool = False, ascii_only: bool = False) -> str:
     """A summary line naming the revision, then each file's block (blank lines between)."""
+    report = common.shown_set(report)
     if not report.files:
         return f"No environment files changed since {common.clean(report.base)}.\n"
     changes = report.changes

@@ -1,0 +1,52 @@
+"""Rename an environment file: a new ``name:``, no stale ``prefix:``, nothing else changed.
+
+Byte-preserving (:mod:`envtool.files.yaml_edit`): comments, quoting and order survive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from envtool.files import envfile, fileio, yaml_edit
+from envtool.files.envfile import EnvFile, check_env_name
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A renamed file: its new ``text`` (in the input's line ends) and the ``file`` it came
+    from (its encoding is how the text goes back to disk)."""
+
+    text: str
+    file: fileio.TextFile
+
+    @property
+    def env(self) -> EnvFile:
+        """The renamed file, parsed (an invalid spec is kept as a problem, not raised)."""
+        return envfile.parse(self.text, self.file.source)
+
+    @property
+    def data(self) -> bytes:
+        """The new text in the input file's own encoding (BOM included when it had one)."""
+        return self.file.encode(self.text)
+
+
+def rename_text(
+    text: str, new_name: str, *, keep_prefix: bool = False, source: str = "<string>"
+) -> str:
+    """``text`` with ``name:`` set to ``new_name`` (inserted first if absent) and no ``prefix:``.
+
+    A file every other command calls invalid (``check``'s errors) is refused with their error.
+    """
+    envfile.parse_file(fileio.TextFile(source, text))
+    ops: list[yaml_edit.Op] = [yaml_edit.SetKey("name", new_name)]
+    if not keep_prefix:
+        ops.append(yaml_edit.DeleteKey("prefix"))
+    return yaml_edit.apply(text, ops, source)
+
+
+def rename_file(path: str, new_name: str, *, keep_prefix: bool = False) -> Renamed:
+    """The file at ``path`` ("-": standard input) renamed; an invalid name is a UsageError."""
+    check_env_name(new_name)
+    tf = fileio.read(path)
+    text = rename_text(tf.text, new_name, keep_prefix=keep_prefix, source=tf.source)
+    return Renamed(text, tf)

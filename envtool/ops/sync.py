@@ -1,0 +1,217 @@
+"""Make a live env match an environment file exactly: plan, then apply as one transaction.
+
+The file's specs are solved with the env's installed records preferred, so nothing changes that
+need not; what the solve no longer needs is removed, what changed is unlinked and linked, and
+untouched packages stay as they are (same files, same inodes). The pip section is synced the
+same way with the env's own pip. The plan is a value (:class:`~envtool.envs.plan.Plan`) that a
+caller can print, check or apply; applying goes through
+:class:`~envtool.envs.syncing.SyncTransaction`, so a failure or Ctrl-C leaves the old env.
+
+Sync uses the embedded engine whatever ``--backend`` says: conda's own ``env update --prune``
+is the tool this replaces.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from envtool import __version__, process
+from envtool.backends.native import NativeBackend
+from envtool.envs import history, prefix, syncing
+from envtool.envs.model import EnvLocation, InstalledPackage, NullProgress, Progress
+from envtool.envs.plan import Plan, make_plan
+from envtool.envs.platform import Platform
+from envtool.envs.transaction import check_not_frozen
+from envtool.errors import BackendError, InputError, UsageError
+from envtool.files.envfile import EnvFile
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    plan: Plan
+    applied: bool = False
+    recovered: tuple[str, ...] = ()  # what an interrupted sync left (undone unless dry_run)
+
+
+@dataclass
+class _Prepared:
+    plan: Plan
+    records: list[Any] = field(default_factory=list)  # the solve's records (all wanted ones)
+    specs: list[str] = field(default_factory=list)
+    installed: tuple[InstalledPackage, ...] = ()
+    wanted: tuple[InstalledPackage, ...] = ()
+
+
+def plan(
+    env: EnvFile,
+    location: EnvLocation,
+    *,
+    base_dir: Path | None = None,
+    backend: NativeBackend | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """What :func:`sync` would change, without changing anything."""
+    return _prepare(env, location, base_dir, backend or NativeBackend(), progress).plan
+
+
+def _prepare(
+    env: EnvFile,
+    location: EnvLocation,
+    base_dir: Path | None,
+    backend: NativeBackend,
+    progress: Progress | None,
+) -> _Prepared:
+    from envtool.backends import engine
+
+    source = env.source or "<environment file>"
+    env.validate()
+    if not env.has_dependencies:
+        raise InputError(source, "no 'dependencies' list: nothing to sync to")
+    installed = backend.read(location)
+    specs = [dep.text.strip() for dep in env.conda]
+    records: list[Any] = []
+    if specs:
+        records = engine.solve(
+            backend.solve_channels(env.channels, base_dir),
+            specs,
+            platform=Platform.current(),
+            channel_priority=backend.config.channel_priority,
+            source=source,
+            progress=progress,
+            locked=engine.read_prefix_records(location.prefix),
+        )
+    wanted = [backend.package(r) for r in records]
+    pip_lines = [p.req for p in env.pip or () if p.req is not None]
+    if pip_lines and not any(p.name == "python" for p in wanted):
+        raise BackendError(f"{source}: the pip section needs python (add it to dependencies)")
+    result = make_plan(location, installed.packages, wanted, installed.pip, pip_lines)
+    return _Prepared(result, records, specs, installed.packages, tuple(wanted))
+
+
+def sync(
+    env: EnvFile,
+    location: EnvLocation,
+    *,
+    base_dir: Path | None = None,
+    dry_run: bool = False,
+    allow_variant_change: bool = False,
+    override_frozen: bool = False,
+    command: str = "envtool sync",
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Bring the env at ``location`` in line with ``env``; returns the plan it applied."""
+    progress = progress or NullProgress()
+    if dry_run:  # change nothing, but say what an interrupted sync left
+        state = syncing.interrupted(location.prefix)
+        recovered: tuple[str, ...] = (state,) if state else ()
+    else:
+        recovered = syncing.recover(location.prefix)
+    if not prefix.is_env(location.prefix):
+        raise UsageError(f"{location.prefix} is not a conda environment; create it first")
+    backend = NativeBackend()
+    prepared = _prepare(env, location, base_dir, backend, progress)
+    the_plan = prepared.plan
+    if dry_run or the_plan.in_sync:
+        return SyncResult(the_plan, applied=False, recovered=recovered)
+    check_not_frozen(location.prefix, doing="change", override=override_frozen)
+    changes = the_plan.variant_changes
+    if changes and not allow_variant_change:
+        listed = ", ".join(
+            f"{s.name} ({s.variant[0]} → {s.variant[1]})" for s in changes if s.variant
+        )
+        raise UsageError(
+            f"the sync would change the variant of {listed}; "
+            "pass --allow-variant-change to allow it"
+        )
+    _apply(prepared, location.prefix, env, base_dir, backend, command, progress)
+    return SyncResult(the_plan, applied=True, recovered=recovered)
+
+
+def _apply(
+    prepared: _Prepared,
+    target: Path,
+    env: EnvFile,
+    base_dir: Path | None,
+    backend: NativeBackend,
+    command: str,
+    progress: Progress,
+) -> None:
+    from envtool.backends import engine
+
+    the_plan = prepared.plan
+    conda = the_plan.section("conda")
+    pip = the_plan.section("pip")
+    with syncing.SyncTransaction(target) as tx:
+        if conda:
+            progress.phase(f"changing {len(conda)} conda packages")
+            engine.install(
+                prepared.records,
+                tx.twin,
+                target_prefix=target,
+                cache_dir=backend.cache_dir(),
+                requested_specs=prepared.specs,
+                progress=progress,
+                source=env.source or "sync",
+                installed=engine.read_prefix_records(tx.twin),
+            )
+        _append_history(tx.twin, command, the_plan, prepared)
+        if env.variables:
+            prefix.write_variables(tx.twin, env.variables)
+        tx.swap()
+        if pip:
+            progress.phase(f"syncing {len(pip)} pip packages")
+            _sync_pip(target, pip, env, base_dir)
+        tx.finish()
+
+
+def _append_history(twin: Path, command: str, the_plan: Plan, prepared: _Prepared) -> None:
+    """A conda history block: the changed packages unlinked (old) and linked (new)."""
+    changed = {s.name for s in the_plan.section("conda")}
+
+    def dists(packages: Sequence[InstalledPackage]) -> list[str]:
+        return [
+            history.dist_line(p.channel, p.subdir, p.name, p.version, p.build)
+            for p in packages
+            if p.name in changed
+        ]
+
+    block = history.format_block(
+        datetime.now(),
+        command,
+        dists(prepared.wanted),
+        [history.conda_spec(s) for s in prepared.specs],
+        envtool_version=__version__,
+        unlinked=dists(prepared.installed),
+    )
+    with (twin / "conda-meta" / "history").open("a", encoding="utf-8") as fh:
+        fh.write(block)
+
+
+def _sync_pip(target: Path, steps: Sequence[Any], env: EnvFile, base_dir: Path | None) -> None:
+    python = target / ("python.exe" if sys.platform == "win32" else "bin/python")
+    removed = [s.name for s in steps if s.action == "remove"]
+    if removed:
+        process.run([python, "-m", "pip", "uninstall", "-y", *removed])
+    wanted = {s.name for s in steps if s.action != "remove"}
+    lines = [
+        p.text
+        for p in env.pip or ()
+        if p.req is not None and (p.req.name in wanted or p.req.kind in ("option", "include"))
+    ]
+    if not wanted:
+        return
+    with tempfile.TemporaryDirectory(prefix="envtool-pip-") as tmp:
+        requirements = os.path.join(tmp, "requirements.txt")
+        with open(requirements, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{line}\n" for line in lines))
+        process.run(
+            [python, "-m", "pip", "install", "-U", "-r", requirements],
+            cwd=base_dir if base_dir is not None else Path.cwd(),
+        )
