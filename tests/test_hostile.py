@@ -278,8 +278,8 @@ def test_an_edited_value_with_a_line_break_is_written_double_quoted() -> None:
 
 
 def test_aliases_may_not_multiply_text() -> None:
-    text = "name: &a x" + "y" * 100_000 + "\ndependencies: [z]\nextra: [" + "*a, " * 20 + "]\n"
-    with pytest.raises(InputError, match="repeat 2,000,020 characters"):
+    text = "name: &a x" + "y" * 50_000 + "\ndependencies: [z]\nextra: [" + "*a, " * 30 + "]\n"
+    with pytest.raises(InputError, match="repeat 1,500,030 characters"):
         envfile.parse(text)
 
 
@@ -323,3 +323,28 @@ def test_a_spec_change_without_two_lower_bounds_has_no_size() -> None:
     b = envfile.parse("dependencies:\n  - numpy>=1.20\n")
     (change,) = diff(a, b).changes
     assert (change.kind, change.size) == ("spec-changed", None)
+
+
+def test_a_huge_value_is_refused_by_every_reader(cli, tmp_path: Path) -> None:
+    f = tmp_path / "env.yml"
+    f.write_text("name: a\ndependencies:\n  - x" + "a" * 200_000 + "=1.0=h0_0\n")
+    checked = cli("check", str(f))
+    assert checked.code == 1 and "E001 a value of 200,010 characters" in checked.out
+    errors = {one_error(cli(*a)) for a in (("rename", str(f), "b"), ("diff", str(f), str(f)))}
+    assert len(errors) == 1
+
+
+def test_a_file_past_the_size_limit_is_refused_from_disk_and_stdin(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    big = b"dependencies:\n" + b"  - numpy=1.26.4=py311h64a7726_0\n" * (fileio.MAX_BYTES // 32 + 1)
+    f = tmp_path / "big.yml"
+    f.write_bytes(big)
+    with pytest.raises(InputError, match="larger than 16 MiB"):
+        fileio.read(str(f))
+    proc = subprocess.run(
+        [sys.executable, "-m", "envtool", "check", "-"], input=big, capture_output=True, check=False
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == b"envtool: error: <stdin>: input is larger than 16 MiB\n"

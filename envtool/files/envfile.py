@@ -43,6 +43,7 @@ MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at 
 MAX_ALIASED = 10_000  # nodes reached through aliases beyond those written (real files: ~0)
 MAX_ALIASED_CHARS = 1_000_000  # and characters of text reached so
 MAX_DEPTH = 100  # nesting levels; an environment file has four
+MAX_SCALAR = 100_000  # characters in one value; the longest real spec or URL has a few hundred
 NO_DEPENDENCIES = "no 'dependencies' list: conda env create needs one"
 
 # Line breaks of YAML 1.1 (pyyaml) that YAML 1.2 (ruamel, so conda) reads as ordinary text.
@@ -55,7 +56,7 @@ _AMBIGUOUS_BREAKS = {
 Path_ = tuple[str | int, ...]  # where an item lives: ("dependencies", 3) or (..., "pip", 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CondaDep:
     """One conda dependency line. ``spec`` is None when the text does not parse (``problem``)."""
 
@@ -70,7 +71,7 @@ class CondaDep:
         return self.spec.name if self.spec else self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PipDep:
     """One line of the pip section. ``req`` is None when the line does not parse (``problem``)."""
 
@@ -279,6 +280,13 @@ class _Tree:
         nodes, chars = 1, 0
         if node.id == "scalar":
             chars = len(node.value)
+            if chars > MAX_SCALAR:
+                raise InputError(
+                    self.source,
+                    f"a value of {chars:,} characters (more than {MAX_SCALAR:,}): "
+                    "not an environment file's",
+                    node_line(node),
+                )
             self._scalars.append(node.value)
         else:
             self.open.add(key)
