@@ -40,6 +40,8 @@ def work(
         data = fuzzkit.mutate(rng, pool)
         other = rng.choice(pool) if rng.random() < 0.5 else fuzzkit.mutate(rng, pool)
         tried += 1
+        if tried % 2000 == 0:
+            print(f"job {job}: {tried:,} inputs, {sum(kinds.values())} failures", flush=True)
         failures = fuzzkit.check_input(data, other)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if rss_mb > MAX_RSS_MB:
