@@ -6,12 +6,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
+INTERRUPTED = 130  # errors.EXIT_INTERRUPTED, without importing anything before the guard
+
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C while the CLI is still importing (click, envtool.cli: the first ~0.1 s), before
+        # cli.main's own handler is in place: the same message and exit code, no traceback.
+        sys.stderr.write("envtool: interrupted\n")
+        code = INTERRUPTED
+    if argv is None and "rattler" in sys.modules:
+        _exit_now(code)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:
         from envtool import __version__
@@ -20,10 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from envtool.cli import main as cli_main
 
-    code = cli_main(args)
-    if argv is None and "rattler" in sys.modules:
-        _exit_now(code)
-    return code
+    return cli_main(args)
 
 
 def _exit_now(code: int) -> None:
@@ -33,6 +44,8 @@ def _exit_now(code: int) -> None:
     under them segfaults now and then (seen after a cold-cache install: the env was complete,
     the exit status was 139). The work is done, so flush what we wrote and leave.
     """
+    import contextlib  # here, not at the top: nothing outside main()'s guard but os and sys
+
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to deliver
             stream.flush()

@@ -79,10 +79,11 @@ Backend = Literal["auto", "native", "conda", "mamba", "micromamba"]
 
 def load(path: PathLike) -> EnvFile:
     """The environment file at ``path`` ("-": standard input), parsed strictly (an invalid spec
-    is an :class:`EnvtoolError` naming file and line)."""
-    from envtool.files.envfile import load as load_file
+    is an :class:`EnvtoolError` naming file and line); a lock or explicit file reads as this
+    platform's exact pins."""
+    from envtool.locks import load_env
 
-    return load_file(os.fspath(path))
+    return load_env(os.fspath(path))
 
 
 def dump(env: EnvFile, fmt: Literal["yaml", "json"] = "yaml") -> str:

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from envtool import __version__
-from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError
+from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EnvtoolError, UsageError
 from envtool.ui import Console
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from envtool.files.prune import PruneOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,10 +30,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 BACKENDS = ("auto", "native", "conda", "mamba", "micromamba")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Globals:
     console: Console
-    backend: str
+    backend_option: str | None = None  # --backend, given before or after the command name
+
+    @property
+    def backend(self) -> str:
+        """``--backend``, else ``$ENVTOOL_BACKEND``, else auto; read when a command needs it."""
+        if self.backend_option is not None:
+            return self.backend_option
+        value = os.environ.get("ENVTOOL_BACKEND", "").strip() or "auto"
+        if value not in BACKENDS:
+            raise UsageError(
+                f"ENVTOOL_BACKEND={value!r} is not a backend (choose {', '.join(BACKENDS)})"
+            )
+        return value
 
 
 def _globals(ctx: click.Context) -> Globals:
@@ -45,16 +59,83 @@ def _globals(ctx: click.Context) -> Globals:
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
-    default=lambda: os.environ.get("ENVTOOL_BACKEND", "auto"),
-    show_default="auto, or $ENVTOOL_BACKEND",
-    help="Engine for export/create/clone: embedded py-rattler (native) or a conda CLI.",
+    help="Engine for export/create/clone: embedded py-rattler (native) or a conda CLI.  "
+    "[default: auto, or $ENVTOOL_BACKEND]",
 )
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for more); show tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors; no progress.")
 @click.pass_context
-def cli(ctx: click.Context, backend: str, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, backend: str | None, verbose: int, quiet: bool) -> None:
     """Make conda environments reproducible: export, clone, rename, prune and diff them."""
     ctx.obj = Globals(Console(verbose=verbose, quiet=quiet), backend)
+
+
+# ---------------------------------------------------------------------------------- completion
+# Shell completion (click's, enabled as the README says): file and prefix arguments complete
+# paths (the shell's own file-name completion), -n and clone SOURCE complete env names.
+
+
+def _complete_files(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
+def _complete_dirs(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
+
+def _env_names(incomplete: str) -> list[str]:
+    """Names of the envs in the envs dirs conda's configuration names (nothing on any error)."""
+    try:
+        from envtool.backends.native import NativeBackend
+
+        names = {loc.name for loc in NativeBackend().list_envs() if loc.name}
+    except Exception:  # completion must never fail loudly; no names is the safe answer
+        return []
+    return sorted(n for n in names if "/" not in n and n.startswith(incomplete))
+
+
+def _complete_env_names(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(name) for name in _env_names(incomplete)]
+
+
+def _looks_like_path(incomplete: str) -> bool:
+    return (
+        incomplete.startswith((".", "~", os.sep, "/")) or "/" in incomplete or os.sep in incomplete
+    )
+
+
+def _complete_env_or_path(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """clone SOURCE: env names, else (a path, or no name matches) files and directories."""
+    if not _looks_like_path(incomplete):
+        names = _complete_env_names(ctx, param, incomplete)
+        if names:
+            return names
+    return _complete_files(ctx, param, incomplete)
+
+
+def _complete_diff_side(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """diff OLD/NEW: ``env:NAME`` completes names; anything else is a file."""
+    from click.shell_completion import CompletionItem
+
+    if incomplete.startswith("env:"):
+        return [CompletionItem(f"env:{n}") for n in _env_names(incomplete[4:])]
+    return _complete_files(ctx, param, incomplete)
 
 
 # ------------------------------------------------------------------------------ shared options
@@ -69,8 +150,28 @@ def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         _globals(ctx).console.quiet = True
 
 
+def _set_backend(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        _globals(ctx).backend_option = value
+
+
 def verbosity_options(func: F) -> F:
-    """-v/-q after the command name too (``envtool clone SRC -p X -v``), as users type them."""
+    """-v/-q/--backend/--version after the command name too (``envtool clone SRC -p X -v``),
+    as users type them (DESIGN §2: global options go before or after the subcommand)."""
+    func = click.version_option(
+        __version__,
+        "--version",
+        prog_name="envtool",
+        message="%(prog)s %(version)s",
+        hidden=True,  # shown once, in `envtool --help`
+    )(func)
+    func = click.option(
+        "--backend",
+        type=click.Choice(BACKENDS),
+        expose_value=False,
+        callback=_set_backend,
+        help="Engine: native (py-rattler) or a conda CLI [default: auto, or $ENVTOOL_BACKEND].",
+    )(func)
     func = click.option(
         "-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet, help="Say less."
     )(func)
@@ -84,7 +185,11 @@ def output_options(func: F) -> F:
         func
     )
     return click.option(
-        "-o", "--output", metavar="OUT", help="Write the result to OUT instead of stdout."
+        "-o",
+        "--output",
+        metavar="OUT",
+        shell_complete=_complete_files,
+        help="Write the result to OUT instead of stdout.",
     )(func)
 
 
@@ -161,18 +266,30 @@ def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
 
 def env_options(func: F) -> F:
     """-n/--name and -p/--prefix: the env a command reads (export) or makes (create, clone)."""
-    func = click.option("-p", "--prefix", metavar="PREFIX", help="The environment at this path.")(
-        func
-    )
+    func = click.option(
+        "-p",
+        "--prefix",
+        metavar="PREFIX",
+        shell_complete=_complete_dirs,
+        help="The environment at this path.",
+    )(func)
     return click.option(
-        "-n", "--name", metavar="NAME", help="The environment with this name (in the envs dirs)."
+        "-n",
+        "--name",
+        metavar="NAME",
+        shell_complete=_complete_env_names,
+        help="The environment with this name (in the envs dirs).",
     )(func)
 
 
 def target_options(func: F) -> F:
     """-n/--name and -p/--prefix of the environment create and clone make."""
     func = click.option(
-        "-p", "--prefix", metavar="PREFIX", help="Make the environment at this path."
+        "-p",
+        "--prefix",
+        metavar="PREFIX",
+        shell_complete=_complete_dirs,
+        help="Make the environment at this path.",
     )(func)
     return click.option(
         "-n",
@@ -181,6 +298,36 @@ def target_options(func: F) -> F:
         help="Make the environment NAME in the first writable envs dir.",
     )(func)
 
+
+ENVIRONMENT = click.option(
+    "--environment",
+    metavar="NAME",
+    default="default",
+    show_default=True,
+    help="The pixi environment to install when FILE is a pixi.lock.",
+)
+
+
+def _json_is_format(ctx: click.Context, json_format: str) -> str:
+    """``--json`` means ``--format json``: refuse it beside another ``--format``."""
+    fmt = ctx.params.get("fmt")
+    given = ctx.get_parameter_source("fmt") == click.core.ParameterSource.COMMANDLINE
+    if given and fmt != json_format:
+        raise UsageError(f"--json prints JSON: it cannot go with --format {fmt}")
+    return json_format
+
+
+def _json_globals(ctx: click.Context, as_json: bool) -> Globals:
+    """With ``--json`` the document is the output: no progress or info lines (as conda)."""
+    g = _globals(ctx)
+    if as_json:
+        g.console.quiet = True
+    return g
+
+
+JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Report as a versioned JSON document on stdout."
+)
 
 ON_EXISTS = click.option(
     "--on-exists",
@@ -199,7 +346,16 @@ OVERRIDE_FROZEN = click.option(
 @cli.command()
 @verbosity_options
 @env_options
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    "-f",
+    "--file",
+    "output",
+    metavar="FILE",
+    shell_complete=_complete_files,
+    help="Write to FILE instead of stdout (-f/--file as in conda env export).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -211,6 +367,12 @@ OVERRIDE_FROZEN = click.option(
 @click.option("--from-history", is_flag=True, help="Only the specs the user asked for.")
 @prune_options
 @click.option("--rename", metavar="NEW", help="Set name: to NEW in the exported file.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="To stdout: the environment as JSON (as conda's --json); with -f FILE: a JSON report.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -222,12 +384,16 @@ def export(
     from_history: bool,
     explain: bool,
     rename: str | None,
+    as_json: bool,
     **kwargs: Any,
 ) -> int:
     """Export an installed environment as conda does (without its prefix: line)."""
     from envtool.commands import export as command
 
     g = _globals(ctx)
+    if as_json and output is None:  # `conda env export --json`: the environment as JSON
+        _json_is_format(ctx, "json")
+        fmt = "json"
     return command.run(
         name=name,
         prefix=prefix,
@@ -239,18 +405,29 @@ def export(
         rename=rename,
         backend=g.backend,
         console=g.console,
+        report_json=as_json and output is not None,
     )
 
 
 @cli.command()
 @verbosity_options
-@click.option("-f", "--file", "file", required=True, metavar="FILE", help="Environment file.")
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    required=True,
+    metavar="FILE",
+    shell_complete=_complete_files,
+    help="Environment file.",
+)
 @target_options
 @ON_EXISTS
 @OVERRIDE_FROZEN
 @click.option(
     "--dry-run", is_flag=True, help="Solve and list what would be installed; change nothing."
 )
+@ENVIRONMENT
+@JSON_OPTION
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -260,11 +437,13 @@ def create(
     on_exists: str,
     override_frozen: bool,
     dry_run: bool,
+    environment: str,
+    as_json: bool,
 ) -> int:
     """Create an environment from FILE (solve, install, then its pip section)."""
     from envtool.commands import create as command
 
-    g = _globals(ctx)
+    g = _json_globals(ctx, as_json)
     return command.run(
         file=file,
         name=name,
@@ -274,18 +453,28 @@ def create(
         dry_run=dry_run,
         backend=g.backend,
         console=g.console,
+        environment=environment,
+        as_json=as_json,
     )
 
 
 @cli.command()
 @verbosity_options
-@click.argument("source", metavar="SOURCE")
+@click.argument("source", metavar="SOURCE", shell_complete=_complete_env_or_path)
 @target_options
 @prune_options
 @click.option("--dry-run", is_flag=True, help="Print the environment file it would create.")
-@click.option("-o", "--output", metavar="FILE", help="Also save that environment file to FILE.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    shell_complete=_complete_files,
+    help="Also save that environment file to FILE.",
+)
 @ON_EXISTS
 @OVERRIDE_FROZEN
+@ENVIRONMENT
+@JSON_OPTION
 @click.pass_context
 def clone(
     ctx: click.Context,
@@ -297,13 +486,18 @@ def clone(
     output: str | None,
     on_exists: str,
     override_frozen: bool,
+    environment: str,
     explain: bool,
+    as_json: bool,
     **kwargs: Any,
 ) -> int:
-    """Make a new environment from SOURCE: an env name, a prefix or an environment file."""
+    """Make a new environment from SOURCE: an env name, a prefix or an environment file.
+
+    From a file, the new environment is the file's name: unless -n or -p says otherwise.
+    """
     from envtool.commands import clone as command
 
-    g = _globals(ctx)
+    g = _json_globals(ctx, as_json)
     return command.run(
         source=source,
         name=name,
@@ -316,12 +510,14 @@ def clone(
         override_frozen=override_frozen,
         backend=g.backend,
         console=g.console,
+        environment=environment,
+        as_json=as_json,
     )
 
 
 @cli.command()
 @verbosity_options
-@click.argument("file", metavar="FILE")
+@click.argument("file", metavar="FILE", shell_complete=_complete_files)
 @click.argument("new_name", metavar="NEW_NAME")
 @output_options
 @click.option("--keep-prefix", is_flag=True, help="Keep the prefix: line (dropped by default).")
@@ -334,7 +530,7 @@ def rename(file: str, new_name: str, output: str | None, in_place: bool, keep_pr
 
 @cli.command()
 @verbosity_options
-@click.argument("files", metavar="FILE...", nargs=-1, required=True)
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, shell_complete=_complete_files)
 @prune_options
 @output_options
 @click.option(
@@ -374,8 +570,8 @@ def prune(
 
 @cli.command()
 @verbosity_options
-@click.argument("old", metavar="[OLD", required=False)
-@click.argument("new", metavar="NEW]", required=False)
+@click.argument("old", metavar="[OLD", required=False, shell_complete=_complete_diff_side)
+@click.argument("new", metavar="NEW]", required=False, shell_complete=_complete_diff_side)
 @click.option(
     "--base",
     metavar="REV",
@@ -389,6 +585,7 @@ def prune(
     show_default=True,
     help="Output format (github: workflow annotations on the new file's lines).",
 )
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are any differences.")
 @click.option(
     "--fail-on",
@@ -414,6 +611,7 @@ def diff(
     new: str | None,
     base: str | None,
     fmt: str,
+    as_json: bool,
     exit_code: bool,
     fail_on: str | None,
     ignore_builds: bool | None,
@@ -427,6 +625,8 @@ def diff(
     from envtool.commands import diff as command
 
     g = _globals(ctx)
+    if as_json:
+        fmt = _json_is_format(ctx, "json")
     return command.run(
         old,
         new,
@@ -443,7 +643,66 @@ def diff(
 
 @cli.command()
 @verbosity_options
-@click.argument("files", metavar="FILE...", nargs=-1, required=True)
+@env_options
+@click.option("-f", "--file", "file", metavar="FILE", help="Lock this environment file (a solve).")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="P,...",
+    help="Platforms to lock (default: this machine's; others only from -f FILE).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["conda-lock", "pixi", "pixi-v7", "explicit"]),
+    default="conda-lock",
+    show_default=True,
+    help="conda-lock.yml, pixi.lock v6 (conda 26 reads it) or v7, or <platform>.explicit.txt.",
+)
+@click.option(
+    "-o", "--output", metavar="OUT", help="Write here (explicit: '-' prints, {platform} fills)."
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the lock is stale.")
+@click.option(
+    "--cuda",
+    metavar="VER|none",
+    help="Solve -f FILE with __cuda=VER (or without __cuda); default: this machine's.",
+)
+@click.pass_context
+def lock(
+    ctx: click.Context,
+    /,
+    name: str | None,
+    prefix: str | None,
+    file: str | None,
+    platforms: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    check: bool,
+    cuda: str | None,
+) -> int:
+    """Lock an installed env (exactly, from conda-meta) or an environment file (solved)."""
+    from envtool.commands import lock as command
+
+    g = _globals(ctx)
+    return command.run(
+        name=name,
+        prefix=prefix,
+        file=file,
+        platforms=platforms,
+        fmt=fmt,
+        output=output,
+        check=check,
+        cuda=cuda,
+        backend=g.backend,
+        console=g.console,
+    )
+
+
+@cli.command()
+@verbosity_options
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, shell_complete=_complete_files)
 @click.option(
     "--ignore",
     multiple=True,
@@ -471,8 +730,9 @@ def diff(
     type=click.Choice(["text", "json", "markdown", "github"]),
     default="text",
     show_default=True,
-    help="With --solve: how to report.",
+    help="How to report: json (= --json) for either; markdown and github with --solve.",
 )
+@JSON_OPTION
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -484,19 +744,22 @@ def check(
     osx: str | None,
     as_of: str | None,
     fmt: str,
+    as_json: bool,
 ) -> int:
     """Lint environment files for what breaks `env create` on another machine; with --solve,
     solve them for other platforms."""
     from envtool.commands import check as command
 
     console = _globals(ctx).console
+    if as_json:
+        fmt = _json_is_format(ctx, "json")
     if solve is None:
         for flag, value in (("--cuda", cuda), ("--glibc", glibc), ("--osx", osx)):
             if value is not None:
                 raise click.UsageError(f"{flag} goes with --solve")
         if as_of is not None:
             raise click.UsageError("--as-of goes with --solve")
-        return command.run(files, console=console, ignore=ignore)
+        return command.run(files, console=console, ignore=ignore, as_json=fmt == "json")
     return command.run_solve(
         files,
         platforms=solve,
@@ -555,8 +818,15 @@ def remove(
 
 @cli.command()
 @verbosity_options
-@click.argument("source", metavar="[FILE]", required=False)
-@click.option("-f", "--file", "file", metavar="FILE", help="The environment file to match.")
+@click.argument("source", metavar="[FILE]", required=False, shell_complete=_complete_files)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    metavar="FILE",
+    shell_complete=_complete_files,
+    help="The environment file to match.",
+)
 @target_options
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 when the env is out of sync.")
@@ -615,6 +885,11 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=args, prog_name="envtool", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return int(exc.exit_code)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # Bare `envtool` is `envtool --help`, as bare `conda` is `conda --help`: the help on
+        # stdout, exit 0 (click would print it on stderr as a usage error, exit 2).
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        return 0
     except click.Abort:
         sys.stderr.write("envtool: interrupted\n")
         return EXIT_INTERRUPTED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,13 +38,22 @@ def which(name: str) -> str | None:
     return shutil.which(name)
 
 
-def run(argv: Argv, *, cwd: Cwd = None, input: str | None = None, check: bool = True) -> Result:
-    """Run ``argv``, its output captured as text, and return its result.
+def run(
+    argv: Argv,
+    *,
+    cwd: Cwd = None,
+    input: str | None = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> Result:
+    """Run ``argv``, its output captured as text, and return its result. ``env``: variables
+    set (on top of this process's environment) for the command.
 
     A missing executable raises :class:`ToolNotFoundError`; with ``check`` a non-zero exit raises
     :class:`ProcessError` carrying argv, exit code, stdout and stderr.
     """
-    args, proc = _spawn(argv, cwd, input=input, text=True)
+    extra: dict[str, Any] = {"env": {**os.environ, **env}} if env else {}
+    args, proc = _spawn(argv, cwd, input=input, text=True, **extra)
     result = Result(args, proc.returncode, proc.stdout or "", proc.stderr or "")
     if check and proc.returncode != 0:
         raise ProcessError(args, proc.returncode, result.stdout, result.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +14,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 GOLDEN = DATA / "conda-golden"  # verbatim outputs of conda 26.7.1, copied from ../shared
-SHARED = Path(os.environ.get("ENVTOOL_SHARED", ROOT.parent / "shared"))
+
+
+def find_shared(root: Path, environ: Mapping[str, str]) -> Path:
+    """The shared folder (public corpus): ``$ENVTOOL_SHARED``, else the nearest ``shared/``
+    holding a ``corpus/`` beside the checkout or beside a folder above it (``../shared``,
+    ``../../shared``, …), else ``../shared`` (absent: the corpus tests skip and say so)."""
+    if environ.get("ENVTOOL_SHARED"):
+        return Path(environ["ENVTOOL_SHARED"])
+    for folder in root.parents:
+        if (folder / "shared" / "corpus").is_dir():
+            return folder / "shared"
+    return root.parent / "shared"
+
+
+SHARED = find_shared(ROOT, os.environ)
 CORPUS = SHARED / "corpus"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it when the corpus tests skipped: a green run without them proves less."""
+    if not CORPUS.is_dir():
+        terminalreporter.write_line(
+            f"envtool: the public corpus is not at {CORPUS}: its conformance tests skipped "
+            "(set ENVTOOL_SHARED to the folder holding corpus/)"
+        )
 
 
 # A git that ignores the user's and the system's configuration and never asks anything.

@@ -1013,15 +1013,10 @@ def test_real_tool_info_and_envs(real_tool: CondaCliBackend) -> None:
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_solve_apart_from_install(fake: Fake, tool: argv_for.Tool) -> None:
-    from envtool.envs.platform import Platform, current_subdir
-
     backend = fake.backend(tool)
     solved = backend.solve(["alpha=2.0", "beta"], ["file:///srv/channel"])
     assert [p.dist for p in solved] == ["alpha-2.0-h4616a5c_0", "beta-1.5-h4616a5c_0"]
     assert not any("--yes" in c and "--dry-run" not in c for c in fake.calls())  # no install
-    other = "osx-arm64" if current_subdir() != "osx-arm64" else "linux-64"
-    with pytest.raises(UsageError, match=f"use --backend native to solve for {other}"):
-        backend.solve(["alpha"], ["file:///srv/channel"], Platform.for_subdir(other))
     target = backend.new_location(name="from-records")
     if all(p.url for p in solved):
         result = backend.install(solved, target, CreateOptions())
@@ -1031,3 +1026,75 @@ def test_solve_apart_from_install(fake: Fake, tool: argv_for.Tool) -> None:
         with pytest.raises(BackendError, match="no package URL known"):
             backend.install(solved, target, CreateOptions())
         assert not target.prefix.exists()
+
+
+def test_platform_environ_tells_the_tool_what_to_solve_for() -> None:
+    from envtool.envs.platform import Platform
+
+    assert argv_for.platform_environ(Platform.for_subdir("linux-64", cuda="12.4")) == {
+        "CONDA_SUBDIR": "linux-64",
+        "CONDA_OVERRIDE_CUDA": "12.4",
+        "CONDA_OVERRIDE_LINUX": "4.18",
+        "CONDA_OVERRIDE_GLIBC": "2.28",
+        "CONDA_OVERRIDE_ARCHSPEC": "x86_64",
+    }
+    assert argv_for.platform_environ(Platform.for_subdir("osx-arm64")) == {
+        "CONDA_SUBDIR": "osx-arm64",
+        "CONDA_OVERRIDE_CUDA": "",  # empty: no __cuda
+        "CONDA_OVERRIDE_OSX": "13.0",
+        "CONDA_OVERRIDE_ARCHSPEC": "m1",
+    }
+
+
+@pytest.mark.conda
+def test_real_conda_solves_for_other_platforms_and_respects_frozen_envs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """conda 26.7's own solver through CONDA_SUBDIR/CONDA_OVERRIDE_*, and a frozen env that
+    ``--on-exists replace`` leaves alone through the conda backend too."""
+    from channelkit import Package, build_channel
+
+    from envtool.envs.platform import Platform
+
+    exe = process.which("conda")
+    if exe is None:
+        pytest.skip("conda is not on PATH")
+    for var in _CONDA_VARS:
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CONDA_PKGS_DIRS", str(tmp_path / "pkgs"))
+    chan = build_channel(
+        tmp_path / "chan",
+        [
+            Package("torchy", "2.0", "cpu_0"),
+            Package("torchy", "2.0", "cuda_1", depends=("__cuda >=12",), build_number=1),
+            Package("maconly", "1.0", "h0", subdir="osx-arm64", depends=("__osx >=11",)),
+        ],
+    )
+    backend = CondaCliBackend("conda", exe)
+    channels = [chan.as_uri(), "nodefaults"]
+
+    def solve(spec: str, platform: Platform) -> list[str]:
+        return [f"{p.dist} {p.subdir}" for p in backend.solve([spec], channels, platform)]
+
+    linux = Platform.for_subdir("linux-64")
+    assert solve("torchy", linux.with_cuda("12.4")) == ["torchy-2.0-cuda_1 noarch"]
+    assert solve("torchy", linux) == ["torchy-2.0-cpu_0 noarch"]
+    assert solve("maconly", Platform.for_subdir("osx-arm64")) == ["maconly-1.0-h0 osx-arm64"]
+    with pytest.raises(BackendError, match="__osx"):
+        solve("maconly", Platform.for_subdir("osx-arm64", osx="10.9"))
+
+    env = envfile.parse(
+        f"channels: [{chan.as_uri()}, nodefaults]\ndependencies: [torchy]\n", "env.yml"
+    )
+    target = EnvLocation(tmp_path / "frozen")
+    backend.create(env, target, CreateOptions())
+    (target.prefix / "conda-meta" / "frozen").write_text('{"message": "keep"}')
+    history = (target.prefix / "conda-meta" / "history").read_text(encoding="utf-8")
+    with pytest.raises(UsageError, match="marked as frozen \\(keep\\); use --override-frozen"):
+        backend.create(env, target, CreateOptions(on_exists="replace"))
+    assert (target.prefix / "conda-meta" / "history").read_text(encoding="utf-8") == history
+    result = backend.create(env, target, CreateOptions(on_exists="replace", override_frozen=True))
+    assert result.replaced and not (target.prefix / "conda-meta" / "frozen").exists()
+    assert float((target.prefix / "conda-meta" / "created_at").read_text())  # conda wrote it

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import run_envtool
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
+from conftest import ROOT, CondaHome, run_envtool, write_env_file
+
+import envtool.__main__ as entry_module
 from envtool import __version__
-from envtool.errors import EXIT_BUG, EXIT_ERROR
+from envtool.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED
 
 
 def test_version_fast_path_and_python_m() -> None:
@@ -17,6 +25,11 @@ def test_version_fast_path_and_python_m() -> None:
 def test_version_through_click_matches(cli) -> None:
     result = cli("-q", "--version")
     assert (result.code, result.out) == (0, f"envtool {__version__}\n")
+
+
+def test_version_after_the_command_name_too(cli) -> None:
+    result = cli("export", "--version")
+    assert (result.code, result.out, result.err) == (0, f"envtool {__version__}\n", "")
 
 
 def test_help_lists_commands(cli) -> None:
@@ -96,3 +109,168 @@ def test_verbosity_options_work_after_the_command_name(cli, tmp_path) -> None:
     result = cli("rename", str(f), "b", "-v", "--bogus")
     assert result.code == 2
     assert result.err.count("\n") == 1 and "(see 'envtool rename --help')" in result.err
+
+
+def test_bare_envtool_prints_the_help_on_stdout_exit_0(cli) -> None:
+    """As bare ``conda`` is ``conda --help``: no "error", no hint glued to the last line."""
+    result = cli()
+    assert (result.code, result.err) == (0, "")
+    assert result.out == cli("--help").out
+    assert result.out.startswith("Usage: envtool [OPTIONS] COMMAND [ARGS]...\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+@pytest.mark.parametrize("delay", [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.15])
+def test_ctrl_c_while_importing_is_exit_130_without_traceback(delay: float, tmp_path: Path) -> None:
+    """SIGINT from the moment the entry point starts importing the CLI until the command runs
+    (here: waiting on stdin): the imports of click and of envtool's modules included. The
+    console script calls the same ``main``; "ready" is said when ``envtool.cli``'s import
+    starts (an audit hook), so the signal never lands in this test's own wrapper code."""
+    f = tmp_path / "env.yml"
+    f.write_text("dependencies: []\n")
+    entry = (
+        "import sys\n"
+        "said = []\n"
+        "def ready(event, args):\n"
+        "    if event == 'import' and args[0] == 'envtool.cli' and not said:\n"
+        "        said.append(1)\n"
+        "        sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
+        "sys.addaudithook(ready)\n"
+        "from envtool.__main__ import main\n"
+        "sys.exit(main())\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", entry, "diff", "-", str(f)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == "ready\n"
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err.strip()) == (EXIT_INTERRUPTED, "envtool: interrupted"), err
+    assert entry_module.INTERRUPTED == EXIT_INTERRUPTED  # __main__ spells it without imports
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_backend_before_or_after_the_command_name(
+    cli, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVTOOL_BACKEND", "bogus")  # --backend wins over the environment
+    monkeypatch.delenv("CONDA_EXE", raising=False)
+    args = ["export", "-p", "/nonexistent/env"]
+    args = ["--backend", "native", *args] if where == "before" else [*args, "--backend", "native"]
+    result = cli(*args)
+    assert result.code == EXIT_ERROR
+    assert result.err.startswith("envtool: error: ") and "/nonexistent/env" in result.err
+    assert "ENVTOOL_BACKEND" not in result.err and "No such option" not in result.err
+
+
+def test_a_bad_envtool_backend_blames_the_variable(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVTOOL_BACKEND", "bogus")
+    result = cli("export", "-n", "x")
+    assert (result.code, result.out) == (EXIT_ERROR, "")
+    assert result.err == (
+        "envtool: error: ENVTOOL_BACKEND='bogus' is not a backend "
+        "(choose auto, native, conda, mamba, micromamba)\n"
+    )
+    assert "--backend" not in result.err
+    assert cli("--backend", "pip", "export").err.startswith(
+        "envtool: error: Invalid value for '--backend': 'pip' is not one of"
+    )
+
+
+LONG = "a" * 300
+BAD_NAMES = {
+    "newline": ("a\nb", "'a\\nb'"),
+    "escape": ("a\x1b[31mb", "'a\\x1b[31mb'"),
+    "C1 NEL": ("a\x85b", "'a\\x85b'"),
+    "line separator": ("a\u2028b", "'a\\u2028b'"),
+    "paragraph separator": ("a\u2029b", "'a\\u2029b'"),
+    "right-to-left override": ("a\u202eb", "'a\\u202eb'"),
+    "isolate": ("a\u2066b", "'a\\u2066b'"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_NAMES))
+def test_names_with_invisible_characters_are_refused_and_shown_escaped(
+    conda_home: CondaHome, cli, tmp_path: Path, kind: str
+) -> None:
+    name, shown = BAD_NAMES[kind]
+    file = write_env_file(tmp_path / "env.yml", ["alpha"])
+    for args in (
+        ("create", "-f", str(file), "-n", name),
+        ("clone", str(file), "-n", name),
+        ("export", "-n", name),
+        ("rename", str(file), name),
+    ):
+        result = cli(*args)
+        assert result.code == EXIT_ERROR, (args, result)
+        assert result.err == (
+            f"envtool: error: invalid environment name {shown}: names must not contain "
+            "control, line-separator or bidirectional-override characters\n"
+        ), args
+    assert list(conda_home.envs.iterdir()) == []
+
+
+def test_a_300_character_name_is_one_line_exit_2_everywhere(
+    conda_home: CondaHome, cli, tmp_path: Path
+) -> None:
+    file = write_env_file(tmp_path / "env.yml", ["alpha"])
+    named = write_env_file(tmp_path / "named.yml", ["alpha"], name=LONG)
+    for args in (
+        ("export", "-n", LONG),
+        ("create", "-f", str(file), "-n", LONG),
+        ("create", "-f", str(named)),
+        ("clone", str(file), "-n", LONG),
+        ("clone", LONG, "-n", "x"),
+        ("diff", f"env:{LONG}", str(file)),
+        ("export", "-p", str(tmp_path / "none"), "--rename", LONG),
+        ("remove", "-n", LONG),
+        ("sync", "-f", str(file), "-n", LONG),
+    ):
+        result = cli(*args)
+        assert result.code == EXIT_ERROR, (args, result)
+        assert result.err == (
+            f"envtool: error: invalid environment name '{'a' * 60}…': too long "
+            "(300 bytes; a directory name holds at most 255)\n"
+        ), args
+    assert list(conda_home.envs.iterdir()) == []
+
+
+def test_on_exists_replace_is_suggested_only_where_it_would_be_taken(
+    conda_home: CondaHome, cli, tmp_path: Path
+) -> None:
+    file = write_env_file(tmp_path / "env.yml", ["alpha"])
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "precious.txt").write_text("keep me")
+    for target, what in ((folder, "a conda environment"), (folder / "precious.txt", "a directory")):
+        result = cli("create", "-f", str(file), "-p", str(target))
+        assert result.code == EXIT_ERROR
+        assert result.err == (
+            f"envtool: error: {target} exists and is not {what}; not replacing it\n"
+        )
+    assert (folder / "precious.txt").read_text() == "keep me"
+
+
+def test_clone_file_without_a_target_takes_the_files_name_as_create_does(
+    conda_home: CondaHome, cli, tmp_path: Path
+) -> None:
+    named = write_env_file(tmp_path / "env.yml", ["alpha=1.0"], name="fromfile")
+    result = cli("clone", str(named))
+    assert result.code == 0, result.err
+    assert result.err == f"envtool: created {conda_home.envs / 'fromfile'} (1 packages)\n"
+    nameless = write_env_file(tmp_path / "nameless.yml", ["alpha"])
+    result = cli("clone", str(nameless))
+    assert (result.code, result.err) == (
+        EXIT_ERROR,
+        f"envtool: error: {nameless} has no name: give the new environment -n NAME or -p PREFIX\n",
+    )
+    assert cli("clone", "fromfile").err.endswith(
+        "clone needs the new environment's -n NAME or -p PREFIX\n"
+    )

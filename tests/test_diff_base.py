@@ -2,16 +2,17 @@
 
 ``tests/data/diff-base-repo/`` holds the repository: ``v1/`` is committed, then the work tree
 becomes ``v2/`` and is staged (a modified file, a deleted one, a renamed one with an edit, a
-changed non-environment file), then ``untracked/`` is copied in unstaged (a new file). The
+changed non-environment file), then ``untracked/`` is copied in unstaged (a new file); its
+``build.py`` makes it (the README's example runs there too). The
 expected outputs of ``diff --base HEAD --fail-on major`` in each format are ``expected.*``
 there; regenerate with ``ENVTOOL_UPDATE_GOLDEN=1`` and review the diff.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -52,17 +53,12 @@ def git(cwd: Path, *args: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(REPO_DATA / "v1", root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "v1")
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and ".git" not in path.relative_to(root).parts:
-            path.unlink()
-    shutil.copytree(REPO_DATA / "v2", root, dirs_exist_ok=True)
-    git(root, "add", "-A")
-    shutil.copytree(REPO_DATA / "untracked", root, dirs_exist_ok=True)
+    """The repository ``build.py`` makes there (as the README's example does)."""
+    spec = importlib.util.spec_from_file_location("build_diff_base_repo", REPO_DATA / "build.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    root: Path = build.build(tmp_path / "repo")
     monkeypatch.chdir(root)
     return root
 

@@ -12,15 +12,13 @@ Layering rules checked here too: no command module imports another one.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "envtool"
-
-# Cycles left for the engine half of the seams issue (backends/ and envs/ are its rooms).
-_ENGINE_ROOMS = ("envtool.backends", "envtool.envs")
 
 
 def _module_name(path: Path) -> str:
@@ -69,6 +67,7 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     return {m for m in out if m in modules}
 
 
+@functools.lru_cache(maxsize=1)  # one scan per session: the tree does not change under a test
 def import_graph() -> dict[str, set[str]]:
     modules = _modules()
     return {name: _imports(name, path, modules) for name, path in modules.items()}
@@ -112,10 +111,6 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-def _engine_cycle(component: list[str]) -> bool:
-    return all(m.startswith(_ENGINE_ROOMS) for m in component)
-
-
 def test_the_scan_sees_imports_inside_functions() -> None:
     graph = import_graph()
     # commands/diff.py imports the renderers only inside a function (lazy imports).
@@ -125,17 +120,8 @@ def test_the_scan_sees_imports_inside_functions() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_no_import_cycles_outside_backends_and_envs() -> None:
-    found = [c for c in cycles(import_graph()) if not _engine_cycle(c)]
-    assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="backends/ and envs/ cycles are the engine half of issue 7 (branch seams-engine)",
-)
-def test_no_import_cycles_in_backends_and_envs() -> None:
-    found = [c for c in cycles(import_graph()) if _engine_cycle(c)]
+def test_no_import_cycles() -> None:
+    found = cycles(import_graph())
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
 

@@ -498,7 +498,8 @@ def test_check_exits_1_and_says_what_would_change(cli, export: Path) -> None:
         "build string py311h64a7726_0 stripped (builds are per platform)\n"
         f"{export}:8: drop prefix: /home/me/envs/ml — the exporting machine's env path: "
         "`conda env create` would install there (--keep-prefix keeps it)\n"
-        f"envtool: {export} would change: 2 drops, 1 rewrite (run without --check to apply)\n"
+        f"envtool: {export} would change: 2 drops, 1 rewrite "
+        "(apply with --in-place instead of --check)\n"
     )
     assert export.read_text() == EXPORT
     assert cli("-q", "prune", str(export), "--check").err == ""
@@ -515,7 +516,7 @@ def test_check_with_explain_lists_every_decision_once(cli, export: Path) -> None
     assert [line.split(" — ")[0] for line in result.err.splitlines()] == [
         f"{export}:5: keep _libgcc_mutex=0.1=main",
         f"{export}:8: drop prefix: /home/me/envs/ml",
-        f"envtool: {export} would change: 1 drop (run without --check to apply)",
+        f"envtool: {export} would change: 1 drop (apply with --in-place instead of --check)",
     ]
 
 
@@ -694,3 +695,15 @@ def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str
     assert result.err == (
         "envtool: error: several FILEs need --check or --in-place (stdout and -o take one)\n"
     )
+
+
+def test_prune_explanations_mask_credentials(cli, tmp_path: Path) -> None:
+    file = tmp_path / "env.yml"
+    file.write_text(
+        "channels:\n  - https://conda.anaconda.org/t/tk-SECRET-9/private\n"
+        "dependencies:\n  - alpha=1=h0\n"
+    )
+    result = cli("prune", str(file), "--channels", "conda-forge", "--no-builds", "--explain")
+    assert result.code == 0, result.err
+    assert "tk-SECRET-9" not in result.err and "t/***/private" in result.err
+    assert "conda-forge" in result.out

@@ -74,7 +74,7 @@ from envtool.envs.model import (
     InstalledEnv,
     InstalledPackage,
 )
-from envtool.envs.platform import Platform, current_subdir
+from envtool.envs.platform import Platform
 from envtool.envs.prefix import is_env, read_history_text, read_records, read_variables
 from envtool.envs.staging import StagedPrefix
 from envtool.errors import (
@@ -109,9 +109,9 @@ class CondaCliBackend:
 
     # ------------------------------------------------------------------------------ running
 
-    def _run(self, argv: list[str]) -> process.Result:
+    def _run(self, argv: list[str], env: dict[str, str] | None = None) -> process.Result:
         """Run the tool; a non-zero exit is a one-line BackendError naming the cause."""
-        result = process.run(argv, check=False, input="")
+        result = process.run(argv, check=False, input="", env=env)
         if result.returncode != 0:
             raise self._failure(result)
         return result
@@ -135,8 +135,8 @@ class CondaCliBackend:
             words.append(word)
         return " ".join(words)
 
-    def _json(self, argv: list[str]) -> object:
-        result = self._run(argv)
+    def _json(self, argv: list[str], env: dict[str, str] | None = None) -> object:
+        result = self._run(argv, env)
         return extract_json(result.stdout, f"{self._what(argv)} --json")
 
     # ----------------------------------------------------------------------------- config
@@ -268,13 +268,10 @@ class CondaCliBackend:
         source: str = "",
     ) -> tuple[InstalledPackage, ...]:
         """What the tool's dry run solves ``specs`` to, sorted by name; nothing is installed.
-        The tool solves for this machine only (its own virtual packages)."""
+        For another ``platform`` the tool is told its subdir and virtual packages through
+        ``CONDA_SUBDIR`` and ``CONDA_OVERRIDE_*`` (None: the tool's own view of this machine)."""
         options = options or CreateOptions()
-        if platform is not None and platform.subdir != current_subdir():
-            raise UsageError(
-                f"the {self.tool} backend solves for this machine ({current_subdir()}) only; "
-                f"use --backend native to solve for {platform.subdir}"
-            )
+        env_vars = argv_for.platform_environ(platform) if platform is not None else None
         if not specs:
             return ()
         env = EnvFile(
@@ -284,7 +281,7 @@ class CondaCliBackend:
         )
         with _scratch() as scratch, _env_file(env, options.base_dir, scratch) as file:
             options.progress.phase(f"{self.tool}: solving {len(specs)} specs")
-            return self._dry_run(file, scratch)
+            return self._dry_run(file, scratch, env_vars)
 
     def install(
         self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
@@ -331,7 +328,9 @@ class CondaCliBackend:
         packages = self._packages(target.prefix, self._list(target.prefix))
         return CreateResult(target, packages, pip_lines, False, replacing)
 
-    def _dry_run(self, file: Path, scratch: Path) -> tuple[InstalledPackage, ...]:
+    def _dry_run(
+        self, file: Path, scratch: Path, env: dict[str, str] | None = None
+    ) -> tuple[InstalledPackage, ...]:
         """What ``file`` solves to, solved for a scratch prefix that does not exist (conda's
         ``env create --yes`` would delete an existing target even in a dry run)."""
         argv = argv_for.create(
@@ -342,7 +341,7 @@ class CondaCliBackend:
             dry_run=True,
             root_prefix=self.root_prefix,
         )
-        data = self._json(argv)
+        data = self._json(argv, env)
         return solved_packages(data, f"{self._what(argv)} --dry-run --json", self._canonical())
 
     def _make(self, argv: list[str], target: EnvLocation, replacing: bool) -> None:

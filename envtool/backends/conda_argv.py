@@ -25,7 +25,10 @@ How the tools differ (sources: conda's ``conda/cli/main_env_create.py``, mamba's
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from envtool.envs.platform import Platform
 
 Tool = Literal["conda", "mamba", "micromamba"]
 Argv = list[str]
@@ -131,3 +134,29 @@ def clone(exe: str, source: Path, prefix: Path) -> Argv:
 def has_clone(tool: Tool) -> bool:
     """Whether the tool has ``create --clone`` (only conda)."""
     return tool == "conda"
+
+
+# conda's CONDA_OVERRIDE_<NAME> variables (conda/plugins/virtual_packages/), per virtual package
+_OVERRIDES = (
+    ("__cuda", "CUDA"),
+    ("__linux", "LINUX"),
+    ("__glibc", "GLIBC"),
+    ("__osx", "OSX"),
+    ("__win", "WIN"),
+    ("__archspec", "ARCHSPEC"),
+)
+
+
+def platform_environ(platform: Platform) -> dict[str, str]:
+    """The variables that make conda, mamba or micromamba solve for ``platform``: its subdir
+    (``CONDA_SUBDIR``) and its virtual packages (``CONDA_OVERRIDE_CUDA=12.4``, ...); a platform
+    without ``__cuda`` sets ``CONDA_OVERRIDE_CUDA`` empty, which leaves ``__cuda`` out."""
+    env = {"CONDA_SUBDIR": platform.subdir}
+    present = {v.name: v for v in platform.virtual_packages}
+    for name, var in _OVERRIDES:
+        v = present.get(name)
+        if v is not None:
+            env[f"CONDA_OVERRIDE_{var}"] = v.build if name == "__archspec" else v.version
+        elif name == "__cuda":
+            env["CONDA_OVERRIDE_CUDA"] = ""
+    return env

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
+from envtool.envs.condaconfig import env_name_in
 from envtool.envs.model import EnvLocation, InstalledPackage, PipPackage
 from envtool.errors import BackendError, InputError
 from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
@@ -385,16 +386,9 @@ def parse_info(data: Any, what: str) -> ToolInfo:
 
 
 def env_name(prefix: Path, info: ToolInfo) -> str | None:
-    """conda's name for the env at ``prefix``: ``base``, its dir name in an envs dir, or None."""
-    if info.root_prefix is not None and _same(prefix, info.root_prefix):
-        return "base"
-    if any(_same(prefix.parent, d) for d in info.envs_dirs):
-        return prefix.name
-    return None
-
-
-def _same(a: Path, b: Path) -> bool:
-    return Path(str(a).rstrip("/\\") or "/") == Path(str(b).rstrip("/\\") or "/")
+    """conda's name for the env at ``prefix``: ``base``, its dir name in an envs dir, or None
+    (the rule of :func:`envtool.envs.condaconfig.env_name`, with the tool's own dirs)."""
+    return env_name_in(prefix, info.root_prefix, info.envs_dirs)
 
 
 def parse_env_list(data: Any, what: str) -> EnvListDoc:

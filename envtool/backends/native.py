@@ -304,7 +304,7 @@ class NativeBackend:
             subdir=str(record.subdir),
             url=str(record.url),
             depends=tuple(str(d) for d in record.depends),
-            md5=str(record.md5 or ""),
+            md5=_hex(record.md5),
             engine_record=record,
         )
 
@@ -358,6 +358,13 @@ def _is_env(path: Path) -> bool:
 def _require_env(path: Path) -> None:
     if not _is_env(path):
         raise EnvNotFoundError(f"{path} is not a conda environment (no conda-meta/history)")
+
+
+def _hex(digest: object) -> str:
+    """A record's md5 as hex text (py-rattler gives bytes)."""
+    if isinstance(digest, bytes):
+        return digest.hex()
+    return str(digest or "")
 
 
 def _dist(record: Any) -> str:

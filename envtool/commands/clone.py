@@ -1,7 +1,8 @@
 """``envtool clone SOURCE (-n NAME | -p PREFIX)``: a new environment from an env or a file.
 
 SOURCE is an environment file when such a file exists, a prefix when it is an existing
-directory or contains a path separator, else an env name (``-v`` says which it took).
+directory or contains a path separator, else an env name (``-v`` says which it took). From a
+file, ``-n``/``-p`` may be left out: the file's ``name:`` is taken, as ``create -f`` does.
 
 - From an env, without PRUNE OPTIONS: an exact copy by package records (no solve; files
   hard-linked from the package cache; pip-installed files copied with the prefix rewritten).
@@ -18,11 +19,12 @@ from typing import TYPE_CHECKING
 
 from envtool import progress as progress_mod
 from envtool.backends import Backend, select_backend
-from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledEnv, OnExists
+from envtool.envs.model import CreateOptions, EnvLocation, InstalledEnv, OnExists
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, dump_yaml
 from envtool.ops import create as ops
+from envtool.render.create import create_document
 from envtool.ui import Console
 
 if TYPE_CHECKING:
@@ -42,13 +44,44 @@ def run(
     backend: str,
     console: Console,
     override_frozen: bool = False,
+    environment: str = "default",
+    as_json: bool = False,
 ) -> int:
-    if name is None and prefix is None:
-        raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     kind = ops.classify(source)
+    if kind != "file" and name is None and prefix is None:
+        raise UsageError("clone needs the new environment's -n NAME or -p PREFIX")
     console.detail(f"clone: SOURCE {source!r} is an environment {kind}")
+    if kind == "file":
+        from envtool import locks
+
+        tf = fileio.read(source)
+        if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
+            if options.prunes or output:
+                raise UsageError(
+                    f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
+                )
+            result = ops.install_lock(
+                locks.parse(tf, environment=environment),
+                name=name,
+                prefix=prefix,
+                options=CreateOptions(
+                    on_exists=on_exists,
+                    override_frozen=override_frozen,
+                    dry_run=dry_run,
+                    base_dir=ops.file_dir(source),
+                    command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
+                ),
+                backend=backend,
+                console=console,
+            )
+            ops.report(result, console, as_json=as_json, command="clone")
+            return 0
+    loaded = ops.load_env_file(source) if kind == "file" else None
     engine = select_backend(backend, console)
-    target = engine.new_location(name=name, prefix=prefix)
+    if loaded is not None:  # as create -f: -p, else -n, else the file's name:
+        target = ops.target_location(engine, loaded[0], name=name, prefix=prefix)
+    else:
+        target = engine.new_location(name=name, prefix=prefix)
     target_name = target.name or target.prefix.name
     create_options = CreateOptions(
         on_exists=on_exists,
@@ -57,8 +90,8 @@ def run(
         command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
     )
 
-    if kind == "file":
-        env, warnings = ops.load_env_file(source)
+    if loaded is not None:
+        env, warnings = loaded
         for warning in warnings:
             console.warn(warning)
         if options.prunes:
@@ -70,21 +103,27 @@ def run(
             base_dir=ops.file_dir(source),
             command=create_options.command,
         )
-        return _create(engine, env, target, dry_run, output, create_options, console)
+        return _create(engine, env, target, dry_run, output, create_options, console, as_json)
 
     where = engine.locate(name=source) if kind == "name" else engine.locate(prefix=source)
     if options.prunes:
         installed, env = ops.exported(engine, where)
         env = _prune(env, options, installed, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
-        return _create(engine, env, target, dry_run, output, create_options, console)
+        return _create(engine, env, target, dry_run, output, create_options, console, as_json)
 
     console.detail(f"clone: exact copy of {where.prefix} by package records (no solve)")
     if dry_run or output:
-        _, env = ops.exported(engine, where)
+        installed, env = ops.exported(engine, where)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
         if output:
             fileio.write_text_output(output, dump_yaml(env))
+        if dry_run and as_json:
+            doc = create_document(
+                "clone", target, installed.packages, dry_run=True, environment=env
+            )
+            fileio.write_text_output(None, doc)
+            return 0
         if dry_run:
             fileio.write_text_output(None, dump_yaml(env))
             return 0
@@ -93,7 +132,7 @@ def run(
         lambda o: ops.clone_env(engine, where, target, o),
         create_options,
     )
-    _report(result, console)
+    ops.report(result, console, as_json=as_json, command="clone")
     return 0
 
 
@@ -108,10 +147,10 @@ def _prune(
     writes it (``file:line: ...`` when it comes from a file)."""
     result = ops.pruned(env, options, installed)
     if explain:
-        source = env.source or "export"
+        from envtool.render.prune import format_decision
+
         for decision in result.decisions:
-            where = f"{source}:{decision.line}" if decision.line is not None else source
-            console.err.write(f"{where}: {decision.describe()}\n")
+            console.err.write(format_decision(env.source or "export", decision) + "\n")
     return result.env
 
 
@@ -123,10 +162,15 @@ def _create(
     output: str | None,
     options: CreateOptions,
     console: Console,
+    as_json: bool,
 ) -> int:
     text = dump_yaml(env)
     if output:
         fileio.write_text_output(output, text)
+    if dry_run and as_json:
+        doc = create_document("clone", target, None, dry_run=True, environment=env)
+        fileio.write_text_output(None, doc)
+        return 0
     if dry_run:
         fileio.write_text_output(None, text)
         return 0
@@ -136,13 +180,5 @@ def _create(
         lambda o: ops.create(engine, env, target, o),
         options,
     )
-    _report(result, console)
+    ops.report(result, console, as_json=as_json, command="clone")
     return 0
-
-
-def _report(result: CreateResult, console: Console) -> None:
-    shown = ops.summary(result)
-    if shown.stdout is not None:
-        fileio.write_text_output(None, shown.stdout)
-    if shown.stderr is not None:
-        console.info(shown.stderr)

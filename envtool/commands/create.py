@@ -30,7 +30,29 @@ def run(
     backend: str,
     console: Console,
     override_frozen: bool = False,
+    environment: str = "default",
+    as_json: bool = False,
 ) -> int:
+    from envtool import locks
+
+    tf = fileio.read(file)
+    if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
+        result = ops.install_lock(
+            locks.parse(tf, environment=environment),
+            name=name,
+            prefix=prefix,
+            options=CreateOptions(
+                on_exists=on_exists,
+                override_frozen=override_frozen,
+                dry_run=dry_run,
+                base_dir=ops.file_dir(file),
+                command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
+            ),
+            backend=backend,
+            console=console,
+        )
+        ops.report(result, console, as_json=as_json, command="create")
+        return 0
     env, warnings = ops.load_env_file(file)
     for warning in warnings:
         console.warn(warning)
@@ -47,7 +69,7 @@ def run(
         console=console,
         command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
     )
-    report(result, console)
+    ops.report(result, console, as_json=as_json, command="create")
     return 0
 
 
@@ -77,12 +99,3 @@ def create(
         lambda o: ops.create(engine, env, target, o),
         options,
     )
-
-
-def report(result: CreateResult, console: Console) -> None:
-    """A dry run lists the packages on stdout; a real one says what it made on stderr."""
-    shown = ops.summary(result)
-    if shown.stdout is not None:
-        fileio.write_text_output(None, shown.stdout)
-    if shown.stderr is not None:
-        console.info(shown.stderr)

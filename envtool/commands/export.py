@@ -4,10 +4,14 @@ Without options the YAML is what ``conda env export`` prints for the env (DESIGN
 that ``prefix:`` is dropped unless ``--keep-prefix``. PRUNE OPTIONS apply on top (``--leaves``
 keeps the history's requested specs, else the dependency graph's leaves); ``--rename NEW`` sets
 ``name:``.
+
+``-f``/``-o FILE`` writes the file; ``--json`` then reports on stdout what was written
+(:func:`document`). Without a file, ``--json`` is ``--format json``, as in conda.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +41,7 @@ def run(
     rename: str | None,
     backend: str,
     console: Console,
+    report_json: bool = False,
 ) -> int:
     if rename is not None:
         check_env_name(rename)
@@ -69,7 +74,33 @@ def run(
         names = [d.name for d in env.conda] if pruned else None
         text = export.to_explicit(installed, names)
     fileio.write_text_output(output, text)
+    if report_json and output is not None:
+        doc = document(installed, env, output=output, fmt=fmt, pruned=pruned)
+        fileio.write_text_output(None, json.dumps(doc, indent=2) + "\n")
     return 0
+
+
+EXPORT_VERSION = 1  # of the --json report; see document()
+
+
+def document(
+    installed: InstalledEnv, env: EnvFile, *, output: str, fmt: str, pruned: bool
+) -> dict[str, object]:
+    """``export -f FILE --json``: what was written where, from which environment."""
+    return {
+        "export_version": EXPORT_VERSION,
+        "source": {
+            "name": installed.location.name,
+            "prefix": str(installed.location.prefix),
+        },
+        "output": output,
+        "format": fmt,
+        "name": env.name,
+        "channels": list(env.channels),
+        "conda": len(env.conda),
+        "pip": len(env.pip or ()),
+        "pruned": pruned,
+    }
 
 
 def installed_requested(installed: InstalledEnv, options: PruneOptions) -> set[str] | None:

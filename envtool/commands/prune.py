@@ -87,7 +87,7 @@ def run(
                         console.info(format_decision(source, decision))
             console.info(
                 f"envtool: {source} would change: {summary(pruned.decisions)} "
-                "(run without --check to apply)"
+                "(apply with --in-place instead of --check)"
             )
         return EXIT_FINDINGS if pruned.changed else EXIT_OK
     if target is None:

@@ -13,11 +13,11 @@ import shlex
 import sys
 from pathlib import Path
 
+from envtool import locks
 from envtool import progress as progress_mod
 from envtool.backends.native import NativeBackend
 from envtool.envs.plan import ACTIONS, Plan
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from envtool.files import envfile
 from envtool.ops import sync as op
 from envtool.ui import Console, plural
 
@@ -44,7 +44,7 @@ def run(
         raise UsageError("say what to sync to: -f FILE")
     if name is None and prefix is None:
         raise UsageError("say which environment to sync: -n NAME or -p PREFIX")
-    env = envfile.load(path)
+    env = locks.load_env(path)
     location = NativeBackend().new_location(name=name, prefix=prefix)
     base_dir = Path(path).resolve().parent if path != "-" else Path.cwd()
     argv = ["sync", "-f", path, *(["-n", name] if name else ["-p", prefix or ""])]

@@ -289,10 +289,15 @@ def writable_dir(path: Path) -> bool:
 def env_name(prefix: Path, config: CondaConfig) -> str | None:
     """conda's name for the env at ``prefix``: ``base`` for the root, the directory's name when it
     sits in an envs dir, else None (conda then uses the path)."""
+    return env_name_in(prefix, config.root_prefix, config.envs_dirs)
+
+
+def env_name_in(prefix: Path, root_prefix: Path | None, envs_dirs: Iterable[Path]) -> str | None:
+    """:func:`env_name` for any tool's root prefix and envs dirs (conda's, mamba's, ...)."""
     prefix = absolute_path(prefix)
-    if config.root_prefix is not None and same_path(prefix, config.root_prefix):
+    if root_prefix is not None and same_path(prefix, root_prefix):
         return "base"
-    for envs_dir in config.envs_dirs:
+    for envs_dir in envs_dirs:
         if same_path(prefix.parent, envs_dir):
             return prefix.name
     return None

@@ -136,3 +136,4 @@ class CreateResult:
     pip_lines: tuple[str, ...] = ()  # pip requirement lines installed (or to install)
     dry_run: bool = False
     replaced: bool = False  # an existing env at the target was replaced
+    unverified: tuple[str, ...] = ()  # packages a lock gave no hash for (installed unchecked)

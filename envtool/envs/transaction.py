@@ -56,14 +56,11 @@ def check_target(
         raise UsageError(f"{path} exists and is not a directory; not replacing it")
     if not any(path.iterdir()):
         return False  # an empty directory is free, as conda treats it
-    is_env = prefix.is_env(path)
-    if options.on_exists != "replace":
-        what = "an environment" if is_env else "a non-empty directory"
-        if is_env and is_frozen(path):
-            what = "a frozen environment"
-        raise UsageError(f"{path} already exists ({what}); use --on-exists replace to replace it")
-    if not is_env:
+    if not prefix.is_env(path):  # --on-exists replace would refuse it: never suggest it
         raise UsageError(f"{path} exists and is not a conda environment; not replacing it")
+    if options.on_exists != "replace":
+        what = "a frozen environment" if is_frozen(path) else "an environment"
+        raise UsageError(f"{path} already exists ({what}); use --on-exists replace to replace it")
     if root_prefix is not None and same_path(path, root_prefix):
         raise UsageError(f"refusing to replace the root environment at {path}")
     if same_path(path, Path(sys.prefix)):

@@ -25,10 +25,35 @@ from envtool.spec import CondaSpec, PipLine, SpecError, parse_conda, parse_pip
 FORBIDDEN_IN_NAMES = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain
 
 
+MAX_NAME_BYTES = 255  # NAME_MAX of Linux and macOS file systems: the env's directory name
+# Never in a name: what a terminal or a log would act on or hide. C0 and C1 controls, DEL, the
+# line and paragraph separators, and the bidi embeddings, overrides, isolates and marks.
+_INVISIBLE = frozenset(
+    [
+        *map(chr, range(0x20)),
+        *map(chr, range(0x7F, 0xA0)),
+        *"\u2028\u2029\u200e\u200f\u061c",
+        *map(chr, range(0x202A, 0x202F)),
+        *map(chr, range(0x2066, 0x206A)),
+    ]
+)
+
+
 def check_env_name(name: str) -> str:
     """Return ``name`` if conda accepts it as an environment name, else raise UsageError."""
     if not name:
         raise UsageError("environment name must not be empty")
+    if any(c in _INVISIBLE for c in name):
+        raise UsageError(
+            f"invalid environment name {_shown(name)}: names must not contain control, "
+            "line-separator or bidirectional-override characters"
+        )
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        raise UsageError(
+            f"invalid environment name {_shown(name)}: too long "
+            f"({size} bytes; a directory name holds at most {MAX_NAME_BYTES})"
+        )
     bad = [c for c in FORBIDDEN_IN_NAMES if c in name]
     if bad or "\t" in name or "\\" in name:
         shown = " ".join(repr(c) for c in bad) or "whitespace or a backslash"
@@ -36,6 +61,12 @@ def check_env_name(name: str) -> str:
     if name in (".", "..") or name.startswith("-"):
         raise UsageError(f"invalid environment name {name!r}")
     return name
+
+
+def _shown(name: str) -> str:
+    """``name`` quoted with every unprintable character escaped, cut short when long."""
+    shown = repr(name[:60])
+    return f"{shown[:-1]}…{shown[-1]}" if len(name) > 60 else shown
 
 
 KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix")
@@ -133,7 +164,10 @@ def load(path: str) -> EnvFile:
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
     """Parse a decoded file. With ``strict`` (every command but ``check``), what ``check``
     reports as an error (E001, E003, E101, E102) is an :class:`InputError`; without, a
-    dependency that does not parse is a ``problem``. One parser, one verdict."""
+    dependency that does not parse is a ``problem``. One parser, one verdict.
+
+    Only ``environment.yml``: :func:`envtool.locks.read_env` reads lock and explicit files too.
+    """
     env = parse(tf.text, tf.source)
     return env.validate() if strict else env
 

@@ -2,14 +2,15 @@
 
 :func:`check_file` returns the findings of one file; a path that cannot be read at all
 (missing, a directory, no permission) raises :class:`~envtool.errors.EnvtoolError`, while a
-file that exists but is broken (invalid YAML, conflict markers, binary) is a finding.
+file that exists but is broken (invalid YAML, conflict markers, binary) is a finding. A lock
+or explicit file is checked by reading it with its format's reader (:mod:`envtool.locks`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from envtool.errors import UsageError
+from envtool.errors import EnvtoolError, InputError, UsageError
 from envtool.files import fileio, lint
 from envtool.files.lint import Finding
 
@@ -17,7 +18,24 @@ from envtool.files.lint import Finding
 def check_file(path: str, *, ignore: Collection[str] = ()) -> tuple[Finding, ...]:
     """The findings of the file at ``path`` ("-": standard input), less the ``ignore`` codes."""
     data, source = fileio.read_bytes(path)
-    return tuple(f for f in lint.lint_bytes(data, source) if f.code not in ignore)
+    return tuple(f for f in _lint(data, source) if f.code not in ignore)
+
+
+def _lint(data: bytes, source: str) -> list[Finding]:
+    """An environment file's findings; a lock or explicit file is checked by reading it."""
+    from envtool import locks
+
+    try:
+        tf = fileio.decode(data, source)
+    except EnvtoolError:
+        return lint.lint_bytes(data, source)
+    if not locks.sniff(tf.text):
+        return lint.lint_bytes(data, source)
+    try:
+        locks.parse(tf)
+    except InputError as exc:
+        return [Finding(source, exc.line or 1, "E001", "error", exc.reason)]
+    return []
 
 
 def ignored_codes(words: Sequence[str]) -> set[str]:

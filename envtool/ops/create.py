@@ -32,16 +32,20 @@ from envtool.ui import plural
 if TYPE_CHECKING:
     from envtool.backends import Backend
     from envtool.files.prune import PruneOptions, PruneResult
+    from envtool.locks.model import Lock
+    from envtool.ui import Console
 
 CloneSource = Literal["file", "prefix", "name"]
 
 
 @dataclass(frozen=True)
 class Summary:
-    """How a result is reported: ``stdout`` (a dry run's plan) or one ``stderr`` line."""
+    """How a result is reported: ``stdout`` (a dry run's plan) or one ``stderr`` line, and
+    warnings (stderr) before it."""
 
     stdout: str | None = None
     stderr: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------- inputs
@@ -84,11 +88,19 @@ def target_location(
 def classify(source: str) -> CloneSource:
     """An existing file → file; an existing dir or a path separator → prefix; else a name."""
     path = Path(os.path.expanduser(source))
-    if path.is_file() or source == "-":
+    if source == "-" or _exists(path.is_file):
         return "file"
-    if path.is_dir() or "/" in source or os.sep in source or (os.altsep or "/") in source:
+    if _exists(path.is_dir) or "/" in source or os.sep in source or (os.altsep or "/") in source:
         return "prefix"
     return "name"
+
+
+def _exists(test: Callable[[], bool]) -> bool:
+    """``path.is_file()``/``is_dir()``, False for a name the OS cannot hold (too long, NUL)."""
+    try:
+        return test()
+    except (OSError, ValueError):
+        return False
 
 
 def command_line(args: list[str]) -> str:
@@ -158,6 +170,12 @@ def named(env: EnvFile, name: str, *, keep_prefix: bool) -> EnvFile:
 def summary(result: CreateResult) -> Summary:
     """A dry run lists the packages (stdout); a real one says what it made (stderr)."""
     where = result.location.prefix
+    warnings: tuple[str, ...] = ()
+    if result.unverified:
+        warnings = (
+            f"no hash to verify for {plural(len(result.unverified), 'package')}: "
+            + ", ".join(result.unverified),
+        )
     if result.dry_run:
         width = max((len(p.name) for p in result.packages), default=4)
         lines = [f"# would create {where} ({len(result.packages)} packages)"]
@@ -166,8 +184,72 @@ def summary(result: CreateResult) -> Summary:
             for p in result.packages
         ]
         lines += [f"pip: {line}" for line in result.pip_lines]
-        return Summary(stdout="\n".join(lines) + "\n")
+        return Summary(stdout="\n".join(lines) + "\n", warnings=warnings)
     n = len(result.pip_lines)
     pip = f", {plural(n, 'pip line')}" if n else ""
     verb = "replaced" if result.replaced else "created"
-    return Summary(stderr=f"envtool: {verb} {where} ({len(result.packages)} packages{pip})")
+    made = f"envtool: {verb} {where} ({len(result.packages)} packages{pip})"
+    return Summary(stderr=made, warnings=warnings)
+
+
+def report(
+    result: CreateResult, console: Console, *, as_json: bool = False, command: str = "create"
+) -> None:
+    """Say :func:`summary` of ``result`` (create and clone report alike): warnings and the
+    result line on stderr, a dry run's package list on stdout; with ``--json``, the
+    :mod:`envtool.render.create` document on stdout instead of those."""
+    from envtool.files import fileio
+
+    shown = summary(result)
+    for warning in shown.warnings:
+        console.warn(warning)
+    if as_json:
+        from envtool.render.create import result_document
+
+        fileio.write_text_output(None, result_document(command, result))
+        return
+    if shown.stdout is not None:
+        fileio.write_text_output(None, shown.stdout)
+    if shown.stderr is not None:
+        console.info(shown.stderr)
+
+
+def install_lock(
+    lock: Lock,
+    *,
+    name: str | None,
+    prefix: str | None,
+    options: CreateOptions,
+    backend: str,
+    console: Console,
+) -> CreateResult:
+    """``create -f LOCK`` / ``clone LOCK``: exactly the lock's records for this platform, each
+    archive's hash checked before anything is linked (``unverified``: those it had none for)."""
+    from envtool import locks
+    from envtool import progress as progress_mod
+    from envtool.backends import select_backend
+    from envtool.backends.native import NativeBackend
+    from envtool.envs.platform import current_subdir
+    from envtool.locks import install as installer
+
+    if name is None and prefix is None:
+        raise UsageError(
+            f"{lock.source} is a lock file: give the new environment -n NAME or -p PREFIX"
+        )
+    locked = locks.choose_platform(lock, current_subdir())
+    chosen = select_backend(backend, console)
+    if chosen.name != "native":
+        console.detail(
+            f"lock: installed by the native engine (records, no solve), not {chosen.name}"
+        )
+    native = NativeBackend()
+    target = native.new_location(name=name, prefix=prefix)
+    unhashed: list[str] = []
+
+    def go(o: CreateOptions) -> CreateResult:
+        result, missing = installer.create(locked, target, o, native, source=lock.source or "lock")
+        unhashed.extend(missing)
+        return result
+
+    result = with_progress(progress_mod.for_console(console), go, options)
+    return replace(result, unverified=tuple(unhashed))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envtool import locks
 from envtool.diff.compare import channel_key, channel_keys, diff
 from envtool.diff.model import DiffSet, EnvDiff, FileDiff
 from envtool.errors import EnvtoolError, InputError, UsageError
@@ -57,7 +58,7 @@ class Side:
 def load_side(arg: str, *, backend: str = "auto", console: Console | None = None) -> Side:
     """Resolve an OLD/NEW argument (see the module docstring for the forms)."""
     if arg == "-" or _is_path(arg):
-        env = envfile.load(arg)
+        env = locks.load_env(arg)
         return Side(env, env.source, None if arg == "-" else arg)
     live = _LIVE.match(arg)
     if live:
@@ -78,7 +79,7 @@ def load_side(arg: str, *, backend: str = "auto", console: Console | None = None
     if rev_path is None:  # pragma: no cover - parse_rev_path declines only what is handled above
         raise InputError(arg, "no such file")
     tf = gitio.read_at_rev(rev_path.rev, rev_path.path)
-    return Side(envfile.parse_file(tf), tf.source, rev_path.path)
+    return Side(locks.read_env(tf), tf.source, rev_path.path)
 
 
 def installed_side(installed: InstalledEnv, label: str) -> Side:
@@ -260,7 +261,7 @@ def diff_base(
     for changed in gitio.changed_env_files(base, patterns=patterns):
         new = _read_work_tree(root, changed.new_path) if changed.new_path else None
         if changed.old_path is not None:
-            old = envfile.parse_file(gitio.read_at_rev(base, changed.old_path, cwd=root))
+            old = locks.read_env(gitio.read_at_rev(base, changed.old_path, cwd=root))
         else:
             assert new is not None
             known = _channels_at(base, root, patterns) if known is None else known
@@ -274,7 +275,7 @@ def diff_base(
 
 def _read_work_tree(root: Path, path: str) -> envfile.EnvFile:
     tf = fileio.read(str(root / path))
-    return envfile.parse_file(replace(tf, source=path))
+    return locks.read_env(replace(tf, source=path))
 
 
 def _absent(other: envfile.EnvFile, label: str, channels: set[str]) -> envfile.EnvFile:

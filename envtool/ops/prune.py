@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envtool import locks
 from envtool.files import envfile, fileio
 from envtool.files.envfile import EnvFile
 from envtool.files.prune import Decision, PruneOptions, PruneResult, apply_edits, prune
@@ -47,6 +48,7 @@ def prune_file(path: str, options: PruneOptions) -> PrunedFile:
     specs, so ``--leaves`` is a usage error.
     """
     tf = fileio.read(path)
+    locks.refuse(tf, "prune")
     env = envfile.parse_file(tf)
     result = prune(env, options)
     text = apply_edits(tf.text, result, tf.source)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envtool import locks
 from envtool.files import envfile, fileio, yaml_edit
 from envtool.files.envfile import EnvFile, check_env_name
 
@@ -48,5 +49,6 @@ def rename_file(path: str, new_name: str, *, keep_prefix: bool = False) -> Renam
     """The file at ``path`` ("-": standard input) renamed; an invalid name is a UsageError."""
     check_env_name(new_name)
     tf = fileio.read(path)
+    locks.refuse(tf, "rename")
     text = rename_text(tf.text, new_name, keep_prefix=keep_prefix, source=tf.source)
     return Renamed(text, tf)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from envtool.files.prune import Decision
+from envtool.secrets import redact
 from envtool.ui import plural
 
 
 def format_decision(source: str, decision: Decision) -> str:
-    """``file:line: drop x=1=b — reason``, the line ``--explain`` and ``--check`` print."""
+    """``file:line: drop x=1=b — reason``, the line ``--explain`` and ``--check`` print
+    (credentials masked: a channel rewritten from a token URL is shown as ``t/***/``)."""
     where = f"{source}:{decision.line}" if decision.line is not None else source
-    return f"{where}: {decision.describe()}"
+    return redact(f"{where}: {decision.describe()}")
 
 
 def summary(decisions: tuple[Decision, ...]) -> str:
