@@ -348,3 +348,10 @@ def test_a_file_past_the_size_limit_is_refused_from_disk_and_stdin(tmp_path: Pat
     )
     assert proc.returncode == 2
     assert proc.stderr == b"envtool: error: <stdin>: input is larger than 16 MiB\n"
+
+
+def test_portable_marks_a_block_scalar_pip_line_without_breaking_it() -> None:
+    # Found by bench/fuzz.py: the marker went after the value's line break (exit 3).
+    text = "dependencies:\n  - pip\n  - pip:\n    - |\n      pywin32==306\n\n    - x==1\n"
+    out = pruned(text, portable=True)
+    assert envfile.parse(out).pip[0].text == 'pywin32==306 ; sys_platform == "win32"'  # type: ignore[index]
