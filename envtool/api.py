@@ -190,15 +190,26 @@ def export(
     no_builds: bool = False,
     keep_prefix: bool = False,
     backend: Backend = "auto",
+    conda_compat: bool = False,
 ) -> EnvFile:
-    """The installed env ``name`` / ``prefix`` as ``envtool export`` writes it (no ``prefix:``
-    unless ``keep_prefix``); :func:`dump` makes the text."""
+    """The installed env ``name`` / ``prefix`` as ``envtool export`` writes it: a file that
+    recreates it from its own channels (no ``prefix:`` unless ``keep_prefix``; ``no_builds``
+    keeps variant builds as globs, as ``--no-builds`` does), or with ``conda_compat`` what
+    ``conda env export`` prints; :func:`dump` makes the text."""
     from dataclasses import replace
 
-    from envtool.envs.export import to_envfile
+    from envtool.envs import export as exports
+    from envtool.envs.condaconfig import load
 
     installed = read_env(name=name, prefix=prefix, backend=backend)
-    env = to_envfile(installed, from_history=from_history, no_builds=no_builds)
+    if conda_compat:
+        env = exports.to_envfile(installed, from_history=from_history, no_builds=no_builds)
+    else:
+        env = exports.recreating_envfile(installed, from_history=from_history, config=load())
+        if no_builds:
+            from envtool.ops.create import pruned
+
+            env = pruned(env, PruneOptions(no_builds=True)).env
     return env if keep_prefix else replace(env, prefix=None)
 
 

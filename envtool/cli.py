@@ -230,7 +230,11 @@ def prune_options(func: F) -> F:
             "--keep", multiple=True, metavar="PATTERN", help="Never drop packages matching PATTERN."
         ),
         click.option("--channels", metavar="A,B", help="Rewrite the channel list."),
-        click.option("--keep-prefix", is_flag=True, help="Keep the machine-specific prefix: line."),
+        click.option(
+            "--keep-prefix/--no-keep-prefix",
+            default=None,
+            help="Keep the machine-specific prefix: line (dropped by default).",
+        ),
         click.option(
             "--explain", is_flag=True, help="List every decision and its reason on stderr."
         ),
@@ -257,7 +261,7 @@ def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
         channels=tuple(c.strip() for c in channels.split(",") if c.strip())
         if channels is not None
         else None,
-        keep_prefix=kwargs.pop("keep_prefix"),
+        keep_prefix=bool(kwargs.pop("keep_prefix")),
     )
 
 
@@ -364,7 +368,11 @@ OVERRIDE_FROZEN = click.option(
     show_default=True,
     help="Environment file (YAML/JSON) or an @EXPLICIT list of package URLs.",
 )
-@click.option("--from-history", is_flag=True, help="Only the specs the user asked for.")
+@click.option(
+    "--from-history",
+    is_flag=True,
+    help="Only the specs the user asked for (with --pin LEVEL: their installed versions).",
+)
 @prune_options
 @click.option("--rename", metavar="NEW", help="Set name: to NEW in the exported file.")
 @click.option(
@@ -372,6 +380,12 @@ OVERRIDE_FROZEN = click.option(
     "as_json",
     is_flag=True,
     help="To stdout: the environment as JSON (as conda's --json); with -f FILE: a JSON report.",
+)
+@click.option(
+    "--conda-compat",
+    is_flag=True,
+    help="Print exactly what `conda env export` prints: every configured channel, conda's "
+    "--from-history, and the prefix: line (unless --no-keep-prefix).",
 )
 @click.pass_context
 def export(
@@ -385,16 +399,26 @@ def export(
     explain: bool,
     rename: str | None,
     as_json: bool,
+    conda_compat: bool,
     **kwargs: Any,
 ) -> int:
-    """Export an installed environment as conda does (without its prefix: line)."""
+    """Export an installed environment as a file that recreates it.
+
+    channels: lists only the channels its packages came from, in the configured priority
+    order, plus nodefaults when defaults is not among them, so `envtool create -f` needs
+    nothing else reachable; prefix: is dropped. --from-history keeps those channels and the pip
+    section. --conda-compat prints conda's own `conda env export` output instead.
+    """
     from envtool.commands import export as command
 
     g = _globals(ctx)
+    keep_prefix = kwargs["keep_prefix"]
     if as_json and output is None:  # `conda env export --json`: the environment as JSON
         _json_is_format(ctx, "json")
         fmt = "json"
     return command.run(
+        conda_compat=conda_compat,
+        keep_prefix=keep_prefix,
         name=name,
         prefix=prefix,
         output=output,

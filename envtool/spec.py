@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from fnmatch import fnmatchcase
+from functools import cache, lru_cache
+from types import ModuleType
 from typing import Literal
 
 PinLevel = Literal["exact", "minor", "major", "none"]
@@ -42,7 +44,7 @@ class SpecError(Exception):
     """A spec that cannot be parsed; ``str()`` is a short reason."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CondaSpec:
     """A conda MatchSpec, reduced to what envtool compares and rewrites."""
 
@@ -53,18 +55,56 @@ class CondaSpec:
     pinned: str | None  # the one version the spec pins (exactly or fuzzily), if it pins one
 
 
-@lru_cache(maxsize=8192)
-def parse_conda(text: str) -> CondaSpec:
-    """Parse a conda spec as conda reads it from an environment file."""
-    from rattler import MatchSpec
-    from rattler.exceptions import InvalidMatchSpecError
+# Large enough for the two files of a diff of 100,000 dependencies each (identical lines of the
+# two hit), bounded so a long-lived process cannot grow without limit. 8,192 was too small: an
+# LRU cache scanned by more distinct specs than it holds never hits.
+SPEC_CACHE_SIZE = 1 << 18
 
+
+@lru_cache(maxsize=SPEC_CACHE_SIZE)
+def parse_conda(text: str) -> CondaSpec:
+    """Parse a conda spec as conda reads it from an environment file.
+
+    The form every export writes (``name``, ``name=1.2``, ``name==1.2``, ``name=1.2=build``,
+    with a plain ``channel::``) is read here directly when its version is one rattler keeps as
+    written (numbers without leading zeros, a release letter); anything else goes to rattler's
+    MatchSpec. ``tests/test_spec.py`` checks both give the same result.
+    """
     text = text.strip()
+    fast = _FAST_SPEC.fullmatch(text)
+    if fast is not None:
+        channel, name, op, ver, build = fast.groups()
+        version = None if op is None else f"{ver}.*" if op == "=" and build is None else f"=={ver}"
+        return CondaSpec(name.lower(), version, build, channel, ver)  # ver: what _pinned gives
     if not text:
         raise SpecError("empty spec")
+    return _parse_with_rattler(text)
+
+
+# The fast path: plain channel and name, a version of numbers without leading zeros (each may
+# end in one release letter: 1.1.1w, 2023c), a build of plain characters.
+_FAST_NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
+_FAST_SPEC = re.compile(
+    r"(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?"
+    r"([A-Za-z0-9_][A-Za-z0-9_.-]*)"
+    rf"(?:(==?)({_FAST_NUMBER}(?:\.{_FAST_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?)?"
+)
+
+
+@cache
+def _rattler() -> ModuleType:
+    """py-rattler, imported once and only when a spec or version needs it."""
+    import rattler
+    import rattler.exceptions
+
+    return rattler
+
+
+def _parse_with_rattler(text: str) -> CondaSpec:
+    rattler = _rattler()
     try:
-        ms = MatchSpec(text)
-    except InvalidMatchSpecError as exc:
+        ms = rattler.MatchSpec(text)
+    except rattler.exceptions.InvalidMatchSpecError as exc:
         raise SpecError(str(exc).splitlines()[0]) from exc
     except BaseException as exc:  # a Rust panic surfaces as PanicException, a BaseException
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -101,20 +141,33 @@ def _pinned(version: str | None) -> str | None:
     return v if _SIMPLE_VERSION.match(v) else None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=SPEC_CACHE_SIZE)
 def _version(text: str) -> object:
-    from rattler import Version
+    return _rattler().Version(text)
 
-    return Version(text)
+
+_NUMERIC_VERSION = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})*")
+
+
+def _numeric(version: str) -> tuple[int, ...] | None:
+    """A version of plain numbers as conda orders it (trailing zeros do not count), else None."""
+    if _NUMERIC_VERSION.fullmatch(version) is None:
+        return None
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
 
 
 def compare_versions(a: str, b: str) -> int:
     """-1, 0 or 1 by conda's version order; raises SpecError for a malformed version."""
-    from rattler.exceptions import InvalidVersionError
-
+    na, nb = _numeric(a), _numeric(b)
+    if na is not None and nb is not None:
+        return (na > nb) - (na < nb)
+    rattler = _rattler()
     try:
         va, vb = _version(a), _version(b)
-    except InvalidVersionError as exc:
+    except rattler.exceptions.InvalidVersionError as exc:
         raise SpecError(str(exc)) from exc
     if va == vb:
         return 0
@@ -129,18 +182,15 @@ def satisfies(spec: CondaSpec, version: str, build: str | None = None) -> bool:
     >>> satisfies(parse_conda("pytorch=2.1=*cuda*"), "2.1.0", "py3.11_cpu_0")
     False
     """
-    from fnmatch import fnmatchcase
-
-    from rattler import Version, VersionSpec
-    from rattler.exceptions import InvalidVersionError, InvalidVersionSpecError
-
     if spec.build is not None and (build is None or not fnmatchcase(build, spec.build)):
         return False
     if spec.version is None:
         return True
+    rattler = _rattler()
+    errors = (rattler.exceptions.InvalidVersionError, rattler.exceptions.InvalidVersionSpecError)
     try:
-        return bool(VersionSpec(spec.version).matches(Version(version)))
-    except (InvalidVersionError, InvalidVersionSpecError):
+        return bool(rattler.VersionSpec(spec.version).matches(rattler.Version(version)))
+    except errors:
         return False
 
 
@@ -207,6 +257,9 @@ def truncate_version(version: str, level: PinLevel) -> str | None:
     return f"{epoch}{bang}" + ".".join(parts[:keep])
 
 
+_CUDA_TAG = re.compile(r"(?<![a-z])cu\d{2,4}(?!\d)")
+
+
 def variant_glob(build: str | None) -> str | None:
     """A wildcard keeping a build's variant (``*cuda*``), or None when it carries none.
 
@@ -224,7 +277,7 @@ def variant_glob(build: str | None) -> str | None:
     for marker in VARIANT_MARKERS:
         if marker in lower and not (marker == "mkl" and "nomkl" in lower):
             return f"*{marker}*"
-    tag = re.search(r"(?<![a-z])cu\d{2,4}(?!\d)", lower)
+    tag = _CUDA_TAG.search(lower)
     return f"*{tag.group(0)}*" if tag else None
 
 
@@ -235,7 +288,7 @@ _OPTION_EDITABLE = ("-e", "--editable")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PipLine:
     """One line of a pip section (a requirements-file line)."""
 
@@ -272,9 +325,12 @@ class PipLine:
         return parts[1].strip() if len(parts) > 1 else ""
 
 
+_PIP_NAME_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def normalize_pip_name(name: str) -> str:
     """PEP 503 normalization: ``Flask_SocketIO`` → ``flask-socketio``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _PIP_NAME_SEPARATORS.sub("-", name).lower()
 
 
 @lru_cache(maxsize=8192)
@@ -294,10 +350,21 @@ def parse_pip(text: str) -> PipLine:
         if opt in _OPTION_INCLUDES:
             return PipLine(line, "include", url=rest)
         return PipLine(line, "option")
+    fast = _FAST_PIP.fullmatch(line)
+    if fast is not None:  # "name" or "name==1.2.3", as pip freeze and conda export write them
+        name, specifier = fast.groups()
+        return PipLine(line, "requirement", normalize_pip_name(name), specifier or "")
     if _looks_like_url_or_path(line):
         egg = _EGG.search(line)
         return PipLine(line, "url", normalize_pip_name(egg.group(1)) if egg else None, url=line)
     return _parse_requirement(line)
+
+
+# A PEP 508 name, alone or pinned with == to a version of plain numbers: read without importing
+# packaging (``tests/test_spec.py`` checks both agree).
+_FAST_PIP = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(==[0-9]{1,9}(?:\.[0-9]{1,9})*)?"
+)
 
 
 def _looks_like_url_or_path(line: str) -> bool:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from condakit import World
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -32,13 +37,17 @@ SHARED = find_shared(ROOT, os.environ)
 CORPUS = SHARED / "corpus"
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say it when the corpus tests skipped: a green run without them proves less."""
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say it when the corpus tests skipped: a green run without them proves less; and what
+    the conda tier did (:func:`conda_tier_summary`)."""
     if not CORPUS.is_dir():
         terminalreporter.write_line(
             f"envtool: the public corpus is not at {CORPUS}: its conformance tests skipped "
             "(set ENVTOOL_SHARED to the folder holding corpus/)"
         )
+    conda_tier_summary(terminalreporter, config)
 
 
 # A git that ignores the user's and the system's configuration and never asks anything.
@@ -177,6 +186,24 @@ def conda_home(
     return CondaHome(home, root, root / "envs", channel, pkgs)
 
 
+# conda's ``defaults`` moved to a port where nothing listens: a solve that consults them fails at
+# once, as it would with no network ("cannot reach http://127.0.0.1:9/... (offline?)").
+UNREACHABLE_DEFAULTS = "http://127.0.0.1:9/pkgs/main"
+OFFLINE = {"CONDA_DEFAULT_CHANNELS": UNREACHABLE_DEFAULTS}
+
+
+def records(prefix: Path) -> set[tuple[str, str, str, str, str]]:
+    """An env's package records as (name, version, build, channel, sha256), from conda-meta."""
+    import json
+
+    out = set()
+    for path in (prefix / "conda-meta").glob("*.json"):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        channel = str(r.get("channel") or "").rstrip("/")
+        out.add((r["name"], r["version"], r["build"], channel, r.get("sha256", "")))
+    return out
+
+
 def write_env_file(
     path: Path,
     deps: list[str],
@@ -238,3 +265,109 @@ def make_env(conda_home: CondaHome, tmp_path: Path) -> Callable[..., Path]:
         return backend.create(env, target, options).location.prefix
 
     return make
+
+
+# ----------------------------------------------------------------- the conda tier: a real conda
+# `.ci/run` builds conda 26.7.1 (bash ../shared/realconda/setup.sh DEST) and exports
+# ENVTOOL_TEST_CONDA=DEST/bin/conda. Tests marked `conda` use it through these fixtures and skip
+# without it, saying why; with ENVTOOL_REQUIRE_CONDA=1 (CI) a missing conda fails instead.
+
+
+@pytest.fixture(scope="session")
+def real_conda() -> Path:
+    """The real conda of ENVTOOL_TEST_CONDA, checked once per session."""
+    from condakit import NO_CONDA, REQUIRE_CONDA_VAR, TEST_CONDA_VAR, conda_version
+
+    exe = os.environ.get(TEST_CONDA_VAR, "")
+    if not exe:
+        if os.environ.get(REQUIRE_CONDA_VAR):
+            pytest.fail(f"{REQUIRE_CONDA_VAR} is set but {NO_CONDA[len('no real conda: ') :]}")
+        pytest.skip(NO_CONDA)
+    try:
+        conda_version(exe)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    return Path(exe)
+
+
+@pytest.fixture
+def conda_exe(request: pytest.FixtureRequest) -> str:
+    """A real conda for a `conda`-marked test: ENVTOOL_TEST_CONDA's, else `conda` on PATH."""
+    import shutil
+
+    from condakit import NO_CONDA, REQUIRE_CONDA_VAR, TEST_CONDA_VAR
+
+    if os.environ.get(TEST_CONDA_VAR) or os.environ.get(REQUIRE_CONDA_VAR):
+        return str(request.getfixturevalue("real_conda"))
+    exe = shutil.which("conda")
+    if exe is None:
+        pytest.skip(f"{NO_CONDA}; no conda on PATH either")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def conda_world(real_conda: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
+    """Channels, a condarc and envs made by the real conda (and one by envtool), built once."""
+    from condakit import build_world
+
+    return build_world(real_conda, tmp_path_factory.mktemp("conda-world"))
+
+
+@pytest.fixture
+def in_world(conda_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The world's configuration in this process too (for the in-process ``cli``)."""
+    from condakit import CONDA_VARS
+
+    for var in CONDA_VARS:
+        monkeypatch.delenv(var, raising=False)
+    for key, value in conda_world.environ().items():
+        if key != "PYTHONPATH":
+            monkeypatch.setenv(key, value)
+    return conda_world
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With ENVTOOL_REQUIRE_CONDA (CI), a `conda` test that skips for want of conda fails
+    (for want of mamba or micromamba it may skip): CI never passes with the tier unrun."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and item.get_closest_marker("conda")):
+        return
+    if not os.environ.get("ENVTOOL_REQUIRE_CONDA"):
+        return
+    reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+    if re.search(r"\bconda\b", reason) and "mamba" not in reason:
+        report.outcome = "failed"
+        report.longrepr = f"ENVTOOL_REQUIRE_CONDA is set but this conda test skipped: {reason}"
+
+
+CONDA_TIER = pytest.StashKey[set[str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[CONDA_TIER] = {i.nodeid for i in items if i.get_closest_marker("conda")}
+
+
+def conda_tier_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """One line for the `conda` tier: how many ran, passed, skipped (and why), and its time."""
+    tier = config.stash.get(CONDA_TIER, set())
+    counts: dict[str, int] = {}
+    seconds = 0.0
+    reasons: set[str] = set()
+    for outcome in ("passed", "failed", "skipped", "error", ""):  # "": setup and teardown
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "nodeid", None) not in tier:
+                continue
+            seconds += getattr(report, "duration", 0.0)
+            if outcome and (report.when == "call" or outcome in ("skipped", "error")):
+                counts[outcome] = counts.get(outcome, 0) + 1
+            if outcome == "skipped" and isinstance(report.longrepr, tuple):
+                reasons.add(str(report.longrepr[2]).removeprefix("Skipped: "))
+    if not counts:
+        return
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    line = f"conda tier: {summary} in {seconds:.1f}s"
+    if reasons:
+        line += " — skipped: " + "; ".join(sorted(reasons))
+    terminalreporter.write_line(line)

@@ -108,6 +108,12 @@ def test_engine_functions_on_a_real_env(conda_home: CondaHome, tmp_path: Path) -
     exported = api.export(prefix=tmp_path / "env", backend="native")
     assert exported.prefix is None and "toyreq==1.0" in api.dump(exported)
     assert api.export(prefix=tmp_path / "env", keep_prefix=True, backend="native").prefix
+    assert exported.channels == (conda_home.channel_url, "nodefaults")  # recreates
+    conda = api.export(prefix=tmp_path / "env", conda_compat=True, backend="native")
+    assert conda.channels == (conda_home.channel_url,) and conda.prefix is None
+    assert api.export(prefix=tmp_path / "env", no_builds=True, backend="native").conda[0].text == (
+        "alpha=2.0"
+    )
 
     assert api.drift(file, prefix=tmp_path / "env", backend="native").empty
     assert api.diff(file, f"prefix:{tmp_path / 'env'}", backend="native").empty

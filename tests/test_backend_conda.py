@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from condakit import TEST_CONDA_VAR
 
 from envtool import process
 from envtool.backends import conda_argv as argv_for
@@ -47,6 +48,7 @@ from envtool.backends.conda_text import (
 from envtool.envs import export
 from envtool.envs.history import spec_name
 from envtool.envs.model import CreateOptions, CreateResult, EnvLocation
+from envtool.envs.prefix import read_variables, write_variables
 from envtool.errors import BackendError, EnvNotFoundError, ProcessError, UsageError
 from envtool.files import envfile
 
@@ -458,7 +460,13 @@ def _canonical(channel: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["dryrun-conda.json", "dryrun-micromamba.json", "create-conda.json"]
+    "name",
+    [
+        "dryrun-conda.json",
+        "dryrun-conda-26.7.1.json",
+        "dryrun-micromamba.json",
+        "create-conda.json",
+    ],
 )
 def test_solved_packages(name: str) -> None:
     packages = solved_packages(data_json(name), name, _canonical)
@@ -505,6 +513,27 @@ def test_solved_packages_malformed() -> None:
 def test_json_error_summary(name: str, summary: str) -> None:
     stdout = (JSON_DIR / name).read_text(encoding="utf-8")
     assert error_summary(stdout, "") == summary
+
+
+def test_json_error_after_a_notice() -> None:
+    """Real conda 26.7.1, ``env create --json`` of a file with a pip section but no ``pip``
+    dependency: a warning line on stdout, then the error document (the stand-in printed none)."""
+    stdout = (
+        "Warning: you have pip-installed dependencies in your environment file, but you do not "
+        "list pip itself as one of your conda dependencies.  ...\n"
+        + json.dumps(
+            {
+                "exception_name": "PackagesNotFoundInChannelsError",
+                "message": "The following packages are not available from current channels:",
+                "packages": ["nosuchpkg"],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    assert error_summary(stdout, "") == (
+        "PackagesNotFoundInChannelsError: not available from the current channels: nosuchpkg"
+    )
 
 
 @pytest.mark.parametrize(
@@ -866,10 +895,13 @@ def test_dry_run_changes_nothing(fake: Fake, tool: argv_for.Tool) -> None:
 @pytest.mark.parametrize("tool", TOOLS)
 def test_clone(fake: Fake, tool: argv_for.Tool) -> None:
     backend, source, created = _create(fake, tool, "work")
+    write_variables(source.prefix, {"FOO": "bar"})
     fake.clear()
     target = backend.new_location(name="copy")
     result = backend.clone(source, target, CreateOptions())
     assert result.packages == created.packages
+    # conda's --clone (and an @EXPLICIT create) leaves the variables behind; envtool copies them
+    assert read_variables(target.prefix) == {"FOO": "bar"}
     assert backend.locate(prefix=str(target.prefix)) == target
     made = next(c for c in fake.calls() if "--prefix" in c and str(target.prefix) in c)
     root = fake.root if tool == "micromamba" else None
@@ -958,6 +990,8 @@ def real_tool(
     HOME in a tmp dir so the user's configuration and env registry stay untouched."""
     tool: argv_for.Tool = request.param
     exe = process.which(tool)
+    if tool == "conda" and os.environ.get(TEST_CONDA_VAR):
+        exe = str(request.getfixturevalue("real_conda"))  # the conda tier's (tests/condakit.py)
     if exe is None:
         pytest.skip(f"{tool} is not on PATH")
     for var in _CONDA_VARS:
@@ -1048,7 +1082,7 @@ def test_platform_environ_tells_the_tool_what_to_solve_for() -> None:
 
 @pytest.mark.conda
 def test_real_conda_solves_for_other_platforms_and_respects_frozen_envs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, conda_exe: str
 ) -> None:
     """conda 26.7's own solver through CONDA_SUBDIR/CONDA_OVERRIDE_*, and a frozen env that
     ``--on-exists replace`` leaves alone through the conda backend too."""
@@ -1056,9 +1090,7 @@ def test_real_conda_solves_for_other_platforms_and_respects_frozen_envs(
 
     from envtool.envs.platform import Platform
 
-    exe = process.which("conda")
-    if exe is None:
-        pytest.skip("conda is not on PATH")
+    exe = conda_exe  # the conda tier's (ENVTOOL_TEST_CONDA), else conda on PATH
     for var in _CONDA_VARS:
         monkeypatch.delenv(var, raising=False)
     (tmp_path / "home").mkdir()

@@ -131,7 +131,7 @@ def test_dry_run_prints_the_file_and_creates_nothing(
     result = cli("clone", "d", "-n", "d2", "--dry-run")
     assert result.code == 0, result.err
     assert result.out == (
-        f"name: d2\nchannels:\n  - {conda_home.channel_url}\ndependencies:\n"
+        f"name: d2\nchannels:\n  - {conda_home.channel_url}\n  - nodefaults\ndependencies:\n"
         "  - delta=3.2.1=h4616a5c_0\n"
     )
     assert not (conda_home.envs / "d2").exists()

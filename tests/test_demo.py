@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, CondaHome, run_envtool
+from conftest import OFFLINE, ROOT, CondaHome, records, run_envtool
 
 DEMO = ROOT / "fixtures" / "demo"
 
@@ -34,12 +34,40 @@ def test_the_readme_command_works_in_a_copy_of_the_repo(
         "diff", "fixtures/demo/environment.yml", "prefix:./demo-env", "--exit-code", cwd=repo
     )
     assert drift.code == 0, drift.out + drift.err
-    exported = run_envtool("export", "-p", "./demo-env", "--rename", "demo", cwd=repo)
     channel = (repo / "fixtures" / "demo" / "channel").as_uri()
-    assert exported.out == (
+    conda = run_envtool(
+        "export",
+        "-p",
+        "./demo-env",
+        "--rename",
+        "demo",
+        "--conda-compat",
+        "--no-keep-prefix",
+        cwd=repo,
+    )
+    assert conda.out == (
         f"name: demo\nchannels:\n  - {channel}\n  - defaults\ndependencies:\n"
         "  - demo-hello=1.0=h0_0\n  - demo-words=1.1=h0_0\n"
     )
+    # envtool's own export recreates the env with only the demo channel reachable
+    exported = run_envtool("export", "-p", "./demo-env", "--rename", "demo", cwd=repo)
+    assert exported.out == (
+        f"name: demo\nchannels:\n  - {channel}\n  - nodefaults\ndependencies:\n"
+        "  - demo-hello=1.0=h0_0\n  - demo-words=1.1=h0_0\n"
+    )
+    (repo / "e.yml").write_text(exported.out)
+    again = run_envtool("create", "-f", "e.yml", "-p", "./again", cwd=repo, env=OFFLINE)
+    assert again.code == 0, again.err
+    assert records(repo / "again") == records(env)
+    # conda's export lists defaults, which cannot be reached here
+    (repo / "c.yml").write_text(conda.out)
+    fails = run_envtool("create", "-f", "c.yml", "-p", "./nope", cwd=repo, env=OFFLINE)
+    assert fails.code == 2
+    assert fails.err.startswith(
+        "envtool: error: c.yml: cannot solve: cannot reach http://127.0.0.1:9/pkgs/main ("
+    )
+    assert fails.err.endswith("; offline?)\n") and "onnection refused" in fails.err
+    assert not (repo / "nope").exists()
 
 
 def test_the_committed_channel_is_what_the_script_builds(tmp_path: Path) -> None:

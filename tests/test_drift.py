@@ -184,17 +184,16 @@ def test_docstring_examples() -> None:
 
 @pytest.mark.conda
 def test_no_drift_after_create_with_a_real_conda(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deep_channel: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deep_channel: Path, conda_exe: str
 ) -> None:
     """The same as the native test, through conda's own create and ``conda list``/export."""
     from conftest import _CONDA_VARS
 
-    from envtool import api, process
+    from envtool import api
 
-    if process.which("conda") is None:
-        pytest.skip("conda is not on PATH")
     for var in _CONDA_VARS:
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CONDA_EXE", conda_exe)  # --backend conda finds it first
     (tmp_path / "home").mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     file = write_env_file(

@@ -163,3 +163,56 @@ def test_write_atomic_failure_is_one_line_and_leaves_nothing(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["out.yml"]
     with pytest.raises(UsageError, match="cannot write: no directory"):
         fileio.write_atomic(tmp_path / "missing" / "out.yml", b"x")
+
+
+def _ruamel_yaml(data: dict[str, object]) -> str:
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, offset=2, sequence=4)
+    yaml.default_flow_style = False
+    stream = io.StringIO()
+    yaml.dump(data, stream)
+    return stream.getvalue()
+
+
+def test_plain_dump_writes_what_ruamel_writes() -> None:
+    """Exports of plain words are written without ruamel, byte for byte as ruamel writes them."""
+    words = ["a", "numpy=1.26.4=py311h_0", "pytorch=2.1=*cuda*", "x>=1,<2", "a/b", "conda-forge",
+             "True", "yes", "Yes", "n", "off", "null", "NULL", "nulls", "y_1", "a.b", "a+b", "a<b",
+             "_x", "a-", "a*", "e1", "inf", "nan", "base", "On", "a//b", "1.0", "2023", "-x",
+             "a: b", "a #b", "'a'", "a b", "!a", "*a", "&a", "%a", "@a", "`a", "a:b", "~", "",
+             "file:///tmp/ch", "https://conda.anaconda.org/x", "a::b", "a:", "x:1", "a,b:c",
+             "http://x:8080/y", "/home/me/envs/ml", "/", "//x", "/a:"]  # fmt: skip
+    words += ["k" * n for n in (60, 72, 73, 74, 75, 76, 77, 78, 79, 80, 128, 129, 300)]
+    plain = 0
+    for w in words:
+        for data in (
+            {"name": w},
+            {"prefix": w, "name": "x"},
+            {"channels": [w], "dependencies": ["a"]},
+            {"dependencies": [w, {"pip": [w, "b==1"]}]},
+            {"variables": {w: w, "K": w}},
+            {"name": "x", "dependencies": []},
+        ):
+            got = envfile._dump_plain(data)
+            if got is not None:
+                plain += 1
+                assert got == _ruamel_yaml(data), data
+    assert plain > 100
+
+
+def test_dump_yaml_of_real_files_is_ruamels() -> None:
+    from conftest import corpus_files
+
+    for path in corpus_files():
+        try:
+            env = envfile.parse(path.read_text(encoding="utf-8"), str(path))
+        except Exception:  # broken on purpose: test_corpus says why
+            continue
+        data = envfile.to_data(env)
+        plain = envfile._dump_plain(data)
+        if plain is not None:
+            assert plain == _ruamel_yaml(data), path

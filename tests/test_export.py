@@ -1,7 +1,9 @@
-"""``envtool export`` equals what conda 26.7.1 exported (tests/data/conda-golden/).
+"""``envtool export --conda-compat`` equals what conda 26.7.1 exported (tests/data/conda-golden/).
 
 Two ways in: conda's own ``prefix-{a,b,p}-conda-meta`` folders read as they are, and envs
-created natively from the same specs out of a local channel with the same packages.
+created natively from the same specs out of a local channel with the same packages. What
+``envtool export`` writes without the flag (a file that recreates the env) is tested in
+tests/test_export_loop.py.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def _export(cli: Callable[..., Run], *args: str) -> Run:
     return result
 
 
+def _conda_export(cli: Callable[..., Run], *args: str) -> Run:
+    return _export(cli, "--conda-compat", *args)
+
+
 @pytest.mark.parametrize(
     ("which", "args", "out"),
     [
@@ -69,7 +75,7 @@ def test_golden_prefixes_export_exactly_as_conda_did(
 ) -> None:
     root = golden_prefix(golden_setup.envs, which)
     assert root.parent == golden_setup.envs  # so the name rule gives the dir's name
-    result = _export(cli, "-p", str(root), "--keep-prefix", *args)
+    result = _conda_export(cli, "-p", str(root), "--keep-prefix", *args)
     assert result.out == golden(out).replace(f"/opt/conda/envs/{which}", str(root))
 
 
@@ -78,7 +84,7 @@ def test_name_lookup_and_default_prefix_drop(
 ) -> None:
     golden_prefix(golden_setup.envs, "a")
     expected = golden("export-n-a.out").replace("prefix: /opt/conda/envs/a\n", "")
-    assert _export(cli, "-n", "a").out == expected
+    assert _conda_export(cli, "-n", "a", "--no-keep-prefix").out == expected
 
 
 @pytest.mark.parametrize(
@@ -89,7 +95,7 @@ def test_from_history_matches_conda_as_a_set(
     golden_setup: CondaHome, cli: Callable[..., Run], which: str, out: str
 ) -> None:
     root = golden_prefix(golden_setup.envs, which)
-    got = _export(cli, "-p", str(root), "--from-history", "--keep-prefix").out
+    got = _conda_export(cli, "-p", str(root), "--from-history", "--keep-prefix").out
     want = golden(out).replace(f"/opt/conda/envs/{which}", str(root))
     # conda prints the specs in Python's set order: compare the lines as a set
     assert got.splitlines()[:4] == want.splitlines()[:4]
@@ -173,12 +179,12 @@ def test_native_env_exports_like_condas(
     url = conda_home.channel_url
     monkeypatch.setenv("CONDA_CHANNELS", url)
     assert cli("create", "-f", str(_env_file(tmp_path, "env-a.yml", url)), "-n", "a").code == 0
-    got = _export(cli, "-n", "a", "--keep-prefix").out
+    got = _conda_export(cli, "-n", "a", "--keep-prefix").out
     prefix = conda_home.envs / "a"
     assert got == golden("export-a.out").replace(GOLDEN_CHANNEL, url).replace(
         "/opt/conda/envs/a", str(prefix)
     )
-    hist = _export(cli, "-n", "a", "--from-history", "--keep-prefix").out
+    hist = _conda_export(cli, "-n", "a", "--from-history", "--keep-prefix").out
     want = golden("export-a-fromhistory.out").replace(GOLDEN_CHANNEL, url)
     assert sorted(hist.splitlines()) == sorted(
         want.replace("/opt/conda/envs/a", str(prefix)).splitlines()
@@ -193,7 +199,7 @@ def test_native_env_with_pip_section_exports_like_condas(
         tmp_path / "env-p.yml", ["python=3.11", "alpha"], channels=[url], pip=["toyreq==1.2.3"]
     )
     assert cli("create", "-f", str(file), "-n", "p").code == 0
-    got = _export(cli, "-n", "p").out
+    got = _conda_export(cli, "-n", "p", "--no-keep-prefix").out
     want = golden("export-p.out").replace(GOLDEN_CHANNEL, url)
     assert got == want.replace("prefix: /opt/conda/envs/p\n", "")
 

@@ -94,7 +94,7 @@ def test_export_file_option_and_json(
         "output": str(out),
         "format": "yaml",
         "name": "src",
-        "channels": [conda_home.channel_url],
+        "channels": [conda_home.channel_url, "nodefaults"],  # the export that recreates
         "conda": 1,
         "pip": 0,
         "pruned": True,

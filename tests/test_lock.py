@@ -386,16 +386,14 @@ def test_a_lock_is_not_locked_again(
 
 @pytest.mark.conda
 def test_a_real_conda_installs_the_explicit_file(
-    cli: Callable[..., Run], source_env: Path, tmp_path: Path
+    cli: Callable[..., Run], source_env: Path, tmp_path: Path, conda_exe: str
 ) -> None:
-    """conda 26.7 (``ENVTOOL_REAL_CONDA``, else ``conda`` on PATH; ../shared/realconda builds
+    """conda 26.7 (``ENVTOOL_TEST_CONDA``, else ``conda`` on PATH; ../shared/realconda builds
     one) installs envtool's explicit file offline, record for record."""
     import os
     import subprocess
 
-    exe = os.environ.get("ENVTOOL_REAL_CONDA") or shutil.which("conda")
-    if not exe:
-        pytest.skip("no real conda (set ENVTOOL_REAL_CONDA or put conda on PATH)")
+    exe = conda_exe
     out = tmp_path / "env.explicit.txt"
     assert cli("lock", "-p", str(source_env), "--format", "explicit", "-o", str(out)).code == 0
     condarc = tmp_path / "condarc"

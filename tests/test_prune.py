@@ -697,6 +697,52 @@ def test_several_files_need_check_or_in_place(cli, export: Path, extra: list[str
     )
 
 
+def test_verify_compares_the_output_with_the_decisions() -> None:
+    """prune's last check reads its output back and compares it with what it decided."""
+    from envtool.ops.prune import _verify
+
+    text = "dependencies:\n  - numpy=1.26.4=h_0\n"
+    expected = envfile.parse("dependencies:\n  - numpy=1.26\n", "env.yml")
+    _verify("dependencies:\n  - numpy=1.26\n", "env.yml", expected)
+    with pytest.raises(RuntimeError, match="does not read back as pruned"):
+        _verify(text, "env.yml", expected)
+    with pytest.raises(RuntimeError, match="invalid file"):
+        _verify("dependencies: [\n", "env.yml", expected)
+
+
+def test_block_style_edits_inside_and_outside_pip_in_one_pass() -> None:
+    text = (
+        "name: x\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11.7=h_0\n"
+        "  - pip\n  - pip:\n    - a==1.2.3\n    - b==2.0.1\nprefix: /p\n"
+    )
+    env = envfile.parse(text)
+    result = prune(env, PruneOptions(no_builds=True, pin="minor", channels=("x",)))
+    out = apply_edits(text, result, "env.yml", envfile.compose(text, "env.yml"))
+    assert out == (
+        "name: x\nchannels:\n  - x\ndependencies:\n  - python=3.11\n"
+        "  - pip\n  - pip:\n    - a==1.2.*\n    - b==2.0.*\n"
+    )
+    assert envfile.parse(out) == result.env
+
+
+def test_platform_tables_match_as_their_globs_in_order() -> None:
+    """portable's literal-name lookup plus one glob regex finds the first matching row."""
+    from fnmatch import fnmatchcase
+
+    from envtool.files import portable
+
+    def first(table: tuple[tuple[str, str, str], ...], name: str) -> tuple[str, str] | None:
+        row = next((r for r in table if fnmatchcase(name.lower(), r[0].lower())), None)
+        return (row[1], row[2]) if row else None
+
+    names = [r[0].replace("*", "x") for r in portable.PLATFORM_ONLY + portable.PIP_PLATFORM_ONLY]
+    names += ["numpy", "gcc_linux-64", "LIBGCC-NG", "m2-foo", "pyobjc-core", "vc14", "_x"]
+    for name in names:
+        assert portable.platform_only(name) == first(portable.PLATFORM_ONLY, name), name
+        marker = portable.pip_platform_marker(name)
+        assert (marker[:2] if marker else None) == first(portable.PIP_PLATFORM_ONLY, name), name
+
+
 def test_prune_explanations_mask_credentials(cli, tmp_path: Path) -> None:
     file = tmp_path / "env.yml"
     file.write_text(

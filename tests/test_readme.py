@@ -32,6 +32,20 @@ def test_main_job_is_the_demo_clone_the_demo_test_runs() -> None:
     assert '"clone", "fixtures/demo/environment.yml", "-p", "./demo-env"' in demo_test
 
 
+def test_ci_builds_a_real_conda_for_the_conda_tier_first() -> None:
+    from condakit import REQUIRE_CONDA_VAR, TEST_CONDA_VAR
+
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    # bash "${ENVTOOL_SHARED:-../shared}/realconda/setup.sh" "$PWD/.realconda"
+    build = next(
+        i for i, line in enumerate(ci) if line.startswith("bash ") and "realconda/" in line
+    )
+    export = next(i for i, line in enumerate(ci) if line.startswith(f"export {TEST_CONDA_VAR}="))
+    assert build < export < ci.index(COMMANDS[1])
+    assert f"{REQUIRE_CONDA_VAR}=1" in ci[export]  # a missing conda fails CI, never skips
+    assert f"{TEST_CONDA_VAR}=$PWD/.realconda/bin/conda " in README
+
+
 def _block_after(marker: str) -> list[str]:
     """The lines of the README's fenced block that starts with (or follows) ``marker``."""
     start = README.index(marker)

@@ -279,3 +279,22 @@ def test_a_sync_killed_before_the_swap_leaves_the_env_untouched(
     result = cli("sync", "-f", str(v2), "-p", str(env))
     assert result.code == 0, result.err
     assert not [p for p in tmp_path.iterdir() if ".envtool-" in p.name]
+
+
+def test_sync_to_a_lock_installs_exactly_its_records(
+    conda_home: CondaHome, cli: Callable[..., Run], v1_v2: tuple[Path, Path], tmp_path: Path
+) -> None:
+    v1, v2 = v1_v2
+    model = tmp_path / "model"
+    assert cli("create", "-f", str(v2), "-p", str(model)).code == 0
+    lock = tmp_path / "conda-lock.yml"
+    assert cli("lock", "-p", str(model), "-o", str(lock)).code == 0
+    env = tmp_path / "env"
+    assert cli("create", "-f", str(v1), "-p", str(env)).code == 0
+    assert cli("sync", str(lock), "-p", str(env), "--check").code == 1
+    result = cli("sync", str(lock), "-p", str(env))
+    assert result.code == 0, result.err
+    assert _records(env) == _records(model)
+    assert _pip(env) == _pip(model)
+    assert cli("sync", str(lock), "-p", str(env), "--check").code == 0
+    assert cli("diff", str(lock), f"prefix:{env}", "--exit-code").code == 0

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -64,7 +65,7 @@ from envtool.envs.condaconfig import (
     writable_dir,
 )
 from envtool.envs.condaconfig import load as load_config
-from envtool.envs.export import to_envfile
+from envtool.envs.export import recreating_envfile
 from envtool.envs.history import parse as parse_history
 from envtool.envs.history import requested_specs
 from envtool.envs.model import (
@@ -371,7 +372,7 @@ class CondaCliBackend:
             return CreateResult(target, self._packages(source.prefix, entries), (), True, replacing)
         if not argv_for.has_clone(self.tool) and any(is_pip_entry(e) for e in entries):
             # No @EXPLICIT list carries pip packages: create from the pinned export instead.
-            pinned = to_envfile(self.read(source))
+            pinned = recreating_envfile(self.read(source))  # its own channels, nodefaults
             return self.create(pinned, target, options)
         try:
             with _scratch() as scratch:
@@ -381,6 +382,7 @@ class CondaCliBackend:
                 else:
                     argv = self._explicit_create(source.prefix, target.prefix, scratch)
                 self._make(argv, target, replacing)
+                _copy_variables(source.prefix, target.prefix)
         finally:
             progress.finish()
         packages = self._packages(target.prefix, self._list(target.prefix))
@@ -419,6 +421,19 @@ def _variables(prefix: Path) -> dict[str, str]:
         return read_variables(prefix)
     except EnvtoolError:
         return {}
+
+
+def _copy_variables(source: Path, target: Path) -> None:
+    """Give a copy the source's variables (``conda-meta/state``), as the native clone does:
+    conda 26.7's ``create --clone`` leaves them behind, and an ``@EXPLICIT`` list has none."""
+    state = source / "conda-meta" / "state"
+    copy = target / "conda-meta" / "state"
+    if not state.is_file() or copy.exists():
+        return
+    try:
+        shutil.copyfile(state, copy)
+    except OSError as exc:
+        raise BackendError(f"could not copy the variables to {copy}: {exc.strerror}") from exc
 
 
 def _check_success(result: process.Result, what: str) -> None:

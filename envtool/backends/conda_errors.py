@@ -44,6 +44,7 @@ _EXCEPTION_LINE = re.compile(
     r"^(?P<name>[A-Z][A-Za-z0-9]*(?:Error|Exception|NotFound|NotDetected|NotValid|Conflict|"
     r"Mismatch)):\s*(?P<message>.*)$"
 )
+_JSON_START = re.compile(r"^[ \t]*[\[{]", re.MULTILINE)
 _TREE = re.compile(r"^[\s│├└─┬┌╰╭|`\-]+")
 MAX_SUMMARY = 300
 
@@ -103,7 +104,9 @@ def error_summary(stdout: str, stderr: str) -> str | None:
     None when nothing recognisable was printed (the caller then shows the last line).
     """
     for text in (stdout, stderr):
-        if text.lstrip()[:1] in ("{", "["):
+        # conda may print a notice first (``env create`` with a pip section and no ``pip``
+        # dependency nags on stdout before its JSON error document)
+        if _JSON_START.search(text):
             try:
                 data = extract_json(text, "error")
             except BackendError:

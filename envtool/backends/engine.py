@@ -12,6 +12,7 @@ run; when each spec is fine alone, the conflict is reported.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +38,28 @@ def run(
     except BaseException as exc:  # rattler's errors, and a Rust panic (a BaseException)
         if isinstance(exc, (KeyboardInterrupt, SystemExit, EnvtoolError, *passthrough)):
             raise
-        raise BackendError(f"{what}: {first_line(exc)}") from exc
+        raise BackendError(f"{what}: {unreachable(exc) or first_line(exc)}") from exc
+
+
+_FETCH_FAILED = re.compile(r"error sending request for url \((?P<url>[^)\s]+)\)")
+_SUBDIR_FILE = re.compile(r"/(noarch|[a-z0-9]+-[a-z0-9_]+)/[^/]*$")
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """For a channel the engine could not fetch: ``cannot reach URL (cause; offline?)`` with
+    the innermost cause (rattler's first line names only the file it asked for)."""
+    text = str(exc)
+    m = _FETCH_FAILED.search(text)
+    if m is None:
+        return None
+    url = _SUBDIR_FILE.sub("", m["url"])
+    causes = [
+        line.split("Caused by:", 1)[1].strip()
+        for line in text.splitlines()[1:]
+        if "Caused by:" in line
+    ]
+    cause = f"{causes[-1]}; " if causes and causes[-1] else ""
+    return f"cannot reach {url} ({cause}offline?)"
 
 
 def first_line(exc: BaseException) -> str:

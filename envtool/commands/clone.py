@@ -7,6 +7,8 @@ file, ``-n``/``-p`` may be left out: the file's ``name:`` is taken, as ``create 
 - From an env, without PRUNE OPTIONS: an exact copy by package records (no solve; files
   hard-linked from the package cache; pip-installed files copied with the prefix rewritten).
 - From an env with PRUNE OPTIONS, or from a file: export → prune → name → create (a solve).
+  The export lists only the source's own channels (then ``nodefaults``), so the solve needs
+  nothing else reachable.
 
 ``--dry-run`` prints the environment file it would create; ``-o FILE`` also saves it. The work
 is :mod:`envtool.ops.create`'s; this module renders it.

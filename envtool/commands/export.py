@@ -1,9 +1,17 @@
 """``envtool export``: an installed environment as an environment file (or explicit list).
 
-Without options the YAML is what ``conda env export`` prints for the env (DESIGN §4), except
-that ``prefix:`` is dropped unless ``--keep-prefix``. PRUNE OPTIONS apply on top (``--leaves``
-keeps the history's requested specs, else the dependency graph's leaves); ``--rename NEW`` sets
-``name:``.
+Without options the YAML recreates the env (:func:`envtool.envs.export.recreating_envfile`):
+conda's layout, but ``channels:`` lists only the channels the packages came from, in the
+configured priority order, plus ``nodefaults`` when ``defaults`` is not among them, and
+``prefix:`` is dropped unless ``--keep-prefix``. ``--from-history`` keeps those channels and the
+pip section (envtool's extension), and with ``--pin LEVEL`` pins the requested packages to
+their installed versions at that level.
+
+``--conda-compat`` prints what ``conda env export`` prints, byte for byte (DESIGN §4), its
+``prefix:`` line included unless ``--no-keep-prefix``.
+
+PRUNE OPTIONS apply on top (``--leaves`` keeps the history's requested specs, else the
+dependency graph's leaves); ``--rename NEW`` sets ``name:``.
 
 ``-f``/``-o FILE`` writes the file; ``--json`` then reports on stdout what was written
 (:func:`document`). Without a file, ``--json`` is ``--format json``, as in conda.
@@ -17,11 +25,12 @@ from typing import TYPE_CHECKING
 
 from envtool.backends import select_backend
 from envtool.envs import export
+from envtool.envs.condaconfig import load as load_config
 from envtool.envs.model import InstalledEnv
 from envtool.errors import UsageError
 from envtool.files import fileio
 from envtool.files.envfile import EnvFile, check_env_name, dump_json, dump_yaml
-from envtool.ui import Console
+from envtool.ui import Console, plural
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
@@ -42,7 +51,12 @@ def run(
     backend: str,
     console: Console,
     report_json: bool = False,
+    conda_compat: bool = False,
+    keep_prefix: bool | None = None,
 ) -> int:
+    """``keep_prefix`` is ``--keep-prefix``/``--no-keep-prefix`` when given (None: the default,
+    which keeps ``prefix:`` only with ``conda_compat``)."""
+    options = replace(options, keep_prefix=conda_compat if keep_prefix is None else keep_prefix)
     if rename is not None:
         check_env_name(rename)
     if fmt not in FORMATS:
@@ -51,11 +65,22 @@ def run(
     location = engine.locate(name=name, prefix=prefix)
     console.detail(f"export: reading {location.prefix}")
     installed = engine.read(location)
-    env = export.to_envfile(installed, from_history=from_history)
+    if conda_compat:
+        env = export.to_envfile(installed, from_history=from_history)
+    else:
+        env = export.recreating_envfile(
+            installed,
+            from_history=from_history,
+            pin_history=options.pin is not None and options.pin != "none",
+            keep_variant_builds=options.keep_variant_builds,
+            config=load_config(),
+        )
     pruned = False
     if options.prunes:
         env = apply_prune(env, options, installed_requested(installed, options), explain, console)
         pruned = True
+    if not conda_compat and fmt != "explicit":
+        _warn_channelless(installed, {d.name for d in env.conda}, console)
     if rename is not None:
         env = replace(env, name=rename)
     if not options.keep_prefix:
@@ -78,6 +103,17 @@ def run(
         doc = document(installed, env, output=output, fmt=fmt, pruned=pruned)
         fileio.write_text_output(None, json.dumps(doc, indent=2) + "\n")
     return 0
+
+
+def _warn_channelless(installed: InstalledEnv, listed: set[str], console: Console) -> None:
+    """Say which listed packages no channel is known for: a create cannot find them."""
+    names = [n for n in export.channelless(installed.packages) if n in listed]
+    if names:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        console.warn(
+            f"no channel is recorded for {plural(len(names), 'package')} ({shown}): "
+            f"a create from this file cannot find {'it' if len(names) == 1 else 'them'}"
+        )
 
 
 EXPORT_VERSION = 1  # of the --json report; see document()
@@ -116,8 +152,8 @@ def apply_prune(
 ) -> EnvFile:
     """``env`` pruned by ``options``; with ``--explain`` each decision goes to stderr, as
     ``prune --explain`` writes it (``file:line: ...`` when it comes from a file)."""
-    from envtool.commands.prune import format_decision
     from envtool.files.prune import prune
+    from envtool.render.prune import format_decision
 
     result = prune(env, options, requested=requested)
     if explain:

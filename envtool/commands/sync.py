@@ -1,5 +1,8 @@
 """``envtool sync (-f FILE | FILE) (-n NAME | -p PREFIX)``: make a live env match a file.
 
+FILE is an environment file (solved, installed records preferred) or a lock or explicit file
+(exactly its records for this platform).
+
 Prints the plan (stdout): conda changes, then pip, grouped by action, with the size of each
 version change. ``--dry-run`` stops there; ``--check`` stops there and exits 1 when anything
 would change (CI, pre-commit); ``--json`` prints the plan as a versioned document. Otherwise
@@ -18,6 +21,7 @@ from envtool import progress as progress_mod
 from envtool.backends.native import NativeBackend
 from envtool.envs.plan import ACTIONS, Plan
 from envtool.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from envtool.files import fileio
 from envtool.ops import sync as op
 from envtool.ui import Console, plural
 
@@ -44,7 +48,8 @@ def run(
         raise UsageError("say what to sync to: -f FILE")
     if name is None and prefix is None:
         raise UsageError("say which environment to sync: -n NAME or -p PREFIX")
-    env = locks.load_env(path)
+    tf = fileio.read(path)  # a lock or explicit file syncs to exactly its records
+    env = locks.parse(tf) if locks.sniff(tf.text) else locks.read_env(tf)
     location = NativeBackend().new_location(name=name, prefix=prefix)
     base_dir = Path(path).resolve().parent if path != "-" else Path.cwd()
     argv = ["sync", "-f", path, *(["-n", name] if name else ["-p", prefix or ""])]

@@ -1,6 +1,15 @@
-"""An installed environment as an :class:`EnvFile` in ``conda env export``'s exact layout.
+"""An installed environment as an :class:`EnvFile`: one that recreates it, or conda's bytes.
 
-Pure functions of an :class:`InstalledEnv` (whichever backend read it):
+:func:`recreating_envfile` (what ``envtool export`` writes by default) lists the channels the
+env's packages came from, in the configured priority order (channels not configured after them,
+first seen over the packages sorted by name), plus ``nodefaults`` when ``defaults`` is not among
+them: created from that file, the env's own channels are the only ones consulted, so nothing
+else needs to be reachable (DESIGN §4). Its ``--from-history`` form keeps those channels, the
+pip section and, with ``pin_history``, the installed versions of the requested packages.
+``name:`` is the env's name, or for an env outside the envs dirs its directory's name (conda
+writes the path, which ``env create`` rejects as a name).
+
+:func:`to_envfile` is what ``conda env export`` prints (``envtool export --conda-compat``):
 
 - ``name:`` the env's name (``base``, the dir name in an envs dir) or else its path;
 - ``channels:`` the canonical channels of the installed packages in first-seen order over the
@@ -12,20 +21,26 @@ Pure functions of an :class:`InstalledEnv` (whichever backend read it):
 ``from_history`` lists the user's requested specs instead, as conda prints them, with the
 configured channels only and no pip section; an env without history (made by py-rattler) then
 lists every package pinned, as conda does.
+
+All are pure functions of an :class:`InstalledEnv`, whichever backend read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from envtool import __version__
-from envtool.envs.condaconfig import UNKNOWN_CHANNEL
+from envtool.envs.channel import canonical_name
+from envtool.envs.condaconfig import UNKNOWN_CHANNEL, CondaConfig
 from envtool.envs.history import env_form, spec_name
-from envtool.envs.model import InstalledEnv, InstalledPackage
+from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage
 from envtool.envs.platform import current_subdir
 from envtool.errors import UsageError
-from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
+from envtool.files.envfile import EnvFile, check_env_name, make_conda_dep, make_pip_dep
 from envtool.secrets import strip_credentials
+from envtool.spec import variant_glob
+
+NODEFAULTS = "nodefaults"
 
 
 def to_envfile(
@@ -52,6 +67,97 @@ def to_envfile(
         prefix=str(env.location.prefix),
         source=str(env.location.prefix),
     )
+
+
+def recreating_envfile(
+    env: InstalledEnv,
+    *,
+    from_history: bool = False,
+    pin_history: bool = False,
+    keep_variant_builds: bool = True,
+    config: CondaConfig | None = None,
+) -> EnvFile:
+    """An environment file that recreates ``env`` from its own channels only.
+
+    Dependencies are ``name=version=build`` of every package, or with ``from_history`` the
+    user's requested specs as conda prints them; ``pin_history`` replaces each of those by the
+    installed ``name=version`` (plus the build's variant as a glob, ``=*cuda*``, unless not
+    ``keep_variant_builds``). The pip section is kept in both forms. ``config`` (conda's
+    defaults when None) names the configured channels as the packages name theirs
+    (``https://conda.anaconda.org/conda-forge`` → ``conda-forge``, ``/srv/c`` → ``file:///srv/c``).
+    """
+    cfg = config if config is not None else CondaConfig()
+    if from_history and env.history_specs:
+        installed = {p.name: p for p in env.packages}
+        deps = []
+        for spec in env.history_specs:
+            package = installed.get(spec_name(spec))
+            if pin_history and package is not None:
+                glob = variant_glob(package.build) if keep_variant_builds else None
+                deps.append(f"{package.name}={package.version}" + (f"={glob}" if glob else ""))
+            else:
+                deps.append(env_form(spec))
+    else:
+        deps = [f"{p.name}={p.version}={p.build}" for p in env.packages]
+    pip = tuple(make_pip_dep(f"{p.name}=={p.version}") for p in env.pip) or None
+    return EnvFile(
+        name=recreate_name(env.location),
+        channels=recreate_channels(
+            env.packages, env.configured_channels, lambda c: canonical_name(c, cfg)
+        ),
+        conda=tuple(make_conda_dep(d) for d in deps),
+        pip=pip,
+        variables=dict(env.variables),
+        prefix=str(env.location.prefix),
+        source=str(env.location.prefix),
+    )
+
+
+def recreate_name(location: EnvLocation) -> str:
+    """The env's name; for an env outside the envs dirs (conda writes its path, which
+    ``env create`` rejects as a name) its directory's name, when that is a valid one.
+
+    >>> from pathlib import Path
+    >>> recreate_name(EnvLocation(Path("/work/demo-env")))
+    'demo-env'
+    >>> recreate_name(EnvLocation(Path("/opt/conda"), "base"))
+    'base'
+    """
+    if location.name is not None:
+        return location.name
+    try:
+        return check_env_name(location.prefix.name)
+    except UsageError:
+        return location.display_name
+
+
+def recreate_channels(
+    packages: Iterable[InstalledPackage],
+    configured: Sequence[str],
+    canonical: Callable[[str], str] | None = None,
+) -> tuple[str, ...]:
+    """The channels ``packages`` came from, in the ``configured`` priority order, then the
+    unconfigured ones as first seen, then ``nodefaults`` unless ``defaults`` is among them.
+
+    >>> pkgs = [InstalledPackage(n, "1", "0", channel=c) for n, c in
+    ...         [("a", "pytorch"), ("b", "conda-forge"), ("c", "nvidia"), ("d", "<unknown>")]]
+    >>> recreate_channels(pkgs, ["conda-forge", "defaults"])
+    ('conda-forge', 'pytorch', 'nvidia', 'nodefaults')
+    >>> recreate_channels(pkgs[:1] + [InstalledPackage("e", "1", "0", channel="defaults")],
+    ...                   ["defaults"])
+    ('defaults', 'pytorch')
+    """
+    used = dict.fromkeys(p.channel for p in packages if p.channel and p.channel != UNKNOWN_CHANNEL)
+    order = dict.fromkeys(canonical(c) if canonical else c for c in configured)
+    ranked = [c for c in order if c in used] + [c for c in used if c not in order]
+    if "defaults" not in ranked:
+        ranked.append(NODEFAULTS)
+    return tuple(ranked)
+
+
+def channelless(packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
+    """Names of the packages no channel is recorded for (installed from a file, say)."""
+    return tuple(p.name for p in packages if not p.channel or p.channel == UNKNOWN_CHANNEL)
 
 
 def requested_names(env: InstalledEnv) -> tuple[str, ...]:

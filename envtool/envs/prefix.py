@@ -97,13 +97,13 @@ def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
         channel=canonical(channel) if channel else "",
         subdir=str(data.get("subdir") or ""),
         url=url,
-        depends=tuple(str(d) for d in data.get("depends") or ()),
+        depends=tuple(map(str, data.get("depends") or ())),
         md5=str(data.get("md5") or ""),
     )
     site = data.get("python_site_packages_path")
     return Record(
         package=package,
-        files=tuple(str(f) for f in files),
+        files=tuple(map(str, files)),  # thousands a package: no Python loop
         path=path,
         site_packages=str(site) if site else None,
     )

@@ -348,6 +348,8 @@ CONFLICT_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 
 def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
     """(line number, marker) for every line of ``text`` that is a merge-conflict marker."""
+    if not any(marker in text for marker in CONFLICT_MARKERS):  # substring scans, no line loop
+        return  # (anywhere, not only at a line start: splitlines() also splits at \r, \f, ...)
     for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1):
         stripped = line.rstrip()
         for marker in CONFLICT_MARKERS:
@@ -516,6 +518,9 @@ def dump_yaml(env: EnvFile) -> str:
 
 
 def dump_data_yaml(data: dict[str, Any]) -> str:
+    plain = _dump_plain(data)
+    if plain is not None:
+        return plain
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -525,6 +530,61 @@ def dump_data_yaml(data: dict[str, Any]) -> str:
     stream = io.StringIO()
     yaml.dump(data, stream)
     return stream.getvalue()
+
+
+# Scalars ruamel writes as they are: a letter, "_" or "/" first; no space, quote, "#" or "!";
+# no ":" at the end (file:///x is plain); no word YAML reads as a boolean or null.
+_PLAIN_SCALAR = re.compile(r"[A-Za-z_/][A-Za-z0-9_.=*+/<>,:-]*(?<!:)")
+_WIDTH = 81  # ruamel's line width (80), plus the newline
+_NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null"})
+
+
+def _plain_word(text: object) -> bool:
+    return (
+        isinstance(text, str)
+        and _PLAIN_SCALAR.fullmatch(text) is not None
+        and text.lower() not in _NOT_PLAIN
+    )
+
+
+def _dump_plain(data: dict[str, Any]) -> str | None:
+    """What ruamel writes for ``data`` when every scalar is a plain word (an export's usual
+    content), without importing ruamel; None when anything else is there.
+    ``tests/test_envfile.py`` checks both write the same bytes."""
+    out: list[str] = []
+    for key, value in data.items():
+        if not _plain_word(key):
+            return None
+        if isinstance(value, str):
+            if not _plain_word(value):
+                return None
+            out.append(f"{key}: {value}\n")
+            if len(out[-1]) > _WIDTH:  # ruamel folds a longer line
+                return None
+        elif isinstance(value, list) and value:
+            out.append(f"{key}:\n")
+            for item in value:
+                if _plain_word(item):
+                    out.append(f"  - {item}\n")
+                    continue
+                if not (isinstance(item, dict) and list(item) == ["pip"]):
+                    return None
+                pip = item["pip"]
+                if not (isinstance(pip, list) and pip and all(_plain_word(p) for p in pip)):
+                    return None
+                out.append("  - pip:\n")
+                out.extend(f"      - {p}\n" for p in pip)
+        elif isinstance(value, dict) and value:
+            out.append(f"{key}:\n")
+            for k, v in value.items():
+                if not (_plain_word(k) and _plain_word(v)):
+                    return None
+                out.append(f"  {k}: {v}\n")
+                if len(out[-1]) > _WIDTH:
+                    return None
+        else:
+            return None
+    return "".join(out)
 
 
 def dump_json(env: EnvFile) -> str:

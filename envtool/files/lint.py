@@ -368,6 +368,8 @@ _NOARCH_BUILD = re.compile(r"^(pyh[0-9a-f]+_\d+|py_\d+)$")
 
 
 def _local_path(text: str) -> bool:
+    if "/" not in text and "\\" not in text and "~" not in text:
+        return False  # every form above has one of these (a search per character is slower)
     return bool(_LOCAL_PATH.search(text))
 
 

@@ -97,25 +97,42 @@ _MARKERS = {"win": 'sys_platform == "win32"', "osx": 'sys_platform == "darwin"'}
 
 def platform_only(name: str) -> tuple[str, str] | None:
     """(platform, why) if ``name`` is a platform-only package, else None."""
-    found = _first(PLATFORM_ONLY, name)
+    found = _first("conda", name)
     return (found[1], found[2]) if found else None
 
 
 def pip_platform_marker(name: str) -> tuple[str, str, str] | None:
     """(platform, why, PEP 508 marker) if the PyPI project ``name`` is platform-only."""
-    found = _first(PIP_PLATFORM_ONLY, name)
+    found = _first("pip", name)
     return (found[1], found[2], _MARKERS[found[1]]) if found else None
 
 
-def _first(table: tuple[tuple[str, str, str], ...], name: str) -> tuple[str, str, str] | None:
-    """The first row of ``table`` whose glob matches ``name`` (case-insensitive)."""
-    match = _matcher(table).match(name.lower())
-    return table[int(match.lastgroup[1:])] if match and match.lastgroup else None
+def _first(which: str, name: str) -> tuple[str, str, str] | None:
+    """The first row of table ``which`` whose glob matches ``name`` (case-insensitive)."""
+    table = _TABLES[which]
+    literals, globs = _matcher(which)
+    lower = name.lower()
+    at = literals.get(lower)
+    match = globs.match(lower)
+    if match and match.lastgroup and (at is None or int(match.lastgroup[1:]) < at):
+        at = int(match.lastgroup[1:])
+    return table[at] if at is not None else None
+
+
+# By name: a cache keyed by the table itself would hash all its rows on every call.
+_TABLES = {"conda": PLATFORM_ONLY, "pip": PIP_PLATFORM_ONLY}
 
 
 @cache
-def _matcher(table: tuple[tuple[str, str, str], ...]) -> re.Pattern[str]:
-    # One regex of all the globs, in order: a 2,000-package export is checked in a few ms.
-    return re.compile(
-        "|".join(f"(?P<g{i}>{translate(pattern)})" for i, (pattern, _, _) in enumerate(table))
-    )
+def _matcher(which: str) -> tuple[dict[str, int], re.Pattern[str]]:
+    """Names without wildcards (row index by name), and one regex of the globs, in order:
+    a dict lookup and one match a dependency."""
+    table = _TABLES[which]
+    literals: dict[str, int] = {}
+    globs: list[str] = []
+    for i, (pattern, _, _) in enumerate(table):
+        if any(c in pattern for c in "*?["):
+            globs.append(f"(?P<g{i}>{translate(pattern)})")
+        else:
+            literals.setdefault(pattern.lower(), i)
+    return literals, re.compile("|".join(globs) or "(?!)")

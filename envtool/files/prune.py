@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Any, Literal
 
 from envtool.errors import UsageError
 from envtool.files import yaml_edit
@@ -326,17 +326,29 @@ def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
     return ops
 
 
-def apply_edits(text: str, result: PruneResult, source: str = "<string>") -> str:
-    """The input ``text`` edited as ``result`` says; untouched lines stay byte-identical."""
+def apply_edits(text: str, result: PruneResult, source: str = "<string>", root: Any = None) -> str:
+    """The input ``text`` edited as ``result`` says; untouched lines stay byte-identical.
+
+    ``root``: the node tree of ``text`` when the caller composed it already (one parse).
+    """
     ops = edit_ops(result)
-    # Edits inside the pip list go first: if the dependencies list is flow style, an outer
-    # edit rewrites it as a whole, which would overlap an inner one made in the same pass.
+    if not ops:
+        return text
+    doc = yaml_edit.Document(text, source, root)
+    # Edits inside the pip list go first when the dependencies list is flow style: an outer
+    # edit rewrites that list as a whole, which would overlap an inner one made in the same
+    # pass. In block style (what exports write) the spans are apart: one pass.
     inner: list[yaml_edit.Op] = []
     outer: list[yaml_edit.Op] = []
     for op in ops:
         nested = isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
         (inner if nested else outer).append(op)
-    if inner and outer:
-        text = yaml_edit.apply(text, inner, source)
+    if inner and outer and _flow_dependencies(doc):
+        text = yaml_edit.apply(text, inner, source, doc.root)
         return yaml_edit.apply(text, outer, source)
-    return yaml_edit.apply(text, ops, source)
+    return yaml_edit.apply(text, ops, source, doc.root)
+
+
+def _flow_dependencies(doc: yaml_edit.Document) -> bool:
+    found = doc.key_node("dependencies")
+    return found is not None and bool(getattr(found[1], "flow_style", False))

@@ -164,7 +164,9 @@ _BREAK = re.compile(r"\r\n?|\n")
 class Document:
     """A YAML text and its node tree, for computing edits."""
 
-    def __init__(self, text: str, source: str = "<string>") -> None:
+    def __init__(self, text: str, source: str = "<string>", root: Any = None) -> None:
+        """``root`` (a composed tree) is accepted and not used: edits need the parser's events,
+        where an alias is a place of its own (see the module docstring)."""
         self.text = text
         self.source = source
         root, self.aliases = _compose(text, source)
@@ -364,11 +366,12 @@ class Document:
         return extra
 
 
-def apply(text: str, ops: list[Op], source: str = "<string>") -> str:
-    """Apply ``ops`` to ``text``; everything they do not touch stays byte-identical."""
+def apply(text: str, ops: list[Op], source: str = "<string>", root: Any = None) -> str:
+    """Apply ``ops`` to ``text`` (``root``: its node tree, if composed already); everything
+    they do not touch stays byte-identical."""
     if not ops:
         return text
-    doc = Document(text, source)
+    doc = Document(text, source, root)
     spans: list[_Span] = []
     # Item edits are grouped per list, so a flow list is rewritten once.
     groups: dict[PathT, tuple[set[int], dict[int, str]]] = {}

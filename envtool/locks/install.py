@@ -162,7 +162,7 @@ def create(
             source=source,
         )
     if downloads:
-        _restore_urls(target.prefix, [r for r in locked.conda if r.url in downloads])
+        restore_urls(target.prefix, [r for r in locked.conda if r.url in downloads])
     return CreateResult(target, packages, pip_lines, replaced=replacing), unhashed
 
 
@@ -180,7 +180,7 @@ def _package(r: LockedConda, backend: NativeBackend) -> InstalledPackage:
     )
 
 
-def _restore_urls(prefix: Path, records: Iterable[LockedConda]) -> None:
+def restore_urls(prefix: Path, records: Iterable[LockedConda]) -> None:
     """Point the conda-meta records of downloaded packages back at their real URLs."""
     for record in records:
         path = prefix / "conda-meta" / f"{record.name}-{record.version}-{record.build}.json"

@@ -142,9 +142,13 @@ def with_progress(
 
 
 def exported(backend: Backend, location: EnvLocation) -> tuple[InstalledEnv, EnvFile]:
-    """The env at ``location`` and its export (conda's layout)."""
+    """The env at ``location`` and its export as a file that recreates it: its own channels
+    only (then ``nodefaults``), so a solve of it needs nothing else reachable."""
+    from envtool.envs.condaconfig import load
+
     installed = backend.read(location)
-    return installed, export.to_envfile(installed)
+    env = export.recreating_envfile(installed, config=load())
+    return installed, replace(env, source=f"clone of {location.prefix}")
 
 
 def pruned(

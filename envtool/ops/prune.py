@@ -49,17 +49,25 @@ def prune_file(path: str, options: PruneOptions) -> PrunedFile:
     """
     tf = fileio.read(path)
     locks.refuse(tf, "prune")
-    env = envfile.parse_file(tf)
+    root = envfile.compose(tf.text, tf.source)  # one parse: the edits reuse its node tree
+    env = envfile.parse_node(root, tf.source).validate()
     result = prune(env, options)
-    text = apply_edits(tf.text, result, tf.source)
+    text = apply_edits(tf.text, result, tf.source, root)
     if text != tf.text:
-        _verify(text, tf.source)
+        _verify(text, tf.source, result.env)
     return PrunedFile(text, result, tf)
 
 
-def _verify(text: str, source: str) -> None:
-    """The edited text must still be a valid environment file; anything else is a bug."""
+def _verify(text: str, source: str, expected: EnvFile) -> None:
+    """The edited text must read back as the pruned file; anything else is a bug.
+
+    One more parse of the output (its specs are in the spec cache already: the unchanged ones
+    from the input, the rewritten ones from :func:`envtool.files.spec_rewrite.rewrite_conda`'s
+    own check), and a comparison of what it holds with what pruning decided.
+    """
     try:
-        envfile.parse(text, source)
+        got = envfile.parse(text, source)
     except Exception as exc:  # a bug in the edits: never write a broken file
         raise RuntimeError(f"pruning {source} produced an invalid file ({exc})") from exc
+    if got != expected:
+        raise RuntimeError(f"pruning {source} produced a file that does not read back as pruned")

@@ -20,17 +20,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envtool import __version__, process
 from envtool.backends.native import NativeBackend
 from envtool.envs import history, prefix, syncing
 from envtool.envs.model import EnvLocation, InstalledPackage, NullProgress, Progress
-from envtool.envs.plan import Plan, make_plan
+from envtool.envs.plan import Plan, Step, make_plan
 from envtool.envs.platform import Platform
 from envtool.envs.transaction import check_not_frozen
 from envtool.errors import BackendError, InputError, UsageError
 from envtool.files.envfile import EnvFile
+from envtool.spec import PipLine
+
+if TYPE_CHECKING:
+    from envtool.locks.model import Lock, LockedConda
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class _Prepared:
     specs: list[str] = field(default_factory=list)
     installed: tuple[InstalledPackage, ...] = ()
     wanted: tuple[InstalledPackage, ...] = ()
+    pip_lines: tuple[PipLine, ...] = ()
+    source: str = ""
+    variables: tuple[tuple[str, str], ...] = ()  # the file's, written as create writes them
+    downloaded: tuple[LockedConda, ...] = ()  # a lock's remote archives, fetched and verified
 
 
 def plan(
@@ -62,12 +70,15 @@ def plan(
 
 
 def _prepare(
-    env: EnvFile,
+    env: EnvFile | Lock,
     location: EnvLocation,
     base_dir: Path | None,
     backend: NativeBackend,
     progress: Progress | None,
+    downloads: Path | None = None,
 ) -> _Prepared:
+    if not isinstance(env, EnvFile):
+        return _prepare_lock(env, location, backend, downloads)
     from envtool.backends import engine
 
     source = env.source or "<environment file>"
@@ -87,16 +98,66 @@ def _prepare(
             progress=progress,
             locked=engine.read_prefix_records(location.prefix),
         )
-    wanted = [backend.package(r) for r in records]
-    pip_lines = [p.req for p in env.pip or () if p.req is not None]
+    wanted = tuple(backend.package(r) for r in records)
+    pip_lines = tuple(p.req for p in env.pip or () if p.req is not None)
     if pip_lines and not any(p.name == "python" for p in wanted):
         raise BackendError(f"{source}: the pip section needs python (add it to dependencies)")
     result = make_plan(location, installed.packages, wanted, installed.pip, pip_lines)
-    return _Prepared(result, records, specs, installed.packages, tuple(wanted))
+    return _Prepared(
+        result,
+        records,
+        specs,
+        installed.packages,
+        wanted,
+        pip_lines,
+        source,
+        tuple(env.variables.items()),
+    )
+
+
+def _prepare_lock(
+    lock: Lock, location: EnvLocation, backend: NativeBackend, downloads: Path | None
+) -> _Prepared:
+    """From a lock: exactly its records for this platform (no solve), archives verified."""
+    from dataclasses import replace
+
+    from envtool import locks
+    from envtool.envs.platform import current_subdir
+    from envtool.locks import install, records
+    from envtool.spec import parse_pip
+
+    source = lock.source or "lock"
+    locked = locks.choose_platform(lock, current_subdir())
+    installed = backend.read(location)
+    fetched: dict[str, Path] = {}
+    if downloads is not None:  # verified before anything changes (not for a dry run)
+        fetched, _ = install.verify(locked.conda, backend.config.pkgs_dirs, downloads)
+    engine_records = [
+        records.to_rattler(replace(r, url=fetched[r.url].as_uri()) if r.url in fetched else r)
+        for r in locked.conda
+    ]
+    wanted = tuple(
+        replace(backend.package(e), url=r.url)
+        for e, r in zip(engine_records, locked.conda, strict=True)
+    )
+    pip_lines = tuple(parse_pip(p.pin) for p in locked.pip)
+    result = make_plan(location, installed.packages, wanted, installed.pip, pip_lines)
+    specs = [r.pin for r in locked.conda]
+    downloaded = tuple(r for r in locked.conda if r.url in fetched)
+    return _Prepared(
+        result,
+        engine_records,
+        specs,
+        installed.packages,
+        wanted,
+        pip_lines,
+        source,
+        downloaded=downloaded,
+    )
 
 
 def sync(
-    env: EnvFile,
+    env: EnvFile | Lock,
     location: EnvLocation,
     *,
     base_dir: Path | None = None,
@@ -116,7 +177,37 @@ def sync(
     if not prefix.is_env(location.prefix):
         raise UsageError(f"{location.prefix} is not a conda environment; create it first")
     backend = NativeBackend()
-    prepared = _prepare(env, location, base_dir, backend, progress)
+    with tempfile.TemporaryDirectory(prefix="envtool-sync-") as downloads:
+        prepared = _prepare(
+            env, location, base_dir, backend, progress, None if dry_run else Path(downloads)
+        )
+        return _decide_and_apply(
+            prepared,
+            location,
+            base_dir,
+            backend,
+            dry_run=dry_run,
+            allow_variant_change=allow_variant_change,
+            override_frozen=override_frozen,
+            command=command,
+            progress=progress,
+            recovered=recovered,
+        )
+
+
+def _decide_and_apply(
+    prepared: _Prepared,
+    location: EnvLocation,
+    base_dir: Path | None,
+    backend: NativeBackend,
+    *,
+    dry_run: bool,
+    allow_variant_change: bool,
+    override_frozen: bool,
+    command: str,
+    progress: Progress,
+    recovered: tuple[str, ...],
+) -> SyncResult:
     the_plan = prepared.plan
     if dry_run or the_plan.in_sync:
         return SyncResult(the_plan, applied=False, recovered=recovered)
@@ -130,14 +221,13 @@ def sync(
             f"the sync would change the variant of {listed}; "
             "pass --allow-variant-change to allow it"
         )
-    _apply(prepared, location.prefix, env, base_dir, backend, command, progress)
+    _apply(prepared, location.prefix, base_dir, backend, command, progress)
     return SyncResult(the_plan, applied=True, recovered=recovered)
 
 
 def _apply(
     prepared: _Prepared,
     target: Path,
-    env: EnvFile,
     base_dir: Path | None,
     backend: NativeBackend,
     command: str,
@@ -158,16 +248,20 @@ def _apply(
                 cache_dir=backend.cache_dir(),
                 requested_specs=prepared.specs,
                 progress=progress,
-                source=env.source or "sync",
+                source=prepared.source or "sync",
                 installed=engine.read_prefix_records(tx.twin),
             )
+        if prepared.downloaded:  # conda-meta names the real URL, not the verified copy
+            from envtool.locks.install import restore_urls
+
+            restore_urls(tx.twin, prepared.downloaded)
         _append_history(tx.twin, command, the_plan, prepared)
-        if env.variables:
-            prefix.write_variables(tx.twin, env.variables)
+        if prepared.variables:
+            prefix.write_variables(tx.twin, dict(prepared.variables))
         tx.swap()
         if pip:
             progress.phase(f"syncing {len(pip)} pip packages")
-            _sync_pip(target, pip, env, base_dir)
+            _sync_pip(target, pip, prepared.pip_lines, base_dir)
         tx.finish()
 
 
@@ -194,23 +288,23 @@ def _append_history(twin: Path, command: str, the_plan: Plan, prepared: _Prepare
         fh.write(block)
 
 
-def _sync_pip(target: Path, steps: Sequence[Any], env: EnvFile, base_dir: Path | None) -> None:
+def _sync_pip(
+    target: Path, steps: Sequence[Step], lines: Sequence[PipLine], base_dir: Path | None
+) -> None:
+    """Uninstall what the plan removes, then install what it adds or changes (with the
+    section's option lines), with the env's own pip."""
     python = target / ("python.exe" if sys.platform == "win32" else "bin/python")
     removed = [s.name for s in steps if s.action == "remove"]
     if removed:
         process.run([python, "-m", "pip", "uninstall", "-y", *removed])
     wanted = {s.name for s in steps if s.action != "remove"}
-    lines = [
-        p.text
-        for p in env.pip or ()
-        if p.req is not None and (p.req.name in wanted or p.req.kind in ("option", "include"))
-    ]
     if not wanted:
         return
+    chosen = [p.text for p in lines if p.name in wanted or p.kind in ("option", "include")]
     with tempfile.TemporaryDirectory(prefix="envtool-pip-") as tmp:
         requirements = os.path.join(tmp, "requirements.txt")
         with open(requirements, "w", encoding="utf-8") as fh:
-            fh.write("".join(f"{line}\n" for line in lines))
+            fh.write("".join(f"{line}\n" for line in chosen))
         process.run(
             [python, "-m", "pip", "install", "-U", "-r", requirements],
             cwd=base_dir if base_dir is not None else Path.cwd(),

@@ -113,22 +113,27 @@ def pip_packages(env: Path) -> list[str]:
     return path.read_text(encoding="utf-8").split() if path.is_file() else []
 
 
+def list_row(r: dict[str, object]) -> dict[str, object]:
+    """A record as conda's ``list --json`` (and a create's ``actions.LINK``) prints it."""
+    return {
+        "base_url": CHANNEL,
+        "build_number": 0,
+        "build_string": r["build"],
+        "channel": "channel",
+        "dist_name": f"{r['name']}-{r['version']}-{r['build']}",
+        "name": r["name"],
+        "platform": SUBDIR,
+        "version": r["version"],
+    }
+
+
 def list_json(env: Path) -> int:
     if not (env / "conda-meta").is_dir():
         print(f"EnvironmentLocationNotFound: Not a conda environment: {env}", file=sys.stderr)
         return 1
     rows: list[dict[str, object]] = []
     for r in records(env):
-        row = {
-            "base_url": CHANNEL,
-            "build_number": 0,
-            "build_string": r["build"],
-            "channel": "channel",
-            "dist_name": f"{r['name']}-{r['version']}-{r['build']}",
-            "name": r["name"],
-            "platform": SUBDIR,
-            "version": r["version"],
-        }
+        row = list_row(r)
         if TOOL == "micromamba":
             row.update(url=r["url"], md5=r["md5"])
         rows.append(row)
@@ -273,6 +278,8 @@ def create(env: Path) -> int:
             print(f"fake: {env} exists", file=sys.stderr)
             return 1
         shutil.copytree(source, env)
+        # as conda 26.7.1 does: the env's variables (conda-meta/state) are not cloned
+        (env / "conda-meta" / "state").unlink(missing_ok=True)
         return out({"success": True, "prefix": str(env), "actions": {}})
     if "--dry-run" in ARGS and "--yes" in ARGS and TOOL != "micromamba":
         print(
@@ -292,10 +299,11 @@ def create(env: Path) -> int:
             return out(
                 {"actions": {"LINK": links, "PREFIX": str(env)}, "dry_run": True, "success": True}
             )
-        solved = [
-            f"{CHANNEL}/{SUBDIR}::{n}=={record(n)['version']}={record(n)['build']}" for n in names
-        ]
-        return out({"name": None, "channels": [CHANNEL], "dependencies": solved})
+        # conda 26.7.1 (tests/data/backend-conda-json/dryrun-conda-26.7.1.json): LINK rows
+        # shaped as `list --json` rows, not the solved file older condas printed
+        links = [list_row(record(n)) for n in names]
+        actions = {"FETCH": [], "PREFIX": str(env), "LINK": links}
+        return out({"success": True, "actions": actions, "prefix": str(env), "dry_run": True})
     if env.exists():
         print(f"fake: {env} exists (the backend should have removed it)", file=sys.stderr)
         return 1

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""envtool beside its floor: every row of issue 13's table, as whole processes.
+
+    python bench/speed.py                 # files of 2,000 / 20,000 / 100,000 dependencies,
+                                          # envs of 300 / 1,000 packages, 9 runs a row
+    python bench/speed.py --quick         # 2,000 / 20,000 and 300 packages, 5 runs
+    python bench/speed.py --rows files    # only diff/prune/check (or: envs)
+    ENVTOOL_TEST_CONDA=/path/to/conda python bench/speed.py   # add conda's own times
+
+Each row runs envtool and its floor alternately, so both see the same machine load, and
+prints the median CPU time (user + system, from wait4: steadier than wall time on a shared
+machine), the median wall time and the ratio envtool / floor. The floors:
+
+- diff, check, prune: bare ``python`` composing the same file(s) with libyaml (pyyaml's
+  ``CBaseLoader``, the parse envtool itself does); peak memory: the same process's max RSS;
+- export: py-rattler reading every ``conda-meta`` record (``PrefixRecord.from_path``) in a
+  bare ``python``; and ``conda env export`` when a conda is found;
+- clone: py-rattler installing the same records into a new prefix from the warm cache
+  (``rattler.install``); and ``conda create --clone`` when a conda is found.
+
+The conda for the last column: ``$ENVTOOL_TEST_CONDA``, else ``conda`` on PATH (build one with
+``bash ../shared/realconda/setup.sh /tmp/envtool-realconda``). Figures go in the README's
+"Performance" section and the issue notes, never into timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from core import make_export  # noqa: E402
+
+PY = sys.executable
+ENVTOOL = [PY, "-m", "envtool"]
+
+FLOOR_PARSE = """
+import sys, yaml
+for path in sys.argv[1:]:
+    with open(path, encoding="utf-8") as fh:
+        yaml.compose(fh.read(), Loader=yaml.CBaseLoader)
+"""
+
+FLOOR_RECORDS = """
+import sys, pathlib
+from rattler import PrefixRecord
+meta = pathlib.Path(sys.argv[1]) / "conda-meta"
+records = [PrefixRecord.from_path(p) for p in sorted(meta.glob("*.json"))]
+"""
+
+FLOOR_INSTALL = """
+import asyncio, sys, pathlib
+from rattler import PrefixRecord, install
+source, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+records = [PrefixRecord.from_path(p) for p in sorted((source / "conda-meta").glob("*.json"))]
+asyncio.run(install(records, target, cache_dir=pathlib.Path(sys.argv[3]), show_progress=False))
+"""
+
+
+@dataclass
+class Run:
+    cpu: float  # user + system seconds
+    wall: float
+    rss: int  # peak resident set size, bytes
+
+
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+def run(argv: Sequence[str], env: dict[str, str], prepare: Callable[[], None] | None) -> Run:
+    """One process, timed by wait4; its peak RSS from /usr/bin/time when there is one (Linux
+    counts a spawning process's own memory in the peak of the child it spawns, so the child
+    is forked by that small process instead of by this one)."""
+    if prepare is not None:
+        prepare()
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+        ]
+        full = [TIME, "-q", "-f", "%M", "-o", rss.name, *argv] if TIME else list(argv)
+        start = time.perf_counter()
+        pid = os.posix_spawn(full[0], full, env, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            err.seek(0)
+            raise SystemExit(f"{' '.join(argv)} failed ({code}):\n{err.read().decode()}")
+        peak = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
+    return Run(usage.ru_utime + usage.ru_stime, wall, peak * 1024)
+
+
+@dataclass
+class Row:
+    label: str
+    argv: list[str]
+    floors: list[tuple[str, list[str]]]  # (label, argv); the first one is the ratio's floor
+    prepare: Callable[[], None] | None = None
+    memory: bool = False
+
+
+def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) -> None:
+    print(
+        f"{'row':<46} {'cpu':>8} {'wall':>8} {'peak':>8}   "
+        f"{'floor':<28} {'cpu':>8} {'wall':>8} {'peak':>8}  ratio(cpu)"
+    )
+    for row in rows:
+        mine: list[Run] = []
+        floors: list[list[Run]] = [[] for _ in row.floors]
+        for n in range(runs):  # alternate, so both sides see the same load
+            mine.append(run(row.argv, env, row.prepare))
+            for i, (label, argv) in enumerate(row.floors):
+                if label.startswith("conda") and n >= conda_runs:
+                    continue  # conda takes seconds to minutes a run
+                floors[i].append(run(argv, env, row.prepare))
+        m = _median(mine)
+        for i, (label, _) in enumerate(row.floors):
+            if not floors[i]:
+                continue
+            f = _median(floors[i])
+            ratio = m.cpu / f.cpu if f.cpu else float("inf")
+            mem = f"  rss {m.rss / f.rss:.2f}x" if row.memory else ""
+            head = row.label if i == 0 else ""
+            mine_cols = (
+                f"{m.cpu:>7.3f}s {m.wall:>7.3f}s {m.rss / 2**20:>6.0f}MB" if i == 0 else " " * 26
+            )
+            print(
+                f"{head:<46} {mine_cols}   {label:<28} {f.cpu:>7.3f}s {f.wall:>7.3f}s "
+                f"{f.rss / 2**20:>6.0f}MB  {ratio:>5.2f}x{mem}"
+            )
+        sys.stdout.flush()
+
+
+def _median(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.cpu for r in runs),
+        statistics.median(r.wall for r in runs),
+        int(statistics.median(r.rss for r in runs)),
+    )
+
+
+# ------------------------------------------------------------------------------------- files
+
+
+def file_rows(work: Path, sizes: Sequence[int]) -> list[Row]:
+    rows: list[Row] = []
+    for n in sizes:
+        old, new = work / f"old{n}.yml", work / f"new{n}.yml"
+        old.write_text(make_export(n, 1, 0))
+        new.write_text(make_export(n, 1, 1))
+        parse_both = [PY, "-c", FLOOR_PARSE, str(old), str(new)]
+        parse_one = [PY, "-c", FLOOR_PARSE, str(old)]
+        rows += [
+            Row(
+                f"diff {n:,} vs {n:,}",
+                [*ENVTOOL, "diff", str(old), str(new)],
+                [("parse both (libyaml)", parse_both)],
+                memory=True,
+            ),
+            Row(
+                f"prune --no-builds --portable --pin minor {n:,}",
+                [*ENVTOOL, "prune", str(old), "--no-builds", "--portable", "--pin", "minor"],
+                [("parse one (libyaml)", parse_one)],
+            ),
+            Row(
+                f"check {n:,}", [*ENVTOOL, "check", str(old)], [("parse one (libyaml)", parse_one)]
+            ),
+        ]
+    return rows
+
+
+# -------------------------------------------------------------------------------------- envs
+
+
+def find_conda() -> str | None:
+    return os.environ.get("ENVTOOL_TEST_CONDA") or shutil.which("conda")
+
+
+def env_rows(work: Path, sizes: Sequence[int], env: dict[str, str]) -> list[Row]:
+    sys.path.insert(0, str(BENCH.parent / "tests"))
+    from channelkit import build_channel
+    from engine import graph_packages
+
+    conda = find_conda()
+    rows: list[Row] = []
+    for n in sizes:
+        base = work / f"env{n}"
+        packages, leaves = graph_packages(n)
+        channel = build_channel(base / "channel", packages)
+        envfile = base / "environment.yml"
+        envfile.write_text(
+            f"name: bench\nchannels:\n  - {channel.as_uri()}\n  - nodefaults\ndependencies:\n"
+            + "".join(f"  - {leaf}\n" for leaf in leaves)
+        )
+        source = base / "env"
+        subprocess.run(
+            [*ENVTOOL, "--backend", "native", "create", "-f", str(envfile), "-p", str(source)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        installed = len(list((source / "conda-meta").glob("*.json")))
+        clone = base / "clone"
+        floor_clone = base / "floor-clone"
+        conda_clone = base / "conda-clone"
+
+        def wipe(*paths: Path) -> Callable[[], None]:
+            return lambda: [shutil.rmtree(p, ignore_errors=True) for p in paths]  # type: ignore[func-returns-value]
+
+        export_floors = [("py-rattler PrefixRecord read", [PY, "-c", FLOOR_RECORDS, str(source)])]
+        clone_floors = [
+            (
+                "py-rattler install",
+                [PY, "-c", FLOOR_INSTALL, str(source), str(floor_clone), env["RATTLER_CACHE_DIR"]],
+            )
+        ]
+        if conda:
+            export_floors.append(("conda env export", [conda, "env", "export", "-p", str(source)]))
+            clone_floors.append(
+                (
+                    "conda create --clone",
+                    [conda, "create", "-y", "-q", "--clone", str(source), "-p", str(conda_clone)],
+                )
+            )
+        rows += [
+            Row(
+                f"export -p ({installed} packages)",
+                [*ENVTOOL, "--backend", "native", "export", "-p", str(source)],
+                export_floors,
+            ),
+            Row(
+                f"clone ({installed} packages, warm cache)",
+                [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
+                clone_floors,
+                prepare=wipe(clone, floor_clone, conda_clone),
+            ),
+        ]
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
+    parser.add_argument("--runs", type=int, help="runs a row (default 9; --quick 5)")
+    parser.add_argument("--conda-runs", type=int, default=3, help="runs of conda's rows")
+    parser.add_argument("--rows", choices=("all", "files", "envs"), default="all")
+    parser.add_argument("--sizes", help="file sizes, comma-separated (default 2000,20000,100000)")
+    parser.add_argument("--packages", help="env sizes, comma-separated (default 300,1000)")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    parser.add_argument(
+        "--src",
+        metavar="DIR",
+        help="run the envtool package in DIR (another checkout: before/after)",
+    )
+    args = parser.parse_args()
+    runs = args.runs or (5 if args.quick else 9)
+    sizes = [
+        int(s)
+        for s in (args.sizes or ("2000,20000" if args.quick else "2000,20000,100000")).split(",")
+    ]
+    packages = [int(s) for s in (args.packages or ("300" if args.quick else "300,1000")).split(",")]
+
+    work = Path(args.keep or tempfile.mkdtemp(prefix="envtool-speed-")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CONDA", "MAMBA")) and k != "ENVTOOL_BACKEND"
+    }
+    env.update(
+        HOME=str(work / "home"),
+        CONDA_PKGS_DIRS=str(work / "pkgs"),
+        RATTLER_CACHE_DIR=str(work / "pkgs"),
+        CONDA_ROOT_PREFIX=str(work / "root"),
+        PYTHONPATH=str(Path(args.src).resolve() if args.src else BENCH.parent),
+    )
+    (work / "home").mkdir(exist_ok=True)
+    os.chdir(work)  # `python -m envtool` puts the working directory first on sys.path
+    # Time what an installed envtool runs: byte-compiled modules (pip compiles them on install).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", f"{env['PYTHONPATH']}/envtool"], env=env, check=True
+    )
+    try:
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, "
+            f"load {os.getloadavg()[0]:.1f}; {runs} runs a row, medians\n"
+        )
+        rows: list[Row] = []
+        if args.rows in ("all", "files"):
+            rows += file_rows(work, sizes)
+        if args.rows in ("all", "envs"):
+            rows += env_rows(work, packages, env)
+        measure(rows, runs, env, args.conda_runs)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
