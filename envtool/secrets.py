@@ -93,6 +93,21 @@ def credential(text: str, *, conda: bool = True) -> str | None:
     return None
 
 
+def strip_credentials(url: str) -> str:
+    """A package URL as ``conda list --explicit`` writes it: no ``user:pass@``, no ``/t/<token>``.
+
+    >>> strip_credentials("https://me:pw@conda.anaconda.org/t/tk-1/chan/noarch/a-1-0.conda")
+    'https://conda.anaconda.org/chan/noarch/a-1-0.conda'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    netloc = netloc.rpartition("@")[2]
+    path = re.sub(r"^t/[^/]+/", "", path)
+    return f"{scheme}{sep}{netloc}{slash}{path}"
+
+
 def redact_variable(name: str, value: str) -> str:
     """A variable's value for display: masked whole when its name says it is a secret."""
     if is_secret_name(name) and value and not _placeholder(value):

@@ -231,7 +231,7 @@ def test_pip_spec_changes() -> None:
             "@ https://x.example/foo-2.whl",
             None,
         ),
-        ("pip", "spec-changed", "rich", ">=13", ">=13.7", None),
+        ("pip", "spec-changed", "rich", ">=13", ">=13.7", "minor"),  # by lower bound (#11)
         ("pip", "spec-changed", "torch", "[cu121]==2.1.0", "==2.1.0", None),
     ]
 

@@ -183,10 +183,10 @@ class Comparison:
                 gone.remove(twin)
                 came.remove(c)
                 same[channel_key(c)] = channel_key(twin)
-                self._add(
+                self._add(  # named as both sides are, masked: the same in both directions
                     "channels",
                     "channel-changed",
-                    c,
+                    redact(c),
                     twin,
                     c,
                     lines=lines,
@@ -288,8 +288,9 @@ class Comparison:
         for name in sorted(new_conda.keys() - old_conda.keys()):
             pip_name = _pip_name(name)
             if pip_name in old_pip and pip_name not in new_pip:
-                note = "from pip" + (f" ({pip_name})" if name in _PIP_NAMES else "")
-                self._move("conda", name, old_pip.pop(pip_name), new_conda.pop(name), note)
+                # Named as in the other direction (its pip name), so diff(b, a) mirrors diff(a, b).
+                note = "from pip" + (f" (now {name})" if name in _PIP_NAMES else "")
+                self._move("conda", pip_name, old_pip.pop(pip_name), new_conda.pop(name), note)
 
     def _move(self, section: Section, name: str, a: Dep, b: Dep, note: str) -> None:
         va, vb = _pinned(a), _pinned(b)
@@ -401,7 +402,18 @@ class Comparison:
         if note is None:
             note = "pin added" if not spec_a else "pin removed" if not spec_b else None
         old, new = _as_written(a), _as_written(b)
-        self._add(section, "spec-changed", name, old, new, a, b, note=note, risks=risks)
+        # Specs that both have a lower bound (~=1.13.0 → ~=2.1.0, >=1.20 → >=2) are sized by it,
+        # so --fail-on major sees them; a raised one of major size is risky as an upgrade is.
+        bound_size: Size | None = None
+        la, lb = _lower_bound(spec_a), _lower_bound(spec_b)
+        order = _compare(section, la, lb) if la and lb else None
+        if order and la and lb:
+            bound_size = change_size(la, lb)
+            if order < 0 and bound_size == "major" and not (_calendar(la) and _calendar(lb)):
+                risks = (RISK_MAJOR, *risks)
+        self._add(
+            section, "spec-changed", name, old, new, a, b, size=bound_size, note=note, risks=risks
+        )
 
     # ------------------------------------------------------------------------------- options
 
@@ -534,6 +546,31 @@ def _variant(old: str | None, new: str | None) -> tuple[str | None, tuple[str, .
 
 def _is_glob(build: str) -> bool:
     return any(ch in build for ch in "*?[")
+
+
+_LOWER = re.compile(r"^\s*(>=|>|~=|==|=)?\s*([0-9][0-9A-Za-z_.!+]*?)(\.\*)?\s*$")
+
+
+def _lower_bound(spec: str | None) -> str | None:
+    """The highest lower bound of a version spec (``>=1.20,<2`` → 1.20, ``~=2.1.0`` → 2.1.0),
+    or None when it has none or is an ``|`` of alternatives."""
+    if not spec or "|" in spec:
+        return None
+    bounds = []
+    for part in spec.split(","):
+        m = _LOWER.match(part)
+        if m is not None and (m.group(1) or m.group(3)):
+            bounds.append(m.group(2))
+    if not bounds:
+        return None
+    best = bounds[0]
+    for bound in bounds[1:]:
+        try:
+            if compare_versions(best, bound) < 0:
+                best = bound
+        except SpecError:
+            return None
+    return best
 
 
 def _calendar(version: str) -> bool:

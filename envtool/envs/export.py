@@ -37,6 +37,7 @@ from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage
 from envtool.envs.platform import current_subdir
 from envtool.errors import UsageError
 from envtool.files.envfile import EnvFile, check_env_name, make_conda_dep, make_pip_dep
+from envtool.secrets import strip_credentials
 from envtool.spec import variant_glob
 
 NODEFAULTS = "nodefaults"
@@ -231,7 +232,7 @@ def to_explicit(env: InstalledEnv, names: Iterable[str] | None = None) -> str:
         f"# platform: {env.platform or current_subdir()}",
         f"# created-by: envtool {__version__}",
         "@EXPLICIT",
-        *(p.url for p in topological(packages)),
+        *(strip_credentials(p.url) for p in topological(packages)),
     ]
     return "\n".join(lines) + "\n"
 

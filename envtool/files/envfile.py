@@ -71,6 +71,18 @@ def _shown(name: str) -> str:
 
 KNOWN_KEYS = ("name", "channels", "dependencies", "variables", "prefix")
 MAX_NODES = 200_000  # after alias expansion; real files have a few thousand at most
+MAX_ALIASED = 10_000  # nodes reached through aliases beyond those written (real files: ~0)
+MAX_ALIASED_CHARS = 1_000_000  # and characters of text reached so
+MAX_DEPTH = 100  # nesting levels; an environment file has four
+MAX_SCALAR = 100_000  # characters in one value; the longest real spec or URL has a few hundred
+NO_DEPENDENCIES = "no 'dependencies' list: conda env create needs one"
+
+# Line breaks of YAML 1.1 (pyyaml) that YAML 1.2 (ruamel, so conda) reads as ordinary text.
+_AMBIGUOUS_BREAKS = {
+    "\x85": "U+0085 (next line)",
+    "\u2028": "U+2028 (line separator)",
+    "\u2029": "U+2029 (paragraph separator)",
+}
 
 Path_ = tuple[str | int, ...]  # where an item lives: ("dependencies", 3) or (..., "pip", 0)
 
@@ -130,9 +142,14 @@ class EnvFile:
                 yield pdep.line, f"invalid pip line {pdep.text!r}: {pdep.problem}"
 
     def validate(self) -> EnvFile:
-        """Raise :class:`InputError` for the first dependency that does not parse."""
+        """Raise :class:`InputError` when ``check`` would call the file invalid: no
+        ``dependencies`` list (E003), or the first dependency that does not parse (E101/E102)."""
+        from envtool.secrets import redact
+
+        if not self.has_dependencies:
+            raise InputError(self.source, NO_DEPENDENCIES, 1)
         for line, message in self.problems():
-            raise InputError(self.source, message, line)
+            raise InputError(self.source, redact(message), line)
         return self
 
 
@@ -145,7 +162,9 @@ def load(path: str) -> EnvFile:
 
 
 def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
-    """Parse a decoded file; with ``strict`` an unparseable spec is an error, else a ``problem``.
+    """Parse a decoded file. With ``strict`` (every command but ``check``), what ``check``
+    reports as an error (E001, E003, E101, E102) is an :class:`InputError`; without, a
+    dependency that does not parse is a ``problem``. One parser, one verdict.
 
     Only ``environment.yml``: :func:`envtool.locks.read_env` reads lock and explicit files too.
     """
@@ -212,8 +231,11 @@ def compose(text: str, source: str) -> Any:
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     _reject_conflict_markers(text, source)
+    _reject_ambiguous_text(text, source)
     try:
-        return yaml.compose(text, Loader=loader)
+        root = yaml.compose(text, Loader=loader)
+    except RecursionError as exc:
+        raise InputError(source, "YAML nested too deeply") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -224,6 +246,96 @@ def compose(text: str, source: str) -> Any:
         ) from exc
     except yaml.YAMLError as exc:
         raise InputError(source, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
+    if root is not None:
+        _Tree(source).check(root)
+    return root
+
+
+def _reject_ambiguous_text(text: str, source: str) -> None:
+    """Text YAML readers disagree on, which an edit would then place wrongly."""
+    if text.startswith("\ufeff"):
+        raise InputError(source, "a second byte-order mark (U+FEFF) at the start of the file", 1)
+    for char, label in _AMBIGUOUS_BREAKS.items():
+        at = text.find(char)
+        if at >= 0:
+            line = len(re.findall(r"\r\n|\r|\n", text[:at])) + 1
+            raise InputError(
+                source,
+                f"{label}: YAML 1.1 reads it as a line break, conda's YAML 1.2 reader as text "
+                "— replace it with a newline or remove it",
+                line,
+            )
+
+
+class _Tree:
+    """One walk over a composed tree: the expanded size (aliases counted each time they are
+    used), nesting depth and alias cycles, so every command refuses the same files."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sizes: dict[int, tuple[int, int]] = {}  # id → (nodes, characters), expanded
+        self.open: set[int] = set()
+        self._scalars: list[str] = []  # each scalar written, once
+
+    def check(self, root: Any) -> None:
+        nodes, chars = 1, 0
+        for key, value in root.value if root.id == "mapping" else ():
+            for node in (key, value):
+                n, c = self.size(node, 1)
+                nodes, chars = nodes + n, chars + c
+            if nodes > MAX_NODES:
+                raise InputError(self.source, _TOO_MANY, node_line(key))
+        written = self.sizes.values()
+        repeated = nodes - 1 - len(written)  # the root is not in sizes
+        if repeated > MAX_ALIASED:
+            raise InputError(
+                self.source,
+                f"YAML aliases repeat {repeated:,} nodes (more than {MAX_ALIASED:,}): "
+                "write the repeated part out, or use fewer aliases",
+            )
+        text = chars - sum(map(len, self._scalars))
+        if text > MAX_ALIASED_CHARS:
+            raise InputError(
+                self.source,
+                f"YAML aliases repeat {text:,} characters of text (more than "
+                f"{MAX_ALIASED_CHARS:,}): write the repeated part out, or use fewer aliases",
+            )
+
+    def size(self, node: Any, depth: int) -> tuple[int, int]:
+        """(nodes, characters) in ``node`` with every alias expanded (memoized: linear)."""
+        key = id(node)
+        known = self.sizes.get(key)
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise InputError(self.source, "YAML nested too deeply", node_line(node))
+        if key in self.open:
+            raise InputError(self.source, "a YAML alias refers to itself", node_line(node))
+        nodes, chars = 1, 0
+        if node.id == "scalar":
+            chars = len(node.value)
+            if chars > MAX_SCALAR:
+                raise InputError(
+                    self.source,
+                    f"a value of {chars:,} characters (more than {MAX_SCALAR:,}): "
+                    "not an environment file's",
+                    node_line(node),
+                )
+            self._scalars.append(node.value)
+        else:
+            self.open.add(key)
+            children = node.value if node.id == "sequence" else (x for kv in node.value for x in kv)
+            for child in children:
+                n, c = self.size(child, depth + 1)
+                nodes, chars = nodes + n, chars + c
+                if nodes > MAX_NODES:
+                    raise InputError(self.source, _TOO_MANY, node_line(node))
+            self.open.discard(key)
+        self.sizes[key] = (nodes, chars)
+        return nodes, chars
+
+
+_TOO_MANY = f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})"
 
 
 def _reject_conflict_markers(text: str, source: str) -> None:
@@ -238,7 +350,7 @@ def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
     """(line number, marker) for every line of ``text`` that is a merge-conflict marker."""
     if not any(marker in text for marker in CONFLICT_MARKERS):  # substring scans, no line loop
         return  # (anywhere, not only at a line start: splitlines() also splits at \r, \f, ...)
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1):
         stripped = line.rstrip()
         for marker in CONFLICT_MARKERS:
             if stripped == marker or (marker != "=======" and line.startswith(marker + " ")):

@@ -185,7 +185,7 @@ def _conflict_markers(tf: TextFile) -> Iterator[Finding]:
 
 def _schema(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
     if not env.has_dependencies:
-        yield _finding(env.source, 1, "E003", "no 'dependencies' key: conda env create needs one")
+        yield _finding(env.source, 1, "E003", envfile.NO_DEPENDENCIES)
     if env.name is not None:
         try:
             check_env_name(env.name)

@@ -285,7 +285,7 @@ def rewrite_pip(text: str, *, pin: PinLevel | None = None, portable: bool = Fals
         found = pip_platform_marker(req.name)
         if found and not re.search(r"\s-", text):
             platform, why, marker = found
-            text = f"{text} ; {marker}"
+            text = f"{text.rstrip()} ; {marker}"  # a block scalar's line break goes
             reasons.append(f"platform-only ({platform}): {why}; limited to it with a marker")
     if not reasons:
         return Rewrite(notes=tuple(notes))

@@ -5,6 +5,13 @@ every byte outside it — comments, quoting, indentation, flow style, CRLF line 
 Deleting an item of a block list removes its whole line(s); items of a flow list (``[a, b]``)
 are re-joined inside the brackets. Operations address nodes by path: ``("name",)``,
 ``("dependencies", 3)``, ``("dependencies", 7, "pip", 0)``.
+
+Positions come from the parser's events, not a composed tree, so an alias (``*a``) is a place
+of its own: editing it edits that place, not the anchored node it repeats. An edit that
+removes an anchor still used elsewhere inlines the anchored value at each alias (a single
+value), or is refused (a list or mapping). A block scalar (``|``, ``>``) keeps its line break;
+CR, LF and CRLF line ends are all lines. The text must have passed
+:func:`envtool.files.envfile.parse` (every command validates before it edits).
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from envtool.errors import InputError
-from envtool.files.envfile import compose
 
 PathT = tuple[str | int, ...]
 
@@ -68,19 +74,108 @@ class _Span:
     text: str
 
 
+class _Node:
+    """A node where it is written: an alias is a node of its own that points at its anchor."""
+
+    __slots__ = ("anchor", "end", "flow_style", "id", "start", "style", "target", "value")
+
+    def __init__(self, kind: str, start: int, anchor: str | None) -> None:
+        self.id = kind  # "scalar", "sequence", "mapping" or "alias"
+        self.start = start
+        self.end = start
+        self.anchor = anchor
+        self.value: Any = None
+        self.style: str | None = None
+        self.flow_style = False
+        self.target: _Node | None = None  # an alias's anchored node
+
+
+def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
+    """The node tree of ``text`` from parser events, and every alias in it."""
+    import yaml
+
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    ev = yaml.events
+    root: _Node | None = None
+    stack: list[_Node] = []
+    anchors: dict[str, _Node] = {}
+    aliases: list[_Node] = []
+    pending: list[_Node | None] = []  # per open mapping: a key waiting for its value
+
+    def add(node: _Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent = stack[-1]
+        if parent.id == "sequence":
+            parent.value.append(node)
+        elif pending[-1] is None:
+            pending[-1] = node
+        else:
+            parent.value.append((pending[-1], node))
+            pending[-1] = None
+
+    try:
+        event: Any
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, ev.ScalarEvent):
+                node = _Node("scalar", _at(event.start_mark), event.anchor)
+                node.value, node.style = event.value, event.style
+                node.end = _at(event.end_mark)
+            elif isinstance(event, ev.AliasEvent):
+                node = _Node("alias", _at(event.start_mark), None)
+                node.end = _at(event.end_mark)
+                node.target = anchors.get(event.anchor or "")
+                node.value = event.anchor
+                aliases.append(node)
+            elif isinstance(event, (ev.SequenceStartEvent, ev.MappingStartEvent)):
+                kind = "sequence" if isinstance(event, ev.SequenceStartEvent) else "mapping"
+                node = _Node(kind, _at(event.start_mark), event.anchor)
+                node.value, node.flow_style = [], bool(event.flow_style)
+                add(node)
+                stack.append(node)
+                pending.append(None)
+                continue
+            elif isinstance(event, (ev.SequenceEndEvent, ev.MappingEndEvent)):
+                done = stack.pop()
+                pending.pop()
+                done.end = _at(event.end_mark)
+                if done.anchor:
+                    anchors[done.anchor] = done
+                continue
+            else:
+                continue
+            add(node)
+            if node.anchor:
+                anchors[node.anchor] = node
+    except yaml.YAMLError as exc:  # pragma: no cover - callers parse (and so validate) first
+        raise InputError(source, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
+    return root, aliases
+
+
+def _at(mark: Any) -> int:
+    return int(mark.index)
+
+
+_BREAK = re.compile(r"\r\n?|\n")
+
+
 class Document:
     """A YAML text and its node tree, for computing edits."""
 
     def __init__(self, text: str, source: str = "<string>", root: Any = None) -> None:
-        """``root``: the node tree of ``text`` when the caller composed it already."""
+        """``root`` (a composed tree) is accepted and not used: edits need the parser's events,
+        where an alias is a place of its own (see the module docstring)."""
         self.text = text
         self.source = source
-        self.root = root if root is not None else compose(text, source)
-        if self.root is None or self.root.id != "mapping":
+        root, self.aliases = _compose(text, source)
+        if root is None or root.id != "mapping":
             raise InputError(source, "expected a mapping at the top level")
+        self.root = root
         if self.root.flow_style:
             raise InputError(source, "cannot edit a flow-style ({...}) file in place")
-        self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.newline = _newline(text)
 
     # ------------------------------------------------------------------ lookups
     def key_node(self, key: str) -> tuple[Any, Any] | None:
@@ -91,7 +186,13 @@ class Document:
 
     def node(self, path: PathT) -> Any:
         node = self.root
-        for part in path:
+        for depth, part in enumerate(path):
+            if node.id == "alias":
+                raise InputError(
+                    self.source,
+                    f"cannot edit in place: {'/'.join(map(str, path[:depth]))} is a YAML alias "
+                    f"(*{node.value}) of a list or mapping written elsewhere",
+                )
             if isinstance(part, int):
                 if node.id != "sequence" or part >= len(node.value):
                     raise KeyError(path)
@@ -110,17 +211,17 @@ class Document:
 
     # ------------------------------------------------------------------ positions
     def _line_start(self, index: int) -> int:
-        return self.text.rfind("\n", 0, index) + 1
+        return max(self.text.rfind("\n", 0, index), self.text.rfind("\r", 0, index)) + 1
 
     def _line_end(self, index: int) -> int:
-        """Index just past the newline of the line holding ``index`` (or end of text)."""
-        nl = self.text.find("\n", index)
-        return len(self.text) if nl < 0 else nl + 1
+        """Index just past the line break of the line holding ``index`` (or end of text)."""
+        found = _BREAK.search(self.text, index)
+        return len(self.text) if found is None else found.end()
 
     def _content_end(self, node: Any) -> int:
         """Index just past the last character that belongs to ``node`` itself."""
-        if node.id == "scalar" or node.flow_style or not node.value:
-            return int(node.end_mark.index)
+        if node.id in ("scalar", "alias") or node.flow_style or not node.value:
+            return int(node.end)
         last = node.value[-1]
         if node.id == "mapping":
             k, v = last
@@ -135,35 +236,40 @@ class Document:
     # ------------------------------------------------------------------ edits
     def set_scalar(self, path: PathT, value: str) -> _Span:
         node = self.node(path)
-        if node.id != "scalar":
+        if node.id not in ("scalar", "alias"):
             raise InputError(self.source, f"{'/'.join(map(str, path))} is not a single value")
-        in_flow = self._in_flow(path)
-        return _Span(
-            node.start_mark.index, node.end_mark.index, _scalar_text(value, node.style, in_flow)
-        )
+        return self._replace(node, _scalar_text(value, node.style, self._in_flow(path)))
+
+    def _replace(self, node: Any, new: str) -> _Span:
+        """Replace a scalar's text (with its anchor and tag); a block scalar keeps its break."""
+        self._not_alias(node)
+        start, end = int(node.start), int(node.end)
+        if node.style in ("|", ">"):
+            written = self.text[start:end]
+            rest = written[len(written.rstrip(" \t\r\n")) :]
+            found = _BREAK.search(rest)
+            new += rest[found.start() :] if found else ""
+        return _Span(start, end, new)
 
     def delete_key(self, key: str) -> _Span | None:
         found = self.key_node(key)
         if found is None:
             return None
         k, v = found
-        start, end = self._block_lines(k.start_mark.index, v if not _empty(v) else k)
+        start, end = self._block_lines(k.start, v if not _empty(v) else k)
         return _Span(start, end, "")
 
     def set_key(self, key: str, value: str) -> _Span:
         found = self.key_node(key)
         if found is not None:
             k, v = found
+            self._not_alias(v)
             if v.id == "scalar" and not _empty(v):
                 return self.set_scalar((key,), value)
-            end = self._content_end(v) if not _empty(v) else k.end_mark.index + 1
-            return _Span(k.end_mark.index, end, ": " + _scalar_text(value, None, False))
+            end = self._content_end(v) if not _empty(v) else k.end + 1
+            return _Span(k.end, end, ": " + _scalar_text(value, None, False))
         first_key = self.root.value[0][0] if self.root.value else None
-        at = (
-            self._line_start(first_key.start_mark.index)
-            if first_key is not None
-            else len(self.text)
-        )
+        at = self._line_start(first_key.start) if first_key is not None else len(self.text)
         return _Span(at, at, f"{key}: {_scalar_text(value, None, False)}{self.newline}")
 
     def set_list(self, key: str, items: tuple[str, ...], after: str | None) -> _Span:
@@ -174,19 +280,19 @@ class Document:
                 at = self._line_end(self._content_end(anchor[1]) - 1)
             else:
                 first = self.root.value[0][0]
-                at = self._line_start(first.start_mark.index)
+                at = self._line_start(first.start)
             return _Span(at, at, self._render_block_list(key, items, "  "))
         k, v = found
         if v.id == "sequence" and v.flow_style:
             inner = ", ".join(_scalar_text(i, None, True) for i in items)
-            return _Span(v.start_mark.index, v.end_mark.index, f"[{inner}]")
+            return _Span(v.start, v.end, f"[{inner}]")
         indent = "  "
         if v.id == "sequence" and v.value:
-            first_item = v.value[0].start_mark.index
+            first_item = v.value[0].start
             dash = self.text.rfind("-", 0, first_item)
             indent = self.text[self._line_start(dash) : dash]
-        start, end = self._block_lines(k.start_mark.index, v if not _empty(v) else k)
-        key_text = self.text[start : k.end_mark.index]
+        start, end = self._block_lines(k.start, v if not _empty(v) else k)
+        key_text = self.text[start : k.end]
         return _Span(start, end, self._render_block_list(key_text, items, indent))
 
     def _render_block_list(self, key_text: str, items: tuple[str, ...], indent: str) -> str:
@@ -214,24 +320,50 @@ class Document:
                 if i in replace:
                     texts.append(_scalar_text(replace[i], item.style, True))
                 else:
-                    texts.append(self.text[item.start_mark.index : item.end_mark.index])
-            return [_Span(seq.start_mark.index, seq.end_mark.index, "[" + ", ".join(texts) + "]")]
+                    texts.append(self.text[item.start : item.end])
+            return [_Span(seq.start, seq.end, "[" + ", ".join(texts) + "]")]
         spans = []
         for i in sorted(indices | set(replace)):
             item = seq.value[i]
             if i in indices:
-                dash = self.text.rfind("-", 0, item.start_mark.index)
+                self._not_alias(item)
+                dash = self.text.rfind("-", 0, item.start)
                 start, end = self._block_lines(dash, item)
                 spans.append(_Span(start, end, ""))
             else:
-                spans.append(
-                    _Span(
-                        item.start_mark.index,
-                        item.end_mark.index,
-                        _scalar_text(replace[i], item.style, False),
-                    )
-                )
+                spans.append(self._replace(item, _scalar_text(replace[i], item.style, False)))
         return spans
+
+    def _not_alias(self, node: Any) -> None:
+        if node.id == "alias":  # it stands for text written elsewhere: the user's to resolve
+            raise InputError(
+                self.source,
+                "cannot edit in place: an item to change is a YAML alias (*name) of another",
+            )
+
+    def keep_aliases(self, spans: list[_Span]) -> list[_Span]:
+        """Spans that keep every alias outside ``spans`` meaning what it meant, when its anchor
+        is removed or replaced: the anchored value written in the alias's place."""
+        if not self.aliases:
+            return []
+
+        def inside(pos: int) -> bool:
+            return any(s.start <= pos < s.end for s in spans)
+
+        extra: list[_Span] = []
+        for alias in self.aliases:
+            target = alias.target
+            if target is None or inside(alias.start) or not inside(target.start):
+                continue
+            if target.id != "scalar":
+                raise InputError(
+                    self.source,
+                    f"cannot edit in place: the list or mapping anchored as &{target.anchor} "
+                    f"goes, but the YAML alias *{alias.value} still uses it — write it out there",
+                )
+            style = '"' if target.style in ("|", ">") else target.style
+            extra.append(_Span(alias.start, alias.end, _scalar_text(target.value, style, True)))
+        return extra
 
 
 def apply(text: str, ops: list[Op], source: str = "<string>", root: Any = None) -> str:
@@ -265,6 +397,7 @@ def apply(text: str, ops: list[Op], source: str = "<string>", root: Any = None) 
         for index in replaces.keys() & deletes:
             del replaces[index]
         spans.extend(doc.delete_items(seq_path, deletes, replaces))
+    spans.extend(doc.keep_aliases(spans))
     return _splice(text, spans, source)
 
 
@@ -284,16 +417,27 @@ def _splice(text: str, spans: list[_Span], source: str) -> str:
 
 
 def _empty(node: Any) -> bool:
-    return bool(node.id == "scalar" and not node.style and node.value == "")
+    """Nothing written at all (``key:``): a tagged or anchored empty value is text to replace."""
+    return bool(
+        node.id == "scalar" and not node.style and node.value == "" and node.start == node.end
+    )
+
+
+def _newline(text: str) -> str:
+    """The line end ``text`` uses: CRLF if any line has one, CR if every line has one."""
+    if "\r\n" in text:
+        return "\r\n"
+    return "\r" if "\r" in text and "\n" not in text else "\n"
 
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./=<>!~^$()+*@-][^\n]*$")
 _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
+_NEEDS_ESCAPES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def _scalar_text(value: str, style: str | None, in_flow: bool) -> str:
     """``value`` as YAML scalar text, in the given quote style when it needs none other."""
-    if style == '"':
+    if style == '"' or _NEEDS_ESCAPES.search(value):  # a line break or control character
         return _double(value)
     if style == "'" or not _plain_ok(value, in_flow):
         return "'" + value.replace("'", "''") + "'"

@@ -34,7 +34,11 @@ class Renamed:
 def rename_text(
     text: str, new_name: str, *, keep_prefix: bool = False, source: str = "<string>"
 ) -> str:
-    """``text`` with ``name:`` set to ``new_name`` (inserted first if absent) and no ``prefix:``."""
+    """``text`` with ``name:`` set to ``new_name`` (inserted first if absent) and no ``prefix:``.
+
+    A file every other command calls invalid (``check``'s errors) is refused with their error.
+    """
+    envfile.parse_file(fileio.TextFile(source, text))
     ops: list[yaml_edit.Op] = [yaml_edit.SetKey("name", new_name)]
     if not keep_prefix:
         ops.append(yaml_edit.DeleteKey("prefix"))

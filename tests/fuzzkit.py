@@ -1,0 +1,448 @@
+"""Fuzzing envtool's file commands: mutations of real files, and the invariants every input keeps.
+
+Used by ``tests/test_fuzz.py`` (a bounded budget in CI) and ``bench/fuzz.py`` (a long one).
+
+Inputs are real environment files (``../shared/corpus`` when present, ``tests/data``) mutated
+by :func:`mutate` — byte flips, truncation, BOMs, CR/CRLF/U+2028 line ends, block scalars,
+anchors and alias fan-out, tags, duplicate keys, deep nesting, huge scalars, control
+characters, lines spliced from other files. :func:`check_input` runs one input through parse,
+check, rename, prune and diff in-process, through the functions the CLI calls, and returns the
+broken invariants (an empty list: all held):
+
+* nothing but an :class:`~envtool.errors.EnvtoolError` (exit 2) escapes — no traceback (exit 3);
+* one verdict: ``parse`` refuses a file iff ``check`` reports it invalid (E001/E002/E003/E101/
+  E102), and ``rename``/``prune`` refuse it then with the very same error;
+* ``rename``'s output re-parses, has the new name and no prefix, and nothing else changed;
+* ``prune``'s output re-parses to exactly the pruned file;
+* ``diff(a, a)`` is empty; ``diff(a, b)`` mirrors ``diff(b, a)``;
+* each input's work is bounded in time.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from envtool.errors import EnvtoolError
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+DATA = ROOT / "tests" / "data"
+# CPU seconds (not wall time: a loaded machine must not fail inputs); far above what any input
+# takes, so only a loop or a blow-up goes past it.
+SECONDS_PER_INPUT = 5.0
+INVALID_CODES = {"E001", "E002", "E003", "E101", "E102"}
+
+
+def seeds() -> list[bytes]:
+    """Real environment files: the shared corpus (when present) and the tests' own data."""
+    paths = sorted(CORPUS.glob("*.yml")) if CORPUS.is_dir() else []
+    paths += sorted(p for p in DATA.rglob("*.y*ml") if p.is_file() and ".git" not in p.parts)
+    out = []
+    for p in paths:
+        data = p.read_bytes()
+        if len(data) < 200_000:
+            out.append(data)
+    return out
+
+
+# ------------------------------------------------------------------------------ mutations
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True) or [""]
+
+
+def _pick_line(rng: random.Random, text: str) -> tuple[list[str], int]:
+    lines = _lines(text)
+    return lines, rng.randrange(len(lines))
+
+
+def m_flip(rng: random.Random, data: bytes) -> bytes:
+    if not data:
+        return bytes([rng.randrange(256)])
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        b[rng.randrange(len(b))] = rng.randrange(256)
+    return bytes(b)
+
+
+def m_truncate(rng: random.Random, data: bytes) -> bytes:
+    return data[: rng.randrange(len(data) + 1)]
+
+
+def m_bom(rng: random.Random, data: bytes) -> bytes:
+    choice = rng.randrange(4)
+    if choice == 0:
+        return b"\xef\xbb\xbf" + data
+    if choice == 1:
+        return b"\xef\xbb\xbf\xef\xbb\xbf" + data
+    text = data.decode("utf-8", "replace")
+    return text.encode("utf-16" if choice == 2 else "utf-16-be")
+
+
+def m_line_ends(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    new = rng.choice(["\r", "\r\n", "\u2028", "\u2029", "\x85", "\n\r"])
+    if rng.random() < 0.5:
+        return text.replace("\n", new).encode("utf-8")
+    lines, i = _pick_line(rng, text)
+    lines[i] = lines[i].rstrip("\n") + new
+    return "".join(lines).encode("utf-8")
+
+
+def _scalar_item(rng: random.Random, text: str) -> tuple[list[str], int, re.Match[str]] | None:
+    lines = _lines(text)
+    items = [
+        (i, m)
+        for i, line in enumerate(lines)
+        if (m := re.match(r"^(\s*(?:- |\w+: ))([^\s#&*!|>'\"\[{][^#\n]*?)\s*(\r?\n)?$", line))
+    ]
+    if not items:
+        return None
+    i, m = rng.choice(items)
+    return lines, i, m
+
+
+def m_block_scalar(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    found = _scalar_item(rng, text)
+    if found is None:
+        return data
+    lines, i, m = found
+    indent = " " * (len(m.group(1)) + rng.randint(0, 2))
+    style = rng.choice([">-", "|", ">", "|-", "|+", ">2"])
+    lines[i] = f"{m.group(1)}{style}\n{indent}{m.group(2)}\n" + ("\n" if rng.random() < 0.3 else "")
+    return "".join(lines).encode("utf-8")
+
+
+def m_anchor(rng: random.Random, data: bytes) -> bytes:
+    """Anchor a value and use it elsewhere: as a top-level key, an item, or fanned out."""
+    text = data.decode("utf-8", "replace")
+    found = _scalar_item(rng, text)
+    if found is None:
+        return data
+    lines, i, m = found
+    lines[i] = f"{m.group(1)}&a{i} {m.group(2)}\n"
+    use = rng.randrange(4)
+    if use == 0:
+        lines.append(f"extra{i}: *a{i}\n")
+    elif use == 1:
+        lines.append(f"extra{i}: [{', '.join([f'*a{i}'] * rng.randint(1, 2000))}]\n")
+    elif use == 2:
+        j = rng.randrange(len(lines))
+        if re.match(r"^\s*- ", lines[j]):
+            lines.insert(j, re.match(r"^(\s*- )", lines[j]).group(1) + f"*a{i}\n")  # type: ignore[union-attr]
+    else:
+        lines.append(f"prefix: *a{i}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def m_fan_out(rng: random.Random, data: bytes) -> bytes:
+    """An anchored pip block referenced many times (the 55 KB file of issue 11, scaled)."""
+    n, refs = rng.randint(1, 300), rng.randint(1, 300)
+    block = "".join(f"      - p{i}==1\n" for i in range(n))
+    where = rng.choice(["dependencies", "extra"])
+    if where == "extra":
+        text = data.decode("utf-8", "replace").rstrip("\n") + "\n"
+        return (text + f"x: &p\n{block}y: [{', '.join(['*p'] * refs)}]\n").encode("utf-8")
+    return (
+        "name: fan\ndependencies:\n  - pip\n  - pip: &p\n" + block + "  - pip: *p\n" * refs
+    ).encode("utf-8")
+
+
+def m_tag(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    found = _scalar_item(rng, text)
+    if found is None:
+        return data
+    lines, i, m = found
+    tag = rng.choice(
+        ["!!python/name:os.system ", "!!str ", "!custom ", "! ", "!!int ", "!!binary "]
+    )
+    lines[i] = f"{m.group(1)}{tag}{m.group(2)}\n"
+    return "".join(lines).encode("utf-8")
+
+
+def m_duplicate_line(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    lines, i = _pick_line(rng, text)
+    lines.insert(rng.randrange(len(lines) + 1), lines[i] if lines[i].endswith("\n") else "\n")
+    return "".join(lines).encode("utf-8")
+
+
+def m_delete_line(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    lines, i = _pick_line(rng, text)
+    del lines[i]
+    return "".join(lines).encode("utf-8")
+
+
+def m_indent(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    lines, i = _pick_line(rng, text)
+    lines[i] = (" " * rng.randint(1, 4) + lines[i]) if rng.random() < 0.5 else lines[i].lstrip()
+    return "".join(lines).encode("utf-8")
+
+
+def m_deep(rng: random.Random, data: bytes) -> bytes:
+    depth = rng.choice([5, 99, 101, 150, 1000, 5000])
+    text = data.decode("utf-8", "replace").rstrip("\n") + "\n"
+    nest = "[" * depth + "]" * depth if rng.random() < 0.5 else "{a: " * depth + "}" * depth
+    return (text + f"deep: {nest}\n").encode("utf-8")
+
+
+def m_huge(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    found = _scalar_item(rng, text)
+    size = rng.choice([1_000, 10_000, 10_000, 100_000, 100_000, 1_000_000])
+    if found is None:
+        return (text + "x" * size).encode("utf-8")
+    lines, i, m = found
+    lines[i] = f"{m.group(1)}{m.group(2)}{rng.choice('ax=.-* ') * size}\n"
+    return "".join(lines).encode("utf-8")
+
+
+_CONTROLS = [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\u202e", "\u2066", "\ufeff", "\t"]
+
+
+def m_control(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    at = rng.randrange(len(text) + 1)
+    return (text[:at] + rng.choice(_CONTROLS) + text[at:]).encode("utf-8")
+
+
+_SNIPPETS = [
+    "  - pip:\n      - numpy==1.0\n",
+    "  - {pip: [a]}\n",
+    "  - pip: x\n",
+    "dependencies: {a: 1}\n",
+    "prefix: /home/me/env\n",
+    "prefix:\n",
+    "name:\n",
+    "channels: [a, b, a]\n",
+    "variables: {A: 1, B: [x]}\n",
+    "  - 'x=='\n",
+    "  - https://u:p@host/chan::x[[\n",
+    "  - --extra-index-url https://me:s3cret@pypi.example/simple\n",
+    "---\n",
+    "<<<<<<< HEAD\n",
+    "  - invisible-watermark\n",
+    "      - invisible_watermark==0.2\n",
+    "  - torch~=1.13.0\n",
+    "  - numpy>=1.20\n",
+    "? complex\n: key\n",
+    "dependencies: []\n",
+    "  - *undefined\n",
+    "  - &x numpy=1=h\n  - *x\n",
+    "  - |\n    block=1=h\n",
+    "  - python=3.11=h_0 # comment\n",
+    "  -\n",
+    "  - ~\n",
+    "\t- tab\n",
+]
+
+
+def m_snippet(rng: random.Random, data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    lines, i = _pick_line(rng, text)
+    lines.insert(i, rng.choice(_SNIPPETS))
+    return "".join(lines).encode("utf-8")
+
+
+def m_splice(rng: random.Random, data: bytes, other: bytes) -> bytes:
+    a, b = _lines(data.decode("utf-8", "replace")), _lines(other.decode("utf-8", "replace"))
+    i, j = rng.randrange(len(a) + 1), rng.randrange(len(b))
+    return "".join(a[:i] + b[j : j + rng.randint(1, 10)] + a[i:]).encode("utf-8")
+
+
+MUTATORS = (
+    m_flip,
+    m_truncate,
+    m_bom,
+    m_line_ends,
+    m_block_scalar,
+    m_anchor,
+    m_fan_out,
+    m_tag,
+    m_duplicate_line,
+    m_delete_line,
+    m_indent,
+    m_deep,
+    m_huge,
+    m_control,
+    m_snippet,
+)
+
+
+def mutate(rng: random.Random, pool: list[bytes]) -> bytes:
+    """One to three mutations of a random seed (sometimes spliced with another)."""
+    data = rng.choice(pool)
+    for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
+        if rng.random() < 0.1:
+            data = m_splice(rng, data, rng.choice(pool))
+        else:
+            data = rng.choice(MUTATORS)(rng, data)
+    return data
+
+
+# ----------------------------------------------------------------------------- invariants
+
+
+@dataclass(frozen=True)
+class Failure:
+    what: str
+    detail: str
+    data: bytes
+
+
+_MIRROR = {
+    "added": "removed",
+    "removed": "added",
+    "upgraded": "downgraded",
+    "downgraded": "upgraded",
+    "channel-added": "channel-removed",
+    "channel-removed": "channel-added",
+}
+
+
+def _mirror_key(change: object, reverse: bool) -> tuple[object, ...]:
+    kind, section = change.kind, change.section
+    old, new = change.old, change.new
+    if reverse:
+        kind = _MIRROR.get(kind, kind)
+        old, new = new, old
+        if kind == "moved":  # its section is where it went
+            section = {"conda": "pip", "pip": "conda"}[section]
+    return (section, kind, change.name, old, new, change.size)
+
+
+_OTHERS: dict[bytes, object] = {}  # parsed seed files (the usual "other" side), by content
+
+
+def _parsed_other(other: bytes, fail: object) -> Any:
+    """``other`` parsed (None if it does not parse); seed files are parsed once."""
+    from envtool.files import envfile, fileio
+
+    if other in _OTHERS:
+        return _OTHERS[other]
+    try:
+        env: object = envfile.parse_file(fileio.decode(other, "other.yml"))
+    except EnvtoolError:
+        env = None
+    except Exception as exc:
+        fail(f"parse other: {type(exc).__name__} (exit 3)", exc)  # type: ignore[operator]
+        return None
+    if len(_OTHERS) < 500:
+        _OTHERS[other] = env
+    return env
+
+
+def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
+    """Run ``data`` through every file command; the invariants it broke (empty: none)."""
+    from envtool.diff.compare import diff
+    from envtool.files import envfile, fileio, lint
+    from envtool.files.prune import PruneOptions, apply_edits, prune
+    from envtool.ops.rename import rename_text
+
+    failures: list[Failure] = []
+    start = time.process_time()
+
+    def fail(what: str, detail: object) -> None:
+        failures.append(Failure(what, str(detail)[:500], data))
+
+    def guarded(what: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """(result, None) or (None, the EnvtoolError); anything else escaping is a failure."""
+        try:
+            return fn(*args, **kwargs), None
+        except EnvtoolError as exc:
+            if "\n" in str(exc):
+                fail(f"{what}: a multi-line error", repr(str(exc)))
+            return None, exc
+        except Exception as exc:
+            fail(f"{what}: {type(exc).__name__} (exit 3)", exc)
+            return None, exc
+
+    findings, _ = guarded("check", lint.lint_bytes, data, source)
+    tf, decode_error = guarded("decode", fileio.decode, data, source)
+    if tf is None:
+        if findings is not None and not any(f.code == "E001" for f in findings):
+            fail("verdict: undecodable but check finds no E001", decode_error)
+        return failures
+    env, parse_error = guarded("parse", envfile.parse_file, tf)
+    invalid = {f.code for f in findings or ()} & INVALID_CODES
+    if findings is not None and bool(invalid) != (parse_error is not None):
+        fail("verdict: check and parse disagree", f"check {sorted(invalid)}, parse {parse_error}")
+
+    renamed, rename_error = guarded("rename", rename_text, tf.text, "renamed", source=source)
+    if parse_error is not None:
+        if rename_error is None or str(rename_error) != str(parse_error):
+            fail("verdict: rename does not refuse with parse's error", rename_error)
+    elif renamed is not None and env is not None:
+        after, error = guarded("rename re-parse", envfile.parse_file, replace(tf, text=renamed))
+        if error is not None:
+            fail("rename: output does not re-parse", error)
+        elif after is not None:
+            want = replace(env, name="renamed", prefix=None, key_lines={})
+            got = replace(after, key_lines={})
+            if got != want:
+                fail("rename: changed more than name and prefix", f"{want} -> {got}")
+
+    options = PruneOptions(no_builds=True, portable=True, pin="minor", drop=("*mutex*",))
+    if env is not None:
+        result, _ = guarded("prune", prune, env, options)
+        if result is not None:
+            text, error = guarded("prune edit", apply_edits, tf.text, result, source)
+            if text is not None and text != tf.text:
+                after, error = guarded("prune re-parse", envfile.parse_file, replace(tf, text=text))
+                if after is not None:
+                    got = (
+                        [d.text for d in after.conda],
+                        None if after.pip is None else [p.text for p in after.pip],
+                        after.channels,
+                        after.name,
+                        after.prefix,
+                        after.variables,
+                        after.extra,
+                    )
+                    want_env = result.env
+                    want = (
+                        [d.text for d in want_env.conda],
+                        None if want_env.pip is None else [p.text for p in want_env.pip],
+                        want_env.channels,
+                        want_env.name,
+                        want_env.prefix,
+                        want_env.variables,
+                        want_env.extra,
+                    )
+                    if got != want:
+                        fail("prune: output is not the pruned file", f"{want} -> {got}")
+                elif error is not None:
+                    fail("prune: output does not re-parse", error)
+
+    if env is not None:
+        same, _ = guarded("diff a a", diff, env, env)
+        if same is not None and same.changes:
+            fail("diff(a, a) is not empty", same.changes[:3])
+        if other is not None:
+            b = _parsed_other(other, fail)
+            if b is not None:
+                ab, _ = guarded("diff a b", diff, env, b)
+                ba, _ = guarded("diff b a", diff, b, env)
+                if ab is not None and ba is not None:
+                    forward = Counter(_mirror_key(c, False) for c in ab.changes)
+                    backward = Counter(_mirror_key(c, True) for c in ba.changes)
+                    if forward != backward:
+                        fail(
+                            "diff(a, b) does not mirror diff(b, a)",
+                            (forward - backward) + (backward - forward),
+                        )
+    elapsed = time.process_time() - start
+    if elapsed > SECONDS_PER_INPUT:
+        fail("too slow", f"{elapsed:.1f} CPU s for {len(data)} bytes")
+    return failures
