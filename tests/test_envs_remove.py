@@ -105,6 +105,23 @@ def test_remove_deletes_the_env_and_unregisters_it(
     assert registry.read_text() == "/some/other/env\n"
 
 
+def test_remove_refuses_an_env_another_run_is_changing(
+    conda_home: CondaHome, cli: Callable[..., Run], make_env: Callable[..., Path], tmp_path: Path
+) -> None:
+    from envtool.envs.staging import TargetLock
+
+    env = make_env(["gamma"], prefix=tmp_path / "p" / "busy")
+    with TargetLock(env):
+        result = cli("remove", "-p", str(env))
+    assert result.code == 2
+    assert result.err == (
+        f"envtool: error: another envtool run (pid {os.getpid()}) is changing {env}; "
+        "wait for it to finish, then try again\n"
+    )
+    assert (env / "conda-meta").is_dir()
+    assert cli("remove", "-p", str(env)).code == 0
+
+
 def test_remove_by_name(
     conda_home: CondaHome, cli: Callable[..., Run], make_env: Callable[..., Path]
 ) -> None:

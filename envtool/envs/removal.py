@@ -21,7 +21,7 @@ from pathlib import Path
 from envtool.envs import prefix
 from envtool.envs.condaconfig import same_path
 from envtool.envs.model import EnvLocation
-from envtool.envs.staging import STAGE_MARK, remove_tree
+from envtool.envs.staging import STAGE_MARK, TargetLock, remove_tree
 from envtool.envs.transaction import check_not_frozen
 from envtool.errors import BackendError, EnvNotFoundError, UsageError
 
@@ -51,10 +51,11 @@ def remove(location: EnvLocation, *, environ: Mapping[str, str]) -> None:
     """Delete the env at ``location`` (after :func:`check_removable`)."""
     path = location.prefix
     trash = path.parent / f".{path.name}{STAGE_MARK}trash-{secrets.token_hex(4)}"
-    try:
-        os.rename(path, trash)
-    except OSError as exc:
-        raise BackendError(f"cannot remove {path}: {exc.strerror or exc}") from exc
+    with TargetLock(path, doing="changing"):  # not while a sync or a replace is under way
+        try:
+            os.rename(path, trash)
+        except OSError as exc:
+            raise BackendError(f"cannot remove {path}: {exc.strerror or exc}") from exc
     unregister(path, environ)
     remove_tree(trash)
 
