@@ -26,9 +26,9 @@ def test_envs_lists_names_prefixes_sizes_and_frozen(
     a = make_env(["gamma"], name="alpha-env")
     b = make_env(["gamma"], prefix=tmp_path / "elsewhere" / "b")
     _freeze(a, "pinned for the paper")
-    # an env made by path is listed once conda knows it (environments.txt)
-    (conda_home.home / ".conda").mkdir(exist_ok=True)
-    (conda_home.home / ".conda" / "environments.txt").write_text(f"{b}\n")
+    # an env made by path is listed because its create registered it, as conda's does
+    registered = (conda_home.home / ".conda" / "environments.txt").read_text().splitlines()
+    assert registered == [str(a), str(b)]
 
     result = cli("envs", "--json")
     assert result.code == 0, result.err
@@ -66,6 +66,19 @@ def test_envs_reports_leftovers_of_a_killed_run(
     ]
     assert all(e["size"] is None for e in doc["envs"])
     assert f"envtool: warning: {leftover}: a half-made env of an interrupted create" in result.err
+
+
+def test_registering_follows_conda_register_envs(
+    conda_home: CondaHome,
+    cli: Callable[..., Run],
+    make_env: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONDA_REGISTER_ENVS", "false")
+    env = make_env(["gamma"], prefix=tmp_path / "unlisted")
+    assert not (conda_home.home / ".conda" / "environments.txt").exists()
+    assert str(env) not in cli("envs", "--no-size").out
 
 
 def test_disk_size_counts_each_inode_once(tmp_path: Path) -> None:
