@@ -49,25 +49,27 @@ class Mark:
 class ScalarNode:
     """A plain scalar on one line: its end is its start plus its length."""
 
-    __slots__ = ("_column", "_index", "line", "value")
+    __slots__ = ("_column", "_index", "lineno", "value")
     id = "scalar"
     tag = STR_TAG
     style = ""  # plain, as libyaml reports it
 
     def __init__(self, value: str, line: int, column: int, index: int) -> None:
         self.value = value
-        self.line = line  # 0-based, as start_mark.line (envfile reads it without a Mark)
+        # 1-based: what envfile.node_line reads without making a Mark, and a dependency keeps
+        # (one int for both)
+        self.lineno = line + 1
         self._column = column
         self._index = index
 
     @property
     def start_mark(self) -> Mark:
-        return Mark(self.line, self._column, self._index)
+        return Mark(self.lineno - 1, self._column, self._index)
 
     @property
     def end_mark(self) -> Mark:
         n = len(self.value)
-        return Mark(self.line, self._column + n, self._index + n)
+        return Mark(self.lineno - 1, self._column + n, self._index + n)
 
 
 class QuotedNode(ScalarNode):
@@ -82,7 +84,7 @@ class QuotedNode(ScalarNode):
     @property
     def end_mark(self) -> Mark:
         n = len(self.value) + 2
-        return Mark(self.line, self._column + n, self._index + n)
+        return Mark(self.lineno - 1, self._column + n, self._index + n)
 
 
 class SequenceNode:
