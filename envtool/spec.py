@@ -421,6 +421,8 @@ _PIP_NAME_SEPARATORS = re.compile(r"[-_.]+")
 
 def normalize_pip_name(name: str) -> str:
     """PEP 503 normalization: ``Flask_SocketIO`` → ``flask-socketio``."""
+    if "_" not in name and "." not in name and "--" not in name and name.islower():
+        return name  # already normal (most conda names): no regex, no copy
     return _PIP_NAME_SEPARATORS.sub("-", name).lower()
 
 
