@@ -96,13 +96,14 @@ def m_line_ends(rng: random.Random, data: bytes) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+# An item or key with a plain one-line value: "  - numpy=1.0", "name: x". The value ends on a
+# non-space character, so a run of spaces is matched one way only (no quadratic backtracking).
+_SCALAR_ITEM = re.compile(r"(\s*(?:- |\w+: ))([^\s#&*!|>'\"\[{](?:[^#\n]*[^\s#])?)\s*$")
+
+
 def _scalar_item(rng: random.Random, text: str) -> tuple[list[str], int, re.Match[str]] | None:
     lines = _lines(text)
-    items = [
-        (i, m)
-        for i, line in enumerate(lines)
-        if (m := re.match(r"^(\s*(?:- |\w+: ))([^\s#&*!|>'\"\[{][^#\n]*?)\s*(\r?\n)?$", line))
-    ]
+    items = [(i, m) for i, line in enumerate(lines) if (m := _SCALAR_ITEM.match(line))]
     if not items:
         return None
     i, m = rng.choice(items)
