@@ -124,6 +124,8 @@ def is_secret_name(name: str) -> bool:
 
 
 def _path_token(text: str) -> str | None:
+    if "t/" not in text:
+        return None  # the common case, cheaply (_CONDA_TOKEN needs it)
     for match in re.finditer(_CONDA_TOKEN, text):
         if not _placeholder(match.group(2)):
             return "a token"

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache, lru_cache
+from sys import intern
 from types import ModuleType
 from typing import Literal
 
@@ -56,13 +57,21 @@ class CondaSpec:
     pinned: str | None  # the one version the spec pins (exactly or fuzzily), if it pins one
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__; setting the slots
+# directly builds the same frozen CondaSpec 2.5x faster (the fast path below, once per line).
+_NEW = object.__new__
+_SET_NAME, _SET_VERSION, _SET_BUILD, _SET_CHANNEL, _SET_PINNED = (
+    CondaSpec.__dict__[name].__set__ for name in ("name", "version", "build", "channel", "pinned")
+)
+
 # Large enough for the two files of a diff of 100,000 dependencies each (identical lines of the
 # two hit), bounded so a long-lived process cannot grow without limit. 8,192 was too small: an
-# LRU cache scanned by more distinct specs than it holds never hits.
+# LRU cache scanned by more distinct specs than it holds never hits. An unbounded cache emptied
+# when full: an LRU's bookkeeping cost ~60 bytes and ~0.3 µs a spec, for no hit a file makes.
 SPEC_CACHE_SIZE = 1 << 18
 
 
-@lru_cache(maxsize=SPEC_CACHE_SIZE)
+@cache
 def parse_conda(text: str) -> CondaSpec:
     """Parse a conda spec as conda reads it from an environment file.
 
@@ -71,12 +80,24 @@ def parse_conda(text: str) -> CondaSpec:
     written (numbers without leading zeros, a release letter); anything else goes to rattler's
     MatchSpec. ``tests/test_spec.py`` checks both give the same result.
     """
+    if parse_conda.cache_info().currsize >= SPEC_CACHE_SIZE:  # (runs on a cache miss only)
+        parse_conda.cache_clear()
     text = text.strip()
     fast = _FAST_SPEC.fullmatch(text)
     if fast is not None:
         channel, name, op, ver, build = fast.groups()
-        version = None if op is None else f"{ver}.*" if op == "=" and build is None else f"=={ver}"
-        return CondaSpec(name.lower(), version, build, channel, ver)  # ver: what _pinned gives
+        version = None
+        if op is not None:  # versions repeat across a file: one string each (sys.intern)
+            ver = intern(ver)
+            version = intern(f"{ver}.*" if op == "=" and build is None else f"=={ver}")
+        lower = name.lower()
+        spec: CondaSpec = _NEW(CondaSpec)  # CondaSpec(...), 2.5x faster: see _SET_NAME
+        _SET_NAME(spec, name if lower == name else lower)
+        _SET_VERSION(spec, version)
+        _SET_BUILD(spec, build)
+        _SET_CHANNEL(spec, channel)
+        _SET_PINNED(spec, ver)
+        return spec
     if not text:
         raise SpecError("empty spec")
     return _parse_with_rattler(text)
@@ -403,6 +424,8 @@ _PIP_NAME_SEPARATORS = re.compile(r"[-_.]+")
 
 def normalize_pip_name(name: str) -> str:
     """PEP 503 normalization: ``Flask_SocketIO`` → ``flask-socketio``."""
+    if "_" not in name and "." not in name and "--" not in name and name.islower():
+        return name  # already normal (most conda names): no regex, no copy
     return _PIP_NAME_SEPARATORS.sub("-", name).lower()
 
 

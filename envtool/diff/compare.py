@@ -318,6 +318,8 @@ class Comparison:
 
     def _conda_pair(self, name: str, a: CondaDep, b: CondaDep) -> None:
         sa, sb = a.spec, b.spec
+        if sa is not None and sa is sb:
+            return  # the commonest case: one line in both files, so one spec (parse_conda's cache)
         if sa == sb and (sa is not None or a.text.strip() == b.text.strip()):
             return  # the common case: one dataclass comparison, no version parsing
         if sa is None or sb is None:

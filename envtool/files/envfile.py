@@ -117,6 +117,27 @@ class PipDep:
         return self.req.key if self.req else self.text
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__; setting the slots
+# directly builds the same frozen CondaDep 2.5x faster, which a 100,000-line file notices.
+_NEW = object.__new__
+_SET_TEXT, _SET_SPEC, _SET_PROBLEM, _SET_LINE, _SET_PATH = (
+    CondaDep.__dict__[name].__set__ for name in ("text", "spec", "problem", "line", "path")
+)
+
+
+def _conda_dep(
+    text: str, spec: CondaSpec | None, problem: str | None, line: int, path: Path_
+) -> CondaDep:
+    """``CondaDep(text, spec, problem, line, path)``, faster (see above)."""
+    dep: CondaDep = _NEW(CondaDep)
+    _SET_TEXT(dep, text)
+    _SET_SPEC(dep, spec)
+    _SET_PROBLEM(dep, problem)
+    _SET_LINE(dep, line)
+    _SET_PATH(dep, path)
+    return dep
+
+
 @dataclass(frozen=True)
 class EnvFile:
     """A conda environment file. All values are the text the file holds."""
@@ -364,8 +385,8 @@ def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
 
 def node_line(node: Any) -> int:
     """The 1-based line a YAML node starts on."""
-    line = getattr(node, "line", None)  # a fast composer's scalar knows it without a Mark
-    return int(node.start_mark.line if line is None else line) + 1
+    line = getattr(node, "lineno", None)  # a fast composer's scalar knows it without a Mark
+    return int(node.start_mark.line + 1 if line is None else line)
 
 
 class _Budget:
@@ -397,11 +418,12 @@ def _plain(node: Any, budget: _Budget, depth: int = 0) -> Any:
     return {str(_plain(k, budget, depth + 1)): _plain(v, budget, depth + 1) for k, v in node.value}
 
 
+_NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
+
+
 def is_null(node: Any) -> bool:
     """Whether a node is YAML's null (``~``, ``null``, nothing), which envfile skips."""
-    return (
-        node.id == "scalar" and not node.style and node.value in ("", "~", "null", "Null", "NULL")
-    )
+    return node.id == "scalar" and not node.style and node.value in _NULL_WORDS
 
 
 def _scalar_or_none(node: Any, key: str, source: str) -> str | None:
@@ -447,9 +469,16 @@ def _dependencies(node: Any, source: str) -> tuple[tuple[CondaDep, ...], tuple[P
     for index, item in enumerate(node.value):
         path: Path_ = ("dependencies", index)
         if item.id == "scalar":
-            if is_null(item):
+            text = item.value
+            if not item.style and text in _NULL_WORDS:
                 continue
-            conda.append(make_conda_dep(str(item.value), node_line(item), path))
+            line = getattr(item, "lineno", None)  # node_line(item), inlined: one call per item
+            if line is None:
+                line = item.start_mark.line + 1
+            try:
+                conda.append(_conda_dep(text, parse_conda(text), None, line, path))
+            except SpecError as exc:
+                conda.append(CondaDep(text, None, str(exc), line, path))
         elif item.id == "mapping":
             for k, v in item.value:
                 if k.id != "scalar" or k.value != "pip":

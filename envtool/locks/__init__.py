@@ -26,10 +26,11 @@ _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):", re.MULTILINE)
 
 def sniff(text: str) -> Kind | None:
     """Which lock format ``text`` is in; None for an environment file (or anything else)."""
-    from envtool.locks.explicit import is_explicit
+    if "@EXPLICIT" in text:
+        from envtool.locks.explicit import is_explicit  # (and json, hashlib): only then
 
-    if "@EXPLICIT" in text and is_explicit(text):
-        return "explicit"
+        if is_explicit(text):
+            return "explicit"
     keys = set(_TOP_KEY.findall(text[:200_000]))
     if "version" not in keys:
         return None
