@@ -27,7 +27,7 @@ BUDGET_SECONDS = 8.0  # the fixed-seed batch stops here even on a loaded machine
 
 
 def assert_holds(data: bytes, other: bytes | None = None) -> None:
-    failures = fuzzkit.check_input(data, other)
+    failures = fuzzkit.check_bounded(data, other)
     assert not failures, [(f.what, f.detail, f.data[:200]) for f in failures]
 
 
