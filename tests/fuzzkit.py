@@ -489,6 +489,8 @@ def check_bounded(data: bytes, other: bytes | None = None) -> list[Failure]:
 
 def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
     """Run ``data`` through every file command; the invariants it broke (empty: none)."""
+    from yamltree import fast_vs_libyaml  # the fast composer builds libyaml's tree, or declines
+
     from envtool.diff.compare import diff
     from envtool.files import envfile, fileio, lint
     from envtool.files.prune import PruneOptions, apply_edits, prune
@@ -522,6 +524,9 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
         if findings is not None and not any(f.code == "E001" for f in findings):
             fail("verdict: undecodable but check finds no E001", decode_error)
         return failures
+    tree_difference, _ = guarded("fast compose", fast_vs_libyaml, tf.text)
+    if tree_difference:
+        fail("fast compose: a tree unlike libyaml's", tree_difference)
     env, parse_error = guarded("parse", envfile.parse_file, tf)
     invalid = {f.code for f in findings or ()} & INVALID_CODES
     if findings is not None and bool(invalid) != (parse_error is not None):
