@@ -154,6 +154,7 @@ def test_an_invalid_spec_error_is_one_printable_line(char: str) -> None:
         "dependencies:\n  - x\n  - pip:\n    pip:\n    - a==1.2.3\n",
         "dependencies:\n  - x\n  - {pip: [a==1.2.3], pip: [b]}\n",
         "dependencies: [x]\nvariables: {A: 1, A: 2}\n",
+        "dependencies:\n  - x\nvariables:\n  A: 1\n  A: 2\n",  # the fast composer's subset
         "dependencies: [x]\nextra:\n  a: 1\n  a: 2\n",
     ],
 )
