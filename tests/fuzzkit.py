@@ -409,16 +409,21 @@ def _lines_changed_outside(before: str, after: str, env: Any) -> str | None:
     Lines are compared as multisets (linear time): a removed line must lie in one of those two
     entries (from its key to the next top-level key) or hold an alias (``*a``), which an edit
     writes out in place; every added line is the new ``name:`` or such a written-out alias.
+    Lines are compared without their line ends, and blank lines not at all: deleting the lines
+    between a CR-ended line and an empty LF line joins them into one CRLF line, and the blank
+    lines after a deletion may go (:mod:`envtool.files.yaml_edit`); where a blank line means
+    something (in a block scalar), the check of what the output holds sees it.
     """
-    lines = before.splitlines(keepends=True)
+    lines = before.splitlines()
     starts = sorted(env.key_lines.values())
     inside: Counter[str] = Counter()
     for key in ("name", "prefix"):
         first = env.key_lines.get(key)
         if first is not None:
             upto = next((s for s in starts if s > first), len(lines) + 1)
-            inside.update(lines[first - 1 : upto - 1])
-    old, new = Counter(lines), Counter(after.splitlines(keepends=True))
+            inside.update(line for line in lines[first - 1 : upto - 1] if line.strip())
+    old = Counter(line for line in lines if line.strip())
+    new = Counter(line for line in after.splitlines() if line.strip())
     outside = (old - new) - inside
     aliases = sum(n for line, n in outside.items() if "*" in line)
     if aliases != sum(outside.values()):
