@@ -403,12 +403,12 @@ def _check_rendered(result: Any, guarded: Any, fail: Any) -> None:
                 fail("render json: not JSON", exc)
 
 
-def _lines_changed_outside(before: str, after: str, env: Any) -> str | None:
+def _lines_changed_outside(before: str, after: str, env: Any, new_name: str) -> str | None:
     """What ``rename`` changed outside the ``name:`` and ``prefix:`` entries (None: nothing).
 
     Lines are compared as multisets (linear time): a removed line must lie in one of those two
     entries (from its key to the next top-level key) or hold an alias (``*a``), which an edit
-    writes out in place; every added line is the new ``name:`` or such a written-out alias.
+    writes out in place; every added line is the new name's (one) or such a written-out alias.
     Lines are compared without their line ends, and blank lines not at all: deleting the lines
     between a CR-ended line and an empty LF line joins them into one CRLF line, and the blank
     lines after a deletion may go (:mod:`envtool.files.yaml_edit`); where a blank line means
@@ -428,8 +428,9 @@ def _lines_changed_outside(before: str, after: str, env: Any) -> str | None:
     aliases = sum(n for line, n in outside.items() if "*" in line)
     if aliases != sum(outside.values()):
         return f"removed {[line for line in outside if '*' not in line][:3]!r}"
-    added = [line for line in new - old if not line.startswith("name:")]
-    if len(added) > aliases:
+    added = list((new - old).elements())
+    named = [line for line in added if new_name in line]  # the key as written: `name\t:`
+    if len(named) > 1 or len(added) - len(named) > aliases:
         return f"added {added[:3]!r}"
     return None
 
@@ -550,7 +551,7 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
             got = replace(after, key_lines={})
             if got != want:
                 fail("rename: changed more than name and prefix", f"{want} -> {got}")
-            elif (changed := _lines_changed_outside(tf.text, renamed, env)) is not None:
+            elif (changed := _lines_changed_outside(tf.text, renamed, env, "renamed")) is not None:
                 fail("rename: changed bytes outside name and prefix", changed)
 
     options = PruneOptions(no_builds=True, portable=True, pin="minor", drop=("*mutex*",))

@@ -52,6 +52,8 @@ def test_a_deletion_joining_a_cr_line_and_an_lf_line_is_no_change() -> None:
     # lone CR and an empty LF line leaves one CRLF, the same text outside the deleted lines.
     assert_holds(b"name: a\ndependencies:\n  - x\n\rprefix: /p\n\n")
     assert_holds(b"name: a\ndependencies:\n  - x\rprefix: /p\n\n")
+    assert_holds(b"name\t: a\ndependencies: [x]\n")  # the key stays as written
+    assert_holds(b"'name' : a\ndependencies: [x]\n")
 
 
 def test_mutators_take_linear_time_on_a_huge_line() -> None:
