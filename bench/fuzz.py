@@ -42,7 +42,7 @@ def work(
         tried += 1
         if tried % 2000 == 0:
             print(f"job {job}: {tried:,} inputs, {sum(kinds.values())} failures", flush=True)
-        failures = fuzzkit.check_input(data, other)
+        failures = fuzzkit.check_bounded(data, other)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if rss_mb > MAX_RSS_MB:
             failures.append(fuzzkit.Failure("memory", f"peak RSS {rss_mb:.0f} MB", data))

@@ -43,7 +43,13 @@ VARIANT_MARKERS = ("cuda", "gpu", "cpu", "openblas", "mkl", "mpich", "openmpi")
 
 
 class SpecError(Exception):
-    """A spec that cannot be parsed; ``str()`` is a short reason."""
+    """A spec that cannot be parsed; ``str()`` is a short reason, one printable line (the
+    parser's own message may quote the spec raw: a control or bidi character is escaped)."""
+
+    def __init__(self, reason: str) -> None:
+        if not reason.isprintable():
+            reason = "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
+        super().__init__(reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,15 @@ check, rename, prune and diff in-process, through the functions the CLI calls, a
 broken invariants (an empty list: all held):
 
 * nothing but an :class:`~envtool.errors.EnvtoolError` (exit 2) escapes — no traceback (exit 3);
+  its message, and every finding of ``check``, is one printable line (no raw control character);
 * one verdict: ``parse`` refuses a file iff ``check`` reports it invalid (E001/E002/E003/E101/
   E102), and ``rename``/``prune`` refuse it then with the very same error;
-* ``rename``'s output re-parses, has the new name and no prefix, and nothing else changed;
+* ``rename``'s output re-parses, has the new name and no prefix, and nothing else changed:
+  not in what it holds, nor in a byte outside those two entries (but aliases written out);
 * ``prune``'s output re-parses to exactly the pruned file;
-* ``diff(a, a)`` is empty; ``diff(a, b)`` mirrors ``diff(b, a)``;
-* each input's work is bounded in time.
+* ``diff(a, a)`` is empty; ``diff(a, b)`` mirrors ``diff(b, a)``; ``diff(a, b)`` renders in
+  every format (text, Markdown, JSON that loads, GitHub annotations) with nothing unprintable;
+* each input's work is bounded in time and (:func:`check_bounded`) in memory.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ DATA = ROOT / "tests" / "data"
 # CPU seconds (not wall time: a loaded machine must not fail inputs); far above what any input
 # takes, so only a loop or a blow-up goes past it.
 SECONDS_PER_INPUT = 5.0
+# Peak memory an input may add (issue 11: "within ~10x the input"); measured: at most ~4x for
+# 1-2 MB inputs, and 12 MB for the largest small one (caches warming up).
+MEMORY_FACTOR = 10
+MEMORY_SLACK = 48 * 2**20
 INVALID_CODES = {"E001", "E002", "E003", "E101", "E102"}
 
 
@@ -177,6 +184,28 @@ def m_duplicate_line(rng: random.Random, data: bytes) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+def m_duplicate_key(rng: random.Random, data: bytes) -> bytes:
+    """A key written twice in one mapping: top level, in a pip entry, or in a flow mapping."""
+    text = data.decode("utf-8", "replace")
+    lines = _lines(text)
+    keys = [i for i, line in enumerate(lines) if re.match(r"^(\s*(?:- )?)[\w.-]+\s*:", line)]
+    choice = rng.randrange(3)
+    if choice == 0 and keys:
+        i = rng.choice(keys)
+        indent = re.match(r"^(\s*)(- )?", lines[i])
+        assert indent is not None
+        key = lines[i][indent.end() :].split(":", 1)[0]
+        value = rng.choice(["", " x", " [a]", " {}", " *a0", " /p"])
+        lines.insert(i + 1, " " * indent.end() + f"{key}:{value}\n")
+    elif choice == 1:
+        key = rng.choice(["name", "dependencies", "channels", "prefix", "variables", "pip"])
+        lines.insert(rng.randrange(len(lines) + 1), f"{key}: {rng.choice(['x', '[]', '{}'])}\n")
+    else:
+        key = rng.choice(["A", "pip", "name"])
+        lines.append(f"variables: {{{key}: 1, {key}: 2}}\n")
+    return "".join(lines).encode("utf-8")
+
+
 def m_delete_line(rng: random.Random, data: bytes) -> bytes:
     text = data.decode("utf-8", "replace")
     lines, i = _pick_line(rng, text)
@@ -192,10 +221,33 @@ def m_indent(rng: random.Random, data: bytes) -> bytes:
 
 
 def m_deep(rng: random.Random, data: bytes) -> bytes:
+    """Nesting past the parser's limits: flow or block style, under a key or as an item."""
     depth = rng.choice([5, 99, 101, 150, 1000, 5000])
     text = data.decode("utf-8", "replace").rstrip("\n") + "\n"
-    nest = "[" * depth + "]" * depth if rng.random() < 0.5 else "{a: " * depth + "}" * depth
-    return (text + f"deep: {nest}\n").encode("utf-8")
+    style = rng.randrange(4)
+    if style == 0:
+        nest = "[" * depth + "]" * depth
+    elif style == 1:
+        nest = "{a: " * depth + "}" * depth
+    elif style == 2:  # block mappings, one more indent each
+        depth = min(depth, 1000)
+        nest = "".join("\n" + "  " * (d + 1) + "a:" for d in range(depth)) + " x"
+    else:  # block sequences: "- - - - x"
+        nest = "- " * depth + "x"
+    if rng.random() < 0.5:
+        return (text + f"deep: {nest}\n").encode("utf-8")
+    lines = _lines(text)
+    items = [i for i, line in enumerate(lines) if re.match(r"^\s*- ", line)]
+    if not items:
+        return (text + f"deep: {nest}\n").encode("utf-8")
+    i = rng.choice(items)
+    dash = re.match(r"^(\s*- )", lines[i])
+    assert dash is not None
+    if style == 2:
+        nest = "".join("\n" + " " * len(dash.group(1)) + "  " * d + "a:" for d in range(depth))
+        nest += " x"
+    lines.insert(i, f"{dash.group(1)}{nest}\n")
+    return "".join(lines).encode("utf-8")
 
 
 def m_huge(rng: random.Random, data: bytes) -> bytes:
@@ -272,6 +324,7 @@ MUTATORS = (
     m_fan_out,
     m_tag,
     m_duplicate_line,
+    m_duplicate_key,
     m_delete_line,
     m_indent,
     m_deep,
@@ -293,6 +346,12 @@ def mutate(rng: random.Random, pool: list[bytes]) -> bytes:
 
 
 # ----------------------------------------------------------------------------- invariants
+
+
+# What must not reach a terminal or a CI log raw from an input file: line breaks of every kind
+# (a CR rewrites the line, a LF forges a `::error` annotation), other C0/C1 controls (ANSI
+# escapes), U+2028/9 and bidi overrides. Tabs too: messages quote values escaped.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -323,6 +382,59 @@ def _mirror_key(change: object, reverse: bool) -> tuple[object, ...]:
     return (section, kind, change.name, old, new, change.size)
 
 
+def _check_rendered(result: Any, guarded: Any, fail: Any) -> None:
+    """A diff in every format: no exception, JSON that loads, nothing unprintable but line ends
+    (text without colour, Markdown and GitHub annotations escape what the files hold)."""
+    import json
+
+    from envtool.render import FORMATS, render
+
+    for fmt in FORMATS:
+        out, _ = guarded(f"render {fmt}", render, result, fmt, path="env.yml")
+        if out is None:
+            continue
+        if _UNPRINTABLE.search(out.replace("\n", "")):
+            found = _UNPRINTABLE.search(out.replace("\n", ""))
+            fail(f"render {fmt}: an unprintable character", repr(found.group()))  # type: ignore[union-attr]
+        if fmt == "json":
+            try:
+                json.loads(out)
+            except ValueError as exc:
+                fail("render json: not JSON", exc)
+
+
+def _lines_changed_outside(before: str, after: str, env: Any, new_name: str) -> str | None:
+    """What ``rename`` changed outside the ``name:`` and ``prefix:`` entries (None: nothing).
+
+    Lines are compared as multisets (linear time): a removed line must lie in one of those two
+    entries (from its key to the next top-level key) or hold an alias (``*a``), which an edit
+    writes out in place; every added line is the new name's (one) or such a written-out alias.
+    Lines are compared without their line ends, and blank lines not at all: deleting the lines
+    between a CR-ended line and an empty LF line joins them into one CRLF line, and the blank
+    lines after a deletion may go (:mod:`envtool.files.yaml_edit`); where a blank line means
+    something (in a block scalar), the check of what the output holds sees it.
+    """
+    lines = before.splitlines()
+    starts = sorted(env.key_lines.values())
+    inside: Counter[str] = Counter()
+    for key in ("name", "prefix"):
+        first = env.key_lines.get(key)
+        if first is not None:
+            upto = next((s for s in starts if s > first), len(lines) + 1)
+            inside.update(line for line in lines[first - 1 : upto - 1] if line.strip())
+    old = Counter(line for line in lines if line.strip())
+    new = Counter(line for line in after.splitlines() if line.strip())
+    outside = (old - new) - inside
+    aliases = sum(n for line, n in outside.items() if "*" in line)
+    if aliases != sum(outside.values()):
+        return f"removed {[line for line in outside if '*' not in line][:3]!r}"
+    added = list((new - old).elements())
+    named = [line for line in added if new_name in line]  # the key as written: `name\t:`
+    if len(named) > 1 or len(added) - len(named) > aliases:
+        return f"added {added[:3]!r}"
+    return None
+
+
 _OTHERS: dict[bytes, object] = {}  # parsed seed files (the usual "other" side), by content
 
 
@@ -342,6 +454,43 @@ def _parsed_other(other: bytes, fail: object) -> Any:
     if len(_OTHERS) < 500:
         _OTHERS[other] = env
     return env
+
+
+def _memory(key: str) -> int | None:
+    """``VmRSS``/``VmHWM`` of this process in bytes (Linux), or None where there is none."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    """Start a new peak-memory measurement (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def check_bounded(data: bytes, other: bytes | None = None) -> list[Failure]:
+    """:func:`check_input` plus a memory bound: the input's work may raise this process's peak
+    resident memory by at most ``MEMORY_FACTOR`` times the input's size (both files) plus
+    ``MEMORY_SLACK`` (caches, the allocator). Where peaks cannot be measured, time only."""
+    before = _memory("VmRSS") if _reset_peak() else None
+    failures = check_input(data, other)
+    peak = _memory("VmHWM") if before is not None else None
+    if before is not None and peak is not None:
+        size = len(data) + len(other or b"")
+        if peak - before > MEMORY_FACTOR * size + MEMORY_SLACK:
+            growth = (peak - before) / 2**20
+            failures.append(Failure("memory", f"{growth:.0f} MB more for {size} bytes", data))
+    return failures
 
 
 def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
@@ -364,14 +513,18 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
         try:
             return fn(*args, **kwargs), None
         except EnvtoolError as exc:
-            if "\n" in str(exc):
-                fail(f"{what}: a multi-line error", repr(str(exc)))
+            if _UNPRINTABLE.search(str(exc)):
+                fail(f"{what}: an error that is not one printable line", repr(str(exc)))
             return None, exc
         except Exception as exc:
             fail(f"{what}: {type(exc).__name__} (exit 3)", exc)
             return None, exc
 
     findings, _ = guarded("check", lint.lint_bytes, data, source)
+    for finding in findings or ():
+        if _UNPRINTABLE.search(finding.message):
+            fail("check: a finding that is not one printable line", repr(finding.message))
+            break
     tf, decode_error = guarded("decode", fileio.decode, data, source)
     if tf is None:
         if findings is not None and not any(f.code == "E001" for f in findings):
@@ -398,6 +551,8 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
             got = replace(after, key_lines={})
             if got != want:
                 fail("rename: changed more than name and prefix", f"{want} -> {got}")
+            elif (changed := _lines_changed_outside(tf.text, renamed, env, "renamed")) is not None:
+                fail("rename: changed bytes outside name and prefix", changed)
 
     options = PruneOptions(no_builds=True, portable=True, pin="minor", drop=("*mutex*",))
     if env is not None:
@@ -440,6 +595,8 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
             if b is not None:
                 ab, _ = guarded("diff a b", diff, env, b)
                 ba, _ = guarded("diff b a", diff, b, env)
+                if ab is not None:
+                    _check_rendered(ab, guarded, fail)
                 if ab is not None and ba is not None:
                     forward = Counter(_mirror_key(c, False) for c in ab.changes)
                     backward = Counter(_mirror_key(c, True) for c in ba.changes)

@@ -27,7 +27,7 @@ BUDGET_SECONDS = 8.0  # the fixed-seed batch stops here even on a loaded machine
 
 
 def assert_holds(data: bytes, other: bytes | None = None) -> None:
-    failures = fuzzkit.check_input(data, other)
+    failures = fuzzkit.check_bounded(data, other)
     assert not failures, [(f.what, f.detail, f.data[:200]) for f in failures]
 
 
@@ -45,6 +45,15 @@ def test_a_fixed_batch_of_mutations_keeps_every_invariant() -> None:
         assert_holds(data, rng.choice(POOL))
         tried += 1
     assert tried >= 20  # the budget was spent on inputs, not on start-up
+
+
+def test_a_deletion_joining_a_cr_line_and_an_lf_line_is_no_change() -> None:
+    # The harness's rename check compared lines with their ends: deleting `prefix:` between a
+    # lone CR and an empty LF line leaves one CRLF, the same text outside the deleted lines.
+    assert_holds(b"name: a\ndependencies:\n  - x\n\rprefix: /p\n\n")
+    assert_holds(b"name: a\ndependencies:\n  - x\rprefix: /p\n\n")
+    assert_holds(b"name\t: a\ndependencies: [x]\n")  # the key stays as written
+    assert_holds(b"'name' : a\ndependencies: [x]\n")
 
 
 def test_mutators_take_linear_time_on_a_huge_line() -> None:
@@ -167,6 +176,18 @@ def test_the_alias_fan_out_file_is_refused_fast_and_small() -> None:
         tracemalloc.stop()
     assert time.perf_counter() - start < 5
     assert peak < 10 * 1024 * 1024  # bytes; before: 4.7 GB through check
+
+
+def test_the_memory_bound_sees_a_peak_that_is_gone() -> None:
+    # check_bounded compares peak resident memory with what was resident before an input.
+    if not fuzzkit._reset_peak():
+        pytest.skip("no /proc/self/clear_refs: peaks cannot be reset here")
+    before = fuzzkit._memory("VmRSS")
+    block = b"x" * (64 * 2**20)  # written, so resident
+    del block
+    peak, after = fuzzkit._memory("VmHWM"), fuzzkit._memory("VmRSS")
+    assert before is not None and peak is not None and after is not None
+    assert peak - before >= 60 * 2**20 and after - before < 16 * 2**20
 
 
 # --------------------------------------------------------------------- real processes

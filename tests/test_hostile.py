@@ -138,6 +138,59 @@ def test_prune_pins_a_pip_version_with_dotted_labels_validly(
     assert envfile.parse(out).pip[0].problem is None  # type: ignore[index]
 
 
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\x1b", "\x07", "\x9b"])
+def test_an_invalid_spec_error_is_one_printable_line(char: str) -> None:
+    # Found by fuzzing: rattler's reason quoted the package name raw (a bidi override).
+    text = f'dependencies:\n  - "gstreamer\\u{ord(char):04x}=1.14.0=h_2"\n'
+    with pytest.raises(InputError) as raised:
+        envfile.parse_file(fileio.TextFile("env.yml", text))
+    assert str(raised.value).isprintable(), repr(str(raised.value))
+    assert "gstreamer" + repr(char)[1:-1] in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dependencies:\n  - x\n  - pip:\n    pip:\n    - a==1.2.3\n",
+        "dependencies:\n  - x\n  - {pip: [a==1.2.3], pip: [b]}\n",
+        "dependencies: [x]\nvariables: {A: 1, A: 2}\n",
+        "dependencies:\n  - x\nvariables:\n  A: 1\n  A: 2\n",  # the fast composer's subset
+        "dependencies: [x]\nextra:\n  a: 1\n  a: 2\n",
+    ],
+)
+def test_a_duplicate_key_anywhere_is_one_verdict(cli, tmp_path: Path, text: str) -> None:
+    # Found by fuzzing: a second `pip:` in one entry read as its pip list, while prune's edits
+    # went to the first (IndexError, exit 3). conda's reader refuses any duplicate key.
+    f = tmp_path / "env.yml"
+    f.write_text(text)
+    for args in (
+        ("prune", "--pin", "minor", str(f)),
+        ("rename", str(f), "b"),
+        ("diff", str(f), str(f)),
+    ):
+        assert "duplicate key" in one_error(cli(*args))
+    checked = cli("check", str(f))
+    assert checked.code == 1 and "duplicate key" in checked.out, checked
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
+def test_a_diff_shows_bidi_controls_escaped(fmt: str) -> None:
+    # Found by fuzzing: a U+202E (right-to-left override) in a pip line reached the terminal
+    # and the PR comment raw, reordering what a reviewer reads.
+    from envtool.diff.compare import diff
+    from envtool.render import render
+
+    old = envfile.parse("dependencies: [x]\nvariables: {A: a}\n", "old.yml")
+    new = envfile.parse(
+        "dependencies:\n  - x\n  - pip:\n    - -e git+http\u202es://h/c.git#egg=c\n"
+        'variables: {A: "\\u2066b\\u2028"}\n',
+        "new.yml",
+    )
+    out = render(diff(old, new), fmt, path="new.yml")
+    assert not set(out) & {"\u202e", "\u2066", "\u2028"}, out
+    assert "\\u202e" in out and "\\u2066" in out
+
+
 def test_rename_replaces_a_tag_with_the_name() -> None:
     # Tags are not honoured (everything is text, test_envfile): an edit replaces them too.
     text = "name: !!python/name:os.system\ndependencies:\n  - x\n"

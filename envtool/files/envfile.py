@@ -349,6 +349,8 @@ class _Tree:
                 )
             self._scalars.append(node.value)
         else:
+            if node.id == "mapping":
+                self._unique_keys(node)
             self.open.add(key)
             children = node.value if node.id == "sequence" else (x for kv in node.value for x in kv)
             for child in children:
@@ -359,6 +361,20 @@ class _Tree:
             self.open.discard(key)
         self.sizes[key] = (nodes, chars)
         return nodes, chars
+
+    def _unique_keys(self, node: Any) -> None:
+        """A key written twice in one mapping is an error, as in conda's reader (ruamel)."""
+        seen: dict[str, int] = {}
+        for k, _ in node.value:
+            if k.id != "scalar":
+                continue
+            if k.value in seen:
+                raise InputError(
+                    self.source,
+                    f"duplicate key {k.value!r} (first on line {seen[k.value]})",
+                    node_line(k),
+                )
+            seen[k.value] = node_line(k)
 
 
 _TOO_MANY = f"too many YAML nodes after expanding aliases (> {MAX_NODES:,})"

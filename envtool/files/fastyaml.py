@@ -294,10 +294,12 @@ def _scalar_mapping(scan: _Scan, indent: int) -> MappingNode:
     """``NAME: value`` lines at ``indent`` (``variables:``); values are plain scalars."""
     start = scan.mark()
     pairs: list[tuple[ScalarNode, Node]] = []
+    names: set[str] = set()
     while not scan.eof and scan.indent == indent:
         key, value = _key_value(scan, indent)
-        if value.id != "scalar":
-            raise _Outside
+        if value.id != "scalar" or key.value in names:
+            raise _Outside  # a duplicate key: libyaml's path gives envfile's error
+        names.add(key.value)
         pairs.append((key, value))
     if not scan.eof and scan.indent != 0:
         raise _Outside
