@@ -145,10 +145,12 @@ def prune(
             )
         )
     new_env = replace(env, conda=tuple(conda), pip=pip, channels=channels, prefix=prefix)
-    ordered = sorted(
-        enumerate(decisions), key=lambda e: (e[1].line if e[1].line is not None else 1 << 30, e[0])
-    )
-    return PruneResult(new_env, tuple(d for _, d in ordered))
+    # In file order (stable: a line's decisions keep their order); usually they are already.
+    lines = [d.line if d.line is not None else 1 << 30 for d in decisions]
+    if lines != sorted(lines):
+        order = sorted(range(len(decisions)), key=lines.__getitem__)
+        decisions = [decisions[i] for i in order]
+    return PruneResult(new_env, tuple(decisions))
 
 
 def _first_match(name: str, patterns: Iterable[str], pip: bool) -> str | None:
@@ -163,7 +165,7 @@ def _drop_reason_conda(
     spec: CondaSpec, options: PruneOptions, wanted: set[str] | None, keeps_pip: bool
 ) -> str | None:
     name = spec.name
-    pattern = _first_match(name, options.drop, pip=False)
+    pattern = _first_match(name, options.drop, pip=False) if options.drop else None
     if pattern is not None:
         return f"matches --drop {pattern!r}"
     if options.portable:
@@ -189,31 +191,39 @@ def _prune_conda(
     spec = dep.spec
     if spec is None:  # unparseable (only in non-strict use): nothing can be judged
         return dep
-
-    def decide(action: Action, reason: str, new: str | None = None) -> None:
-        decisions.append(
-            Decision("conda", action, spec.name, dep.text, new, reason, dep.line, dep.path)
-        )
-
-    why = _drop_reason_conda(spec, options, wanted, keeps_pip)
-    if why is not None:
-        keeper = _first_match(spec.name, options.keep, pip=False)
-        if keeper is None:
-            decide("drop", why)
-            return None
-        decide("keep", f"kept by --keep {keeper!r} (else: {why})")
+    name = spec.name
+    if options.drop or options.portable or options.leaves or options.pip_only:
+        why = _drop_reason_conda(spec, options, wanted, keeps_pip)
+        if why is not None:
+            keeper = _first_match(name, options.keep, pip=False)
+            if keeper is None:
+                decisions.append(
+                    Decision("conda", "drop", name, dep.text, None, why, dep.line, dep.path)
+                )
+                return None
+            reason = f"kept by --keep {keeper!r} (else: {why})"
+            decisions.append(
+                Decision("conda", "keep", name, dep.text, None, reason, dep.line, dep.path)
+            )
     rw = rewrite_conda(
         dep.text,
         no_builds=options.no_builds,
         keep_variant_builds=options.keep_variant_builds,
         pin=options.pin,
-        flags=flags.get(spec.name, ()),
+        flags=flags.get(name, ()) if flags else (),
     )
     if rw.text is None:
         for note in rw.notes:
-            decide("keep", note)
+            decisions.append(
+                Decision("conda", "keep", name, dep.text, None, note, dep.line, dep.path)
+            )
         return dep
-    decide("rewrite", "; ".join(rw.reasons + rw.notes), rw.text)
+    reason = "; ".join(rw.reasons + rw.notes) if rw.notes else "; ".join(rw.reasons)
+    decisions.append(
+        Decision("conda", "rewrite", name, dep.text, rw.text, reason, dep.line, dep.path)
+    )
+    if rw.spec is not None:
+        return CondaDep(rw.text, rw.spec, None, dep.line, dep.path)
     return make_conda_dep(rw.text, dep.line, dep.path)
 
 
@@ -340,9 +350,17 @@ def apply_edits(text: str, result: PruneResult, source: str = "<string>", root: 
 
     ``root``: the node tree of ``text`` when the caller composed it already (one parse).
     """
+    return edit_text(text, result, source, root)[0].text
+
+
+def edit_text(
+    text: str, result: PruneResult, source: str = "<string>", root: Any = None
+) -> tuple[yaml_edit.Edited, list[yaml_edit.Op]]:
+    """:func:`apply_edits`, with the edits made and whether all of them were local
+    (:class:`envtool.files.yaml_edit.Edited`; see :func:`reads_as`)."""
     ops = edit_ops(result)
     if not ops:
-        return text
+        return yaml_edit.Edited(text, True), ops
     doc = yaml_edit.Document(text, source, root)
     # Edits inside the pip list go first when the dependencies list is flow style: an outer
     # edit rewrites that list as a whole, which would overlap an inner one made in the same
@@ -354,8 +372,57 @@ def apply_edits(text: str, result: PruneResult, source: str = "<string>", root: 
         (inner if nested else outer).append(op)
     if inner and outer and _flow_dependencies(doc):
         text = yaml_edit.apply(text, inner, source, doc.root)
-        return yaml_edit.apply(text, outer, source)
-    return yaml_edit.apply(text, ops, source, doc.root)
+        return yaml_edit.Edited(yaml_edit.apply(text, outer, source), False), ops
+    return yaml_edit.edit(text, ops, source, doc.root), ops
+
+
+def reads_as(env: EnvFile, ops: Sequence[yaml_edit.Op], expected: EnvFile) -> bool:
+    """Does the text ``env`` was read from, after the local edits ``ops`` (each proven by
+    :func:`envtool.files.yaml_edit.edit` to replace or remove just its item or key line),
+    read back as ``expected``? What the edits did is applied to ``env``'s own items and
+    compared with ``expected``: no second parse. (A dependency's spec is a function of its
+    text, so comparing texts compares the items a parse would make.)"""
+    deleted: set[Path_] = set()
+    replaced: dict[Path_, str] = {}
+    name, prefix = env.name, env.prefix
+    for op in ops:
+        if isinstance(op, yaml_edit.DeleteItem):
+            deleted.add(op.path)
+        elif isinstance(op, yaml_edit.SetScalar) and op.path and isinstance(op.path[-1], int):
+            replaced[op.path] = op.value
+        elif isinstance(op, yaml_edit.DeleteKey) and op.key in ("name", "prefix"):
+            name, prefix = (None, prefix) if op.key == "name" else (name, None)
+        else:
+            return False
+    found = 0
+
+    def texts(items: Iterable[CondaDep | PipDep]) -> list[str]:
+        nonlocal found
+        out = []
+        for item in items:
+            path = item.path
+            if path in deleted:
+                found += 1
+            elif path in replaced:
+                found += 1
+                out.append(replaced[path])
+            else:
+                out.append(item.text)
+        return out
+
+    conda = texts(env.conda)
+    pip = texts(env.pip) if env.pip is not None else None
+    return (
+        found == len(deleted) + len(replaced)  # every edit was of a dependency line
+        and conda == [d.text for d in expected.conda]
+        and (pip is None) == (expected.pip is None)
+        and (pip is None or pip == [d.text for d in expected.pip or ()])
+        and (name, prefix) == (expected.name, expected.prefix)
+        and env.channels == expected.channels
+        and env.variables == expected.variables
+        and env.extra == expected.extra
+        and env.has_dependencies == expected.has_dependencies
+    )
 
 
 def _flow_dependencies(doc: yaml_edit.Document) -> bool:
