@@ -64,3 +64,11 @@ def test_a_value_starting_with_an_indicator_is_quoted(name: str) -> None:
     text = "name: a\ndependencies:\n  - python\n"
     out = yaml_edit.apply(text, [SetKey("name", name)])
     assert envfile.parse(out).name == name
+
+
+def test_a_kept_block_scalar_makes_removals_not_local() -> None:
+    """Removing the line after a ``|+`` scalar would hand it the blank lines below."""
+    text = "dependencies:\n  - pip:\n    - |+\n      a\n    - b\n\n    - c\n"
+    got = edited(text, [DeleteItem(("dependencies", 0, "pip", 1))])
+    assert not got.local
+    assert envfile.parse(got.text).pip == envfile.parse(text).pip[::2]  # type: ignore[index]

@@ -93,8 +93,9 @@ class _Node:
         self.target: _Node | None = None  # an alias's anchored node
 
 
-def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
-    """The node tree of ``text`` from parser events, and every alias in it."""
+def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node], set[int]]:
+    """The node tree of ``text`` from parser events, every alias in it, and where each block
+    scalar that keeps its trailing blank lines (``|+``, ``>+``) ends."""
     import yaml
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -103,6 +104,7 @@ def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
     stack: list[_Node] = []
     anchors: dict[str, _Node] = {}
     aliases: list[_Node] = []
+    keep_ends: set[int] = set()
     pending: list[_Node | None] = []  # per open mapping: a key waiting for its value
 
     def add(node: _Node) -> None:
@@ -126,6 +128,11 @@ def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
                 node = _Node("scalar", event.start_mark, event.anchor)
                 node.value, node.style = event.value, event.style
                 node.end_mark = event.end_mark
+                start, end = _start(node), _end(node)
+                header = _BREAK.search(text, start, end)
+                header_end = end if header is None else header.start()
+                if node.style in ("|", ">") and _KEEP.search(text, start, header_end):
+                    keep_ends.add(end)
             elif isinstance(event, ev.AliasEvent):
                 node = _Node("alias", event.start_mark, None)
                 node.end_mark = event.end_mark
@@ -154,7 +161,7 @@ def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
                 anchors[node.anchor] = node
     except yaml.YAMLError as exc:  # pragma: no cover - callers parse (and so validate) first
         raise InputError(source, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
-    return root, aliases
+    return root, aliases, keep_ends
 
 
 def _start(node: Any) -> int:
@@ -170,7 +177,20 @@ def _end(node: Any) -> int:
 _MAY_ALIAS = re.compile(r"(?:\A|[\s\[\]{},:?-])\*")
 
 
+def _may_alias_or_keep(text: str) -> bool:
+    """Might ``text`` hold an alias or a kept block scalar (``|+``)? Both need the parser's
+    events (see :class:`Document`); an export has neither, and two scans of the text say so."""
+    if "*" in text and _MAY_ALIAS.search(text) is not None:
+        return True
+    return "+" in text and _KEEP.search(text) is not None
+
+
 _BREAK = re.compile(r"\r\n?|\n")
+# A block scalar header with the keep indicator, as the parser's span of the scalar starts
+# (after any anchor or tag): `|+`, `>+`, `|2+`, `>+2`.
+_KEEP = re.compile(r"(?<![^ \t\r\n])[|>](?:[1-9]?\+|\+[1-9]?)(?=[ \t\r\n#]|$)")
+# Whole lines of nothing but spaces and tabs.
+_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n?|\n))*(?:[ \t]+$)?")
 
 
 class Document:
@@ -178,23 +198,26 @@ class Document:
 
     def __init__(self, text: str, source: str = "<string>", root: Any = None) -> None:
         """``root``: the tree :func:`envtool.files.envfile.compose` made of ``text``, used when
-        ``text`` has no alias (a composed tree folds an alias into its anchored node, and the
-        edits need it as a place of its own); else ``text`` is read again as parser events."""
+        ``text`` has no alias and no kept block scalar (a composed tree folds an alias into its
+        anchored node, and the edits need it as a place of its own, and where each ``|+``
+        ends); else ``text`` is read again as parser events."""
         self.text = text
         self.source = source
         self.aliases: list[_Node]
-        if root is not None and ("*" not in text or _MAY_ALIAS.search(text) is None):
-            self.aliases = []
+        self.keep_ends: set[int]
+        if root is not None and not _may_alias_or_keep(text):
+            self.aliases, self.keep_ends = [], set()
         else:
-            root, self.aliases = _compose(text, source)
+            root, self.aliases, self.keep_ends = _compose(text, source)
         if root is None or root.id != "mapping":
             raise InputError(source, "expected a mapping at the top level")
         self.root = root
         if self.root.flow_style:
             raise InputError(source, "cannot edit a flow-style ({...}) file in place")
         self.newline = _newline(text)
-        # Whether every edit made so far is local (see the module docstring and Edited).
-        self.local = not self.aliases
+        # Whether every edit made so far is local (see the module docstring and Edited); a
+        # kept block scalar (|+) takes blank lines below a removed line into its value.
+        self.local = not self.aliases and not self.keep_ends
 
     # ------------------------------------------------------------------ lookups
     def key_node(self, key: str) -> tuple[Any, Any] | None:
@@ -203,15 +226,18 @@ class Document:
                 return k, v
         return None
 
-    def node(self, path: PathT) -> Any:
+    def node(self, path: PathT, *, container: bool = False) -> Any:
+        """The node at ``path``; ``container``: one whose items are edited, so not an alias."""
         node = self.root
-        for depth, part in enumerate(path):
+        for depth, part in enumerate((*path, None) if container else path):
             if node.id == "alias":
                 raise InputError(
                     self.source,
                     f"cannot edit in place: {'/'.join(map(str, path[:depth]))} is a YAML alias "
                     f"(*{node.value}) of a list or mapping written elsewhere",
                 )
+            if part is None:
+                break
             if isinstance(part, int):
                 if node.id != "sequence" or part >= len(node.value):
                     raise KeyError(path)
@@ -340,7 +366,7 @@ class Document:
         self, seq_path: PathT, indices: set[int], replace: dict[int, str]
     ) -> list[_Span]:
         """Delete and/or replace items of one list; a flow list is re-joined as a whole."""
-        seq = self.node(seq_path)
+        seq = self.node(seq_path, container=True)
         if seq.flow_style:
             self.local = False
             texts = []
@@ -438,10 +464,11 @@ class Edited:
     on one line as its value (no anchor or tag), replaced by a plain spec-like word (a letter
     or "_", then letters, digits and ``_.=*+<>!-``; no YAML 1.1 boolean or null word); an
     item on one line (any quoting) removed with its whole line, its list keeping at least one
-    item; a top-level ``key: scalar`` line that starts at column 0 removed, the
-    mapping keeping another key; and no alias in the text. Every byte outside those lines is
-    the input's, so the output reads back as the input with exactly those items and keys
-    replaced or gone: a reader of the output needs no second parse to know what it holds.
+    item; a top-level ``key: scalar`` line that starts at column 0 removed, the mapping
+    keeping another key; and no alias and no kept block scalar (``|+``, which would take the
+    blank lines below a removed line into its value) in the text. Every byte outside those
+    lines is the input's, so the output reads back as the input with exactly those items and
+    keys replaced or gone: a reader of the output needs no second parse to know what it holds.
     """
 
     text: str
@@ -491,7 +518,27 @@ def edit(text: str, ops: list[Op], source: str = "<string>", root: Any = None) -
             del replaces[index]
         spans.extend(doc.delete_items(seq_path, deletes, replaces))
     spans.extend(doc.keep_aliases(spans))
-    return Edited(_splice(text, spans, source), doc.local)
+    return Edited(_splice(text, _keep_kept_scalars(text, spans, doc.keep_ends), source), doc.local)
+
+
+def _keep_kept_scalars(text: str, spans: list[_Span], keep_ends: set[int]) -> list[_Span]:
+    """Deletions that also take the blank lines after them when a kept block scalar (``|+``)
+    comes right before: it would otherwise take those lines into its value.
+
+    Blank lines between the deleted lines and the next node mean nothing; once the deleted
+    lines are gone, a kept scalar above them reads them as its own trailing line breaks.
+    """
+    if not keep_ends:
+        return spans
+    out = []
+    joined = -1  # where the output continues right after a kept scalar
+    for start, end, new in sorted(spans, key=itemgetter(0, 1)):
+        if not new and start < end and start in keep_ends | {joined}:
+            blank = _BLANK_LINES.match(text, end)
+            end = blank.end() if blank is not None else end
+            joined = end
+        out.append((start, end, new))
+    return out
 
 
 def _splice(text: str, spans: list[_Span], source: str) -> str:
