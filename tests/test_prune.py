@@ -875,3 +875,26 @@ def test_reads_as_refuses_what_the_edits_do_not_make() -> None:
     other = envfile.parse("name: x\ndependencies:\n  - a=1.2.3\n  - b=2.0=h_1\n")
     assert not reads_as(env, ops, other)
     assert not reads_as(env, ops, envfile.parse("name: y\ndependencies:\n  - a=1.2.3\n  - b=2.0\n"))
+
+
+def test_repinned_pip_lines_read_as_parse_pip_reads_them() -> None:
+    """rewrite_pip's PipLine for a re-pinned ``name==1.2.*`` is what parse_pip (packaging)
+    makes of that text."""
+    from envtool.files.spec_rewrite import rewrite_pip
+    from envtool.spec import parse_pip
+
+    lines = {"a==1.2.3", "A_b.c==10.0.1", "x==1", "x==1.2", "x==1.2.3.4", "x[e]==1.2.3"}
+    for path in [*corpus_files(), *sorted(DATA.glob("*/*.yml"))]:
+        try:
+            env = envfile.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except Exception:  # broken on purpose: covered elsewhere
+            continue
+        lines.update(d.text for d in env.pip or ())
+    made = 0
+    for text in sorted(lines):
+        for pin in ("minor", "major", "none", "exact"):
+            rw = rewrite_pip(text, pin=pin)  # type: ignore[arg-type]
+            if rw.req is not None:
+                made += 1
+                assert rw.text is not None and rw.req == parse_pip.__wrapped__(rw.text), rw
+    assert made > 10

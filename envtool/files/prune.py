@@ -19,7 +19,7 @@ from envtool.errors import UsageError
 from envtool.files import yaml_edit
 from envtool.files.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
 from envtool.files.portable import platform_only
-from envtool.files.spec_rewrite import rewrite_conda, rewrite_pip
+from envtool.files.spec_rewrite import rewrite_parsed, rewrite_pip
 from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
 from envtool.ui import plural
 
@@ -63,7 +63,7 @@ class PruneOptions:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Decision:
     """One thing pruning did (or deliberately did not do) to one item of the file."""
 
@@ -75,6 +75,24 @@ class Decision:
     reason: str  # a sentence for --explain
     line: int | None = None  # 1-based line in the input
     path: Path_ = ()  # where the item lives, as in CondaDep.path
+
+    def __init__(
+        self,
+        section: Section,
+        action: Action,
+        name: str,
+        old: str,
+        new: str | None,
+        reason: str,
+        line: int | None = None,
+        path: Path_ = (),
+    ) -> None:
+        # One Decision a line: the fields in one step (a frozen dataclass's own __init__ sets
+        # each through object.__setattr__, several times slower).
+        self.__dict__.update(
+            section=section, action=action, name=name, old=old, new=new, reason=reason,
+            line=line, path=path,
+        )  # fmt: skip
 
     @property
     def changes(self) -> bool:
@@ -205,12 +223,13 @@ def _prune_conda(
             decisions.append(
                 Decision("conda", "keep", name, dep.text, None, reason, dep.line, dep.path)
             )
-    rw = rewrite_conda(
+    rw = rewrite_parsed(
         dep.text,
-        no_builds=options.no_builds,
-        keep_variant_builds=options.keep_variant_builds,
-        pin=options.pin,
-        flags=flags.get(name, ()) if flags else (),
+        spec,
+        options.no_builds,
+        options.keep_variant_builds,
+        options.pin,
+        flags.get(name, ()) if flags else (),
     )
     if rw.text is None:
         for note in rw.notes:
@@ -258,7 +277,10 @@ def _prune_pip(
             kept.append(dep)
         else:
             decide("rewrite", "; ".join(rw.reasons + rw.notes), rw.text)
-            kept.append(make_pip_dep(rw.text, dep.line, dep.path))
+            if rw.req is not None:
+                kept.append(PipDep(rw.text, rw.req, None, dep.line, dep.path))
+            else:
+                kept.append(make_pip_dep(rw.text, dep.line, dep.path))
     if options.no_pip and not kept and env.pip:
         # One decision for the whole section rather than one per line.
         first = env.pip[0]
@@ -312,20 +334,26 @@ def _prune_channels(
 def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
     """The byte-preserving edits that turn the input text into the pruned file."""
     ops: list[yaml_edit.Op] = []
-    changes = [d for d in result.decisions if d.changes]
+    changes = [d for d in result.decisions if d.action != "keep"]
     # When every line of the pip section goes, the section goes as a whole.
     gone: set[Path_] = set()
     if result.env.pip is None:
         gone = {d.path[:2] for d in changes if d.section in ("pip", "pip-section")}
+    rewrites: dict[Path_, dict[int, str]] = {}  # per list: item index → new text
     for d in changes:
         if d.section in ("conda", "pip"):
-            if d.path[:2] in gone and d.section == "pip":
+            if gone and d.section == "pip" and d.path[:2] in gone:
                 continue
             if d.action == "drop":
                 ops.append(yaml_edit.DeleteItem(d.path))
             else:
                 assert d.new is not None
-                ops.append(yaml_edit.SetScalar(d.path, d.new))
+                key, index = d.path[:-1], d.path[-1]
+                assert isinstance(index, int)
+                values = rewrites.get(key)
+                if values is None:
+                    values = rewrites[key] = {}
+                values[index] = d.new
         elif d.section == "channels":
             if result.env.channels:
                 ops.append(yaml_edit.SetList("channels", result.env.channels, after="name"))
@@ -333,6 +361,7 @@ def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
                 ops.append(yaml_edit.DeleteKey("channels"))
         elif d.section == "prefix":
             ops.append(yaml_edit.DeleteKey("prefix"))
+    ops.extend(yaml_edit.SetItems(path, values) for path, values in rewrites.items())
     ops.extend(yaml_edit.DeleteItem(path) for path in sorted(gone, key=str))
     if (
         not result.env.conda
@@ -340,7 +369,8 @@ def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
         and any(d.section in ("conda", "pip-section") or d.path[:2] in gone for d in changes)
     ):
         # Nothing left: "dependencies: []" rather than a key with no value (conda wants a list).
-        ops = [op for op in ops if not isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar))]
+        items = (yaml_edit.DeleteItem, yaml_edit.SetScalar, yaml_edit.SetItems)
+        ops = [op for op in ops if not isinstance(op, items)]
         ops.append(yaml_edit.SetList("dependencies", ()))
     return ops
 
@@ -368,7 +398,9 @@ def edit_text(
     inner: list[yaml_edit.Op] = []
     outer: list[yaml_edit.Op] = []
     for op in ops:
-        nested = isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
+        nested = (
+            isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
+        ) or (isinstance(op, yaml_edit.SetItems) and len(op.path) > 1)
         (inner if nested else outer).append(op)
     if inner and outer and _flow_dependencies(doc):
         text = yaml_edit.apply(text, inner, source, doc.root)
@@ -390,6 +422,9 @@ def reads_as(env: EnvFile, ops: Sequence[yaml_edit.Op], expected: EnvFile) -> bo
             deleted.add(op.path)
         elif isinstance(op, yaml_edit.SetScalar) and op.path and isinstance(op.path[-1], int):
             replaced[op.path] = op.value
+        elif isinstance(op, yaml_edit.SetItems):
+            seq = op.path
+            replaced.update(((*seq, index), value) for index, value in op.values.items())
         elif isinstance(op, yaml_edit.DeleteKey) and op.key in ("name", "prefix"):
             name, prefix = (None, prefix) if op.key == "name" else (name, None)
         else:

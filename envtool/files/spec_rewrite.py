@@ -28,6 +28,7 @@ from envtool.spec import (
     VARIANT_MARKERS,
     CondaSpec,
     PinLevel,
+    PipLine,
     SpecError,
     parse_conda,
     parse_pip,
@@ -36,7 +37,7 @@ from envtool.spec import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Rewrite:
     """What to do with one line: its new text (None: leave it), and why."""
 
@@ -46,6 +47,18 @@ class Rewrite:
     # The new text's spec when the rewrite knows it without a parse (what parse_conda(text)
     # gives; tests/test_prune.py checks it), so a caller need not parse the text again.
     spec: CondaSpec | None = field(default=None, compare=False, repr=False)
+    req: PipLine | None = field(default=None, compare=False, repr=False)  # as spec, for pip
+
+    def __init__(
+        self,
+        text: str | None = None,
+        reasons: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+        spec: CondaSpec | None = None,
+        req: PipLine | None = None,
+    ) -> None:
+        # One a line: the fields in one step (as envtool.files.prune.Decision does).
+        self.__dict__.update(text=text, reasons=reasons, notes=notes, spec=spec, req=req)
 
 
 # ------------------------------------------------------------------------------------ conda
@@ -200,9 +213,21 @@ def rewrite_conda(
         spec = parse_conda(text)
     except SpecError:
         return Rewrite()
-    if not flags and spec.version not in (None, "*"):
+    return rewrite_parsed(text, spec, no_builds, keep_variant_builds, pin, flags)
+
+
+def rewrite_parsed(
+    text: str,
+    spec: CondaSpec,
+    no_builds: bool,
+    keep_variant_builds: bool,
+    pin: PinLevel | None,
+    flags: Sequence[str],
+) -> Rewrite:
+    """:func:`rewrite_conda` of ``text`` parsed already (``spec`` is ``parse_conda(text)``)."""
+    if not flags and spec.version is not None and spec.version != "*":
         fast = _EXPORT_FORM.fullmatch(text)
-        if fast is not None and (spec.pinned, spec.build) == (fast[3], fast[4]):
+        if fast is not None and spec.pinned == fast[3] and spec.build == fast[4]:
             return _rewrite_export_form(text, spec, fast, no_builds, keep_variant_builds, pin)
     return _rewrite_any_form(text, spec, no_builds, keep_variant_builds, pin, flags)
 
@@ -266,8 +291,9 @@ _EXPORT_FORM = re.compile(
     rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?"
 )
 _KEEP = {"minor": 2, "major": 1}
-# Every build variant_glob finds a variant in holds one of these (most builds hold none).
-_VARIANT_HINT = re.compile("|".join((*VARIANT_MARKERS, r"cu\d")), re.IGNORECASE)
+# Every build variant_glob finds a variant in holds one of these, lower-cased (most builds
+# hold none): a quick no before variant_glob's own search.
+_VARIANT_HINT = re.compile("|".join(("cu", *VARIANT_MARKERS)))
 
 
 def _rewrite_export_form(
@@ -285,7 +311,7 @@ def _rewrite_export_form(
     reasons: list[str] = []
     if no_builds and build is not None:
         glob = None
-        if keep_variant_builds and _VARIANT_HINT.search(build) is not None:
+        if keep_variant_builds and _VARIANT_HINT.search(build.lower()) is not None:
             glob = variant_glob(build)
         if glob is None:
             reasons.append(f"build string {build} stripped (builds are per platform)")
@@ -379,7 +405,19 @@ def rewrite_pip(text: str, *, pin: PinLevel | None = None, portable: bool = Fals
             reasons.append(f"platform-only ({platform}): {why}; limited to it with a marker")
     if not reasons:
         return Rewrite(notes=tuple(notes))
-    return Rewrite(text, tuple(reasons), tuple(notes))
+    new_req = None
+    pinned = _PIP_PINNED.fullmatch(text)
+    if pinned is not None and pinned[1] == req.text.partition("==")[0] and not req.extras:
+        # name==1.2.* from name==1.2.3 (as pip freeze writes it): read as parse_pip would,
+        # without importing packaging (tests/test_prune.py checks both agree).
+        new_req = PipLine(text, "requirement", req.name, f"=={pinned[2]}")
+    return Rewrite(text, tuple(reasons), tuple(notes), req=new_req)
+
+
+# A re-pinned "name==1.2.*" of a plain name and numbers.
+_PIP_PINNED = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([0-9]{1,9}(?:\.[0-9]{1,9})*\.\*)"
+)
 
 
 def _repin_pip(

@@ -23,6 +23,7 @@ input with exactly those items changed, without parsing it again (see :class:`Ed
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -32,19 +33,27 @@ from envtool.errors import InputError
 PathT = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SetScalar:
     """Replace the value at ``path`` (a scalar) with ``value``, keeping its quote style."""
 
     path: PathT
     value: str
 
+    def __init__(self, path: PathT, value: str) -> None:
+        # One op a line in a prune: the fields in one step (a frozen dataclass's own
+        # __init__ sets each through object.__setattr__, several times slower).
+        self.__dict__.update(path=path, value=value)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class DeleteItem:
     """Delete the list item at ``path``."""
 
     path: PathT
+
+    def __init__(self, path: PathT) -> None:
+        self.__dict__["path"] = path  # as SetScalar
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,16 @@ class SetList:
     after: str | None = None
 
 
-Op = SetScalar | DeleteItem | DeleteKey | SetKey | SetList
+@dataclass(frozen=True)
+class SetItems:
+    """Replace items of the list at ``path``, each as :class:`SetScalar` would: ``values``
+    maps an item's index to its new value (one op for a whole list of rewritten lines)."""
+
+    path: PathT
+    values: Mapping[int, str]
+
+
+Op = SetScalar | SetItems | DeleteItem | DeleteKey | SetKey | SetList
 
 
 _Span = tuple[int, int, str]  # (start, end, new text): text[start:end] becomes the new text
@@ -380,36 +398,49 @@ class Document:
             return [(_start(seq), _end(seq), "[" + ", ".join(texts) + "]")]
         if len(indices) >= len(seq.value):
             self.local = False  # the list is left empty: its key then holds null, not a list
-        spans = []
+        spans: list[_Span] = []
         text = self.text
-        for i in sorted(indices | replace.keys()):
-            item = seq.value[i]
+        items = seq.value
+        for i in indices:  # (in any order: _splice sorts the spans)
+            item = items[i]
             start = _start(item)
-            if i in indices:
-                self._not_alias(item)
-                dash = text.rfind("-", 0, start)
-                first, end = self._block_lines(dash, item)
-                if self.local and not (
-                    item.id == "scalar"
-                    and _ITEM_LEAD.fullmatch(text, first, start)
-                    and self._one_line(start, _end(item))
-                ):
-                    self.local = False
-                spans.append((first, end, ""))
-            elif item.id == "scalar" and not item.style and _plain_word(replace[i]):
-                # A plain value for a plain value (an export's spec lines): the quick path.
-                new, end = replace[i], item.end_mark.index
-                # Local when the old value is its text as written (one line, no anchor or tag;
-                # what follows a plain item on its line can only be blanks and a comment).
-                if self.local and not (
-                    text[start:end] == item.value and text[end : end + 1] in _AFTER_PLAIN
-                ):
-                    self.local = False
-                spans.append((start, end, new))
-            else:
-                new = _scalar_text(replace[i], item.style, False)
+            self._not_alias(item)
+            dash = text.rfind("-", 0, start)
+            first, end = self._block_lines(dash, item)
+            if self.local and not (
+                item.id == "scalar"
+                and _ITEM_LEAD.fullmatch(text, first, start)
+                and self._one_line(start, _end(item))
+            ):
                 self.local = False
-                spans.append(self._replace(item, new))
+            spans.append((first, end, ""))
+        plain_word, words, after = _PLAIN_WORD.fullmatch, _NOT_PLAIN_WORDS, _AFTER_PLAIN
+        for i, value in replace.items():
+            item = items[i]
+            if (
+                item.id == "scalar"
+                and not item.style
+                and plain_word(value)
+                and value.lower() not in words
+            ):
+                # A plain value for a plain value (an export's spec lines): the quick path.
+                # When the text at the item's start is its value, the item is that text on one
+                # line (a plain scalar over several lines reads a blank or line break where its
+                # text has a line break and the next line's indent): its end needs no mark.
+                # Local then (no anchor or tag; after a plain item come blanks and a comment).
+                start = item.start_mark.index
+                old = item.value
+                if text.startswith(old, start):
+                    end = start + len(old)
+                    if self.local and text[end : end + 1] not in after:
+                        self.local = False
+                else:
+                    end = item.end_mark.index
+                    self.local = False
+                spans.append((start, end, value))
+                continue
+            self.local = False
+            spans.append(self._replace(item, _scalar_text(value, item.style, False)))
         return spans
 
     def _one_line(self, start: int, end: int) -> bool:
@@ -490,16 +521,22 @@ def edit(text: str, ops: list[Op], source: str = "<string>", root: Any = None) -
     # Item edits are grouped per list, so a flow list is rewritten once.
     groups: dict[PathT, tuple[set[int], dict[int, str]]] = {}
     for op in ops:
-        if isinstance(op, DeleteItem):
-            seq_path, index = op.path[:-1], op.path[-1]
-            assert isinstance(index, int)
-            groups.setdefault(seq_path, (set(), {}))[0].add(index)
-        elif isinstance(op, SetScalar) and op.path and isinstance(op.path[-1], int):
+        if isinstance(op, (SetScalar, DeleteItem)) and op.path and isinstance(op.path[-1], int):
             seq_path, index = op.path[:-1], op.path[-1]
             group = groups.get(seq_path)
             if group is None:
                 group = groups[seq_path] = (set(), {})
-            group[1][index] = op.value
+            if isinstance(op, SetScalar):
+                group[1][index] = op.value
+            else:
+                group[0].add(index)
+        elif isinstance(op, SetItems):
+            group = groups.get(op.path)
+            if group is None:
+                group = groups[op.path] = (set(), {})
+            group[1].update(op.values)
+        elif isinstance(op, DeleteItem):
+            raise InputError(source, f"{'/'.join(map(str, op.path))} is not a list item")
         elif isinstance(op, SetScalar):
             doc.local = False
             spans.append(doc.set_scalar(op.path, op.value))
