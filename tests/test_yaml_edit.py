@@ -72,3 +72,29 @@ def test_a_kept_block_scalar_makes_removals_not_local() -> None:
     got = edited(text, [DeleteItem(("dependencies", 0, "pip", 1))])
     assert not got.local
     assert envfile.parse(got.text).pip == envfile.parse(text).pip[::2]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a=1.2.3=h_0", "conda-forge::a=1.2"),
+        ("7za=9.20=h_0", "7za=9.20"),
+        ("a=1=h", "a=1.*=*cuda*"),
+    ],
+)
+def test_spec_words_replace_locally(old: str, new: str) -> None:
+    text = f"dependencies:\n  - {old}\n  - b\n"
+    got = edited(text, [SetScalar(("dependencies", 0), new)])
+    assert got.local and got.text == f"dependencies:\n  - {new}\n  - b\n"
+    assert envfile.parse(got.text).conda[0].text == new
+
+
+@pytest.mark.parametrize(
+    "value", ["1.2", "1e5", "12", "x:", "a: b", "On", "NULL", "-a", "a b", "2023-01-01", "0x1F"]
+)
+def test_a_plain_word_is_what_plain_ok_accepts(value: str) -> None:
+    """The quick check never accepts what the full one refuses (numbers, booleans, ...)."""
+    from envtool.files.yaml_edit import _plain_ok, _plain_word
+
+    assert not _plain_word(value) or _plain_ok(value, True)
+    assert _plain_word("conda-forge::numpy=1.2") and _plain_ok("conda-forge::numpy=1.2", True)

@@ -493,13 +493,14 @@ class Edited:
 
     Local (each checked on the text, not assumed): a plain scalar item of a block list written
     on one line as its value (no anchor or tag), replaced by a plain spec-like word (a letter
-    or "_", then letters, digits and ``_.=*+<>!-``; no YAML 1.1 boolean or null word); an
-    item on one line (any quoting) removed with its whole line, its list keeping at least one
-    item; a top-level ``key: scalar`` line that starts at column 0 removed, the mapping
-    keeping another key; and no alias and no kept block scalar (``|+``, which would take the
-    blank lines below a removed line into its value) in the text. Every byte outside those
-    lines is the input's, so the output reads back as the input with exactly those items and
-    keys replaced or gone: a reader of the output needs no second parse to know what it holds.
+    or "_", or a digit with a "=" later, then letters, digits and ``_.=*+<>!:-``, no ":" last;
+    no YAML 1.1 boolean or null word); an item on one line (any quoting) removed with its
+    whole line, its list keeping at least one item; a top-level ``key: scalar`` line that
+    starts at column 0 removed, the mapping keeping another key; and no alias and no kept
+    block scalar (``|+``, which would take the blank lines below a removed line into its
+    value) in the text. Every byte outside those lines is the input's, so the output reads
+    back as the input with exactly those items and keys replaced or gone: a reader of the
+    output needs no second parse to know what it holds.
     """
 
     text: str
@@ -622,7 +623,10 @@ def _plain_word(value: str) -> bool:
 # No indicator first (a "*" would be an alias, "!" a tag, "@", ">" and "%" errors).
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./=<~^$()+-][^\n]*$")
 # What _plain_ok accepts at a glance: a spec-like word (conda specs as exports write them).
-_PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.=*+<>!-]*")
+# (A digit first only with a "=" after it: no number; a ":" inside, never last: channel::name.)
+_PLAIN_WORD = re.compile(
+    r"(?:[A-Za-z_][A-Za-z0-9_.=*+<>!:-]*|[0-9][A-Za-z0-9_.*+<>!:-]*=[A-Za-z0-9_.=*+<>!:-]*)(?<!:)"
+)
 _NOT_PLAIN_WORDS = frozenset(("null", "true", "false", "yes", "no", "on", "off", "y", "n"))
 _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
 _NEEDS_ESCAPES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
