@@ -753,3 +753,150 @@ def test_prune_explanations_mask_credentials(cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert "tk-SECRET-9" not in result.err and "t/***/private" in result.err
     assert "conda-forge" in result.out
+
+
+# ------------------------------------------------------ fast paths agree with the general ones
+
+
+def _spec_lines() -> list[str]:
+    """Every conda spec of the corpus and tests/data, an export of bench/core.py, and forms
+    on the edges of the export form (leading zeros, letters, ==, builds with variants)."""
+    import sys
+
+    sys.path.insert(0, str(DATA.parents[1] / "bench"))
+    from core import make_export
+
+    lines: set[str] = set()
+    texts = [make_export(300, 1, 0)]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in corpus_files()]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in DATA.glob("*/*.yml")]
+    for text in texts:
+        try:
+            env = envfile.parse(text)
+        except Exception:  # broken on purpose, or not UTF-8: the other tests cover those
+            continue
+        lines.update(d.text for d in env.conda)
+    edges = (
+        "numpy==1.26.4", "numpy=1.26.4", "numpy==1.26.4=py311h_0", "numpy=1.26",
+        "conda-forge::numpy=1.26.4=py311h64a7726_0", "PyYAML=6.0.1=py311h459d7ec_1",
+        "pytorch=2.1.0=py3.11_cuda12.1_cudnn8.9.2_0", "torchvision=0.16.0=py311_cu121",
+        "openssl=1.1.1w=hd590300_0", "tzdata=2023c=h71feb2d_0", "x=1.2.3a.4=h_0",
+        "libblas=3.9.0=20_linux64_openblas", "nomkl=1.0=h5ca1d4c_0", "mkl=2023.1.0=h_46344",
+        "x=1.2.3.4.5=h_0", "x=01.2.3=h_0", "x=1.02=h_0", "x=0=h_0", "x=0.0.0=h_0",
+        "x=1.2=*cuda*", "x=1.2.3=py_CPU_0", "x_y.z-w=1.0.0=h", "chan/sub::x=1.0=h",
+        "numpy>=1.13", "numpy 1.26.4 py311h_0", "x=1!2.0=h_0", "x=1.0+local=h_0",
+        "x=1.2.*=h_0", "x=1.2=h_0=extra", "x=1234567890.1=h", "x==1.2a=h",
+    )  # fmt: skip
+    return sorted(lines | set(edges))
+
+
+def test_export_form_rewrites_as_the_general_path() -> None:
+    """rewrite_conda's string path for the export form gives the general path's rewrite, and
+    the spec it builds for the new text is what parsing that text gives."""
+    import itertools
+
+    from envtool.files.spec_rewrite import _EXPORT_FORM, _rewrite_any_form, rewrite_conda
+    from envtool.files.yaml_edit import _plain_ok, _plain_word
+    from envtool.spec import SpecError, parse_conda
+
+    lines = _spec_lines()
+    assert sum(_EXPORT_FORM.fullmatch(t) is not None for t in lines) > 300
+    assert all(_plain_ok(t, True) for t in lines if _plain_word(t))  # the quick check is safe
+    pins = (None, "exact", "minor", "major", "none")
+    for text in lines:
+        try:
+            spec = parse_conda(text)
+        except SpecError:
+            continue
+        for no_builds, keep, pin in itertools.product((False, True), (True, False), pins):
+            got = rewrite_conda(text, no_builds=no_builds, keep_variant_builds=keep, pin=pin)
+            want = _rewrite_any_form(text, spec, no_builds, keep, pin, ())  # type: ignore[arg-type]
+            assert got == want, (text, no_builds, keep, pin)
+            if got.spec is not None:
+                assert got.text is not None and got.spec == parse_conda(got.text), got
+
+
+def _prune_cases() -> list[tuple[str, str]]:
+    import sys
+
+    sys.path.insert(0, str(DATA.parents[1] / "bench"))
+    from core import make_export
+
+    cases = [("bench-export", make_export(500, 1, 0))]
+    for path in [*corpus_files(), *sorted(DATA.glob("*/*.yml"))]:
+        cases.append((str(path), path.read_text(encoding="utf-8", errors="replace")))
+    return cases
+
+
+PRUNE_OPTION_SETS = [
+    {"no_builds": True, "portable": True, "pin": "minor"},
+    {"no_builds": True, "keep_variant_builds": False, "pin": "none"},
+    {"pin": "major", "no_pip": True},
+    {"drop": ("python*", "lib*"), "keep": ("libgcc*",), "pin": "exact"},
+    {"pip_only": True},
+    {"channels": ("conda-forge",)},
+]
+
+
+def test_local_edits_read_back_as_pruned_without_a_parse() -> None:
+    """Over the corpus and tests/data: whenever the edits are all local, the output parsed
+    again is what reads_as says it is (so prune_file may skip that parse); an export's edits
+    are local."""
+    from envtool.files.prune import edit_text, reads_as
+
+    local = 0
+    for label, text in _prune_cases():
+        try:
+            env = envfile.parse(text, label).validate()
+        except Exception:  # broken on purpose: covered elsewhere
+            continue
+        for options in PRUNE_OPTION_SETS:
+            result = prune(env, PruneOptions(**options))  # type: ignore[arg-type]
+            try:
+                edited, ops = edit_text(text, result, label, envfile.compose(text, label))
+            except Exception:  # edits refused (aliases): covered elsewhere
+                continue
+            if edited.local and edited.text != text:
+                local += 1
+                assert reads_as(env, ops, result.env), (label, options)
+                assert envfile.parse(edited.text, label) == result.env, (label, options)
+            if label == "bench-export" and options in PRUNE_OPTION_SETS[:2]:
+                assert edited.local, options  # (no_pip removes a mapping item: not local)
+    assert local > 20
+
+
+def test_reads_as_refuses_what_the_edits_do_not_make() -> None:
+    from envtool.files.prune import edit_text, reads_as
+
+    text = "name: x\ndependencies:\n  - a=1.2.3=h_0\n  - b=2.0=h_1\nprefix: /p\n"
+    env = envfile.parse(text)
+    result = prune(env, PruneOptions(no_builds=True))
+    edited, ops = edit_text(text, result, "env.yml", envfile.compose(text, "env.yml"))
+    assert edited.local and edited.text == "name: x\ndependencies:\n  - a=1.2.3\n  - b=2.0\n"
+    assert reads_as(env, ops, result.env)
+    other = envfile.parse("name: x\ndependencies:\n  - a=1.2.3\n  - b=2.0=h_1\n")
+    assert not reads_as(env, ops, other)
+    assert not reads_as(env, ops, envfile.parse("name: y\ndependencies:\n  - a=1.2.3\n  - b=2.0\n"))
+
+
+def test_repinned_pip_lines_read_as_parse_pip_reads_them() -> None:
+    """rewrite_pip's PipLine for a re-pinned ``name==1.2.*`` is what parse_pip (packaging)
+    makes of that text."""
+    from envtool.files.spec_rewrite import rewrite_pip
+    from envtool.spec import parse_pip
+
+    lines = {"a==1.2.3", "A_b.c==10.0.1", "x==1", "x==1.2", "x==1.2.3.4", "x[e]==1.2.3"}
+    for path in [*corpus_files(), *sorted(DATA.glob("*/*.yml"))]:
+        try:
+            env = envfile.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except Exception:  # broken on purpose: covered elsewhere
+            continue
+        lines.update(d.text for d in env.pip or ())
+    made = 0
+    for text in sorted(lines):
+        for pin in ("minor", "major", "none", "exact"):
+            rw = rewrite_pip(text, pin=pin)  # type: ignore[arg-type]
+            if rw.req is not None:
+                made += 1
+                assert rw.text is not None and rw.req == parse_pip.__wrapped__(rw.text), rw
+    assert made > 10

@@ -110,9 +110,13 @@ def pip_platform_marker(name: str) -> tuple[str, str, str] | None:
 def _first(which: str, name: str) -> tuple[str, str, str] | None:
     """The first row of table ``which`` whose glob matches ``name`` (case-insensitive)."""
     table = _TABLES[which]
-    literals, globs = _matcher(which)
+    literals, globs, affixes = _matcher(which)
     lower = name.lower()
     at = literals.get(lower)
+    if at is None and affixes is not None:
+        prefixes, suffixes = affixes
+        if not (lower.startswith(prefixes) or lower.endswith(suffixes)):
+            return None  # no glob can match: the usual answer, without the regex
     match = globs.match(lower)
     if match and match.lastgroup and (at is None or int(match.lastgroup[1:]) < at):
         at = int(match.lastgroup[1:])
@@ -124,15 +128,30 @@ _TABLES = {"conda": PLATFORM_ONLY, "pip": PIP_PLATFORM_ONLY}
 
 
 @cache
-def _matcher(which: str) -> tuple[dict[str, int], re.Pattern[str]]:
-    """Names without wildcards (row index by name), and one regex of the globs, in order:
-    a dict lookup and one match a dependency."""
+def _matcher(
+    which: str,
+) -> tuple[dict[str, int], re.Pattern[str], tuple[tuple[str, ...], tuple[str, ...]] | None]:
+    """Names without wildcards (row index by name), one regex of the globs, in order, and
+    when every glob is ``prefix*`` or ``*suffix``, those prefixes and suffixes (a name that
+    has none of them matches no glob): a dict lookup, two string tests, rarely the regex."""
     table = _TABLES[which]
     literals: dict[str, int] = {}
     globs: list[str] = []
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    simple = True
     for i, (pattern, _, _) in enumerate(table):
         if any(c in pattern for c in "*?["):
             globs.append(f"(?P<g{i}>{translate(pattern)})")
+            lower = pattern.lower()
+            core = lower.strip("*")
+            if any(c in core for c in "*?[") or lower.count("*") != 1:
+                simple = False
+            elif lower.endswith("*"):
+                prefixes.append(core)
+            else:
+                suffixes.append(core)
         else:
             literals.setdefault(pattern.lower(), i)
-    return literals, re.compile("|".join(globs) or "(?!)")
+    affixes = (tuple(prefixes), tuple(suffixes)) if simple else None
+    return literals, re.compile("|".join(globs) or "(?!)"), affixes

@@ -19,7 +19,7 @@ from envtool.errors import UsageError
 from envtool.files import yaml_edit
 from envtool.files.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
 from envtool.files.portable import platform_only
-from envtool.files.spec_rewrite import rewrite_conda, rewrite_pip
+from envtool.files.spec_rewrite import rewrite_parsed, rewrite_pip
 from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
 from envtool.ui import plural
 
@@ -63,7 +63,7 @@ class PruneOptions:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Decision:
     """One thing pruning did (or deliberately did not do) to one item of the file."""
 
@@ -75,6 +75,24 @@ class Decision:
     reason: str  # a sentence for --explain
     line: int | None = None  # 1-based line in the input
     path: Path_ = ()  # where the item lives, as in CondaDep.path
+
+    def __init__(
+        self,
+        section: Section,
+        action: Action,
+        name: str,
+        old: str,
+        new: str | None,
+        reason: str,
+        line: int | None = None,
+        path: Path_ = (),
+    ) -> None:
+        # One Decision a line: the fields in one step (a frozen dataclass's own __init__ sets
+        # each through object.__setattr__, several times slower).
+        self.__dict__.update(
+            section=section, action=action, name=name, old=old, new=new, reason=reason,
+            line=line, path=path,
+        )  # fmt: skip
 
     @property
     def changes(self) -> bool:
@@ -145,10 +163,12 @@ def prune(
             )
         )
     new_env = replace(env, conda=tuple(conda), pip=pip, channels=channels, prefix=prefix)
-    ordered = sorted(
-        enumerate(decisions), key=lambda e: (e[1].line if e[1].line is not None else 1 << 30, e[0])
-    )
-    return PruneResult(new_env, tuple(d for _, d in ordered))
+    # In file order (stable: a line's decisions keep their order); usually they are already.
+    lines = [d.line if d.line is not None else 1 << 30 for d in decisions]
+    if lines != sorted(lines):
+        order = sorted(range(len(decisions)), key=lines.__getitem__)
+        decisions = [decisions[i] for i in order]
+    return PruneResult(new_env, tuple(decisions))
 
 
 def _first_match(name: str, patterns: Iterable[str], pip: bool) -> str | None:
@@ -163,7 +183,7 @@ def _drop_reason_conda(
     spec: CondaSpec, options: PruneOptions, wanted: set[str] | None, keeps_pip: bool
 ) -> str | None:
     name = spec.name
-    pattern = _first_match(name, options.drop, pip=False)
+    pattern = _first_match(name, options.drop, pip=False) if options.drop else None
     if pattern is not None:
         return f"matches --drop {pattern!r}"
     if options.portable:
@@ -189,31 +209,40 @@ def _prune_conda(
     spec = dep.spec
     if spec is None:  # unparseable (only in non-strict use): nothing can be judged
         return dep
-
-    def decide(action: Action, reason: str, new: str | None = None) -> None:
-        decisions.append(
-            Decision("conda", action, spec.name, dep.text, new, reason, dep.line, dep.path)
-        )
-
-    why = _drop_reason_conda(spec, options, wanted, keeps_pip)
-    if why is not None:
-        keeper = _first_match(spec.name, options.keep, pip=False)
-        if keeper is None:
-            decide("drop", why)
-            return None
-        decide("keep", f"kept by --keep {keeper!r} (else: {why})")
-    rw = rewrite_conda(
+    name = spec.name
+    if options.drop or options.portable or options.leaves or options.pip_only:
+        why = _drop_reason_conda(spec, options, wanted, keeps_pip)
+        if why is not None:
+            keeper = _first_match(name, options.keep, pip=False)
+            if keeper is None:
+                decisions.append(
+                    Decision("conda", "drop", name, dep.text, None, why, dep.line, dep.path)
+                )
+                return None
+            reason = f"kept by --keep {keeper!r} (else: {why})"
+            decisions.append(
+                Decision("conda", "keep", name, dep.text, None, reason, dep.line, dep.path)
+            )
+    rw = rewrite_parsed(
         dep.text,
-        no_builds=options.no_builds,
-        keep_variant_builds=options.keep_variant_builds,
-        pin=options.pin,
-        flags=flags.get(spec.name, ()),
+        spec,
+        options.no_builds,
+        options.keep_variant_builds,
+        options.pin,
+        flags.get(name, ()) if flags else (),
     )
     if rw.text is None:
         for note in rw.notes:
-            decide("keep", note)
+            decisions.append(
+                Decision("conda", "keep", name, dep.text, None, note, dep.line, dep.path)
+            )
         return dep
-    decide("rewrite", "; ".join(rw.reasons + rw.notes), rw.text)
+    reason = "; ".join(rw.reasons + rw.notes) if rw.notes else "; ".join(rw.reasons)
+    decisions.append(
+        Decision("conda", "rewrite", name, dep.text, rw.text, reason, dep.line, dep.path)
+    )
+    if rw.spec is not None:
+        return CondaDep(rw.text, rw.spec, None, dep.line, dep.path)
     return make_conda_dep(rw.text, dep.line, dep.path)
 
 
@@ -248,7 +277,10 @@ def _prune_pip(
             kept.append(dep)
         else:
             decide("rewrite", "; ".join(rw.reasons + rw.notes), rw.text)
-            kept.append(make_pip_dep(rw.text, dep.line, dep.path))
+            if rw.req is not None:
+                kept.append(PipDep(rw.text, rw.req, None, dep.line, dep.path))
+            else:
+                kept.append(make_pip_dep(rw.text, dep.line, dep.path))
     if options.no_pip and not kept and env.pip:
         # One decision for the whole section rather than one per line.
         first = env.pip[0]
@@ -302,20 +334,26 @@ def _prune_channels(
 def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
     """The byte-preserving edits that turn the input text into the pruned file."""
     ops: list[yaml_edit.Op] = []
-    changes = [d for d in result.decisions if d.changes]
+    changes = [d for d in result.decisions if d.action != "keep"]
     # When every line of the pip section goes, the section goes as a whole.
     gone: set[Path_] = set()
     if result.env.pip is None:
         gone = {d.path[:2] for d in changes if d.section in ("pip", "pip-section")}
+    rewrites: dict[Path_, dict[int, str]] = {}  # per list: item index → new text
     for d in changes:
         if d.section in ("conda", "pip"):
-            if d.path[:2] in gone and d.section == "pip":
+            if gone and d.section == "pip" and d.path[:2] in gone:
                 continue
             if d.action == "drop":
                 ops.append(yaml_edit.DeleteItem(d.path))
             else:
                 assert d.new is not None
-                ops.append(yaml_edit.SetScalar(d.path, d.new))
+                key, index = d.path[:-1], d.path[-1]
+                assert isinstance(index, int)
+                values = rewrites.get(key)
+                if values is None:
+                    values = rewrites[key] = {}
+                values[index] = d.new
         elif d.section == "channels":
             if result.env.channels:
                 ops.append(yaml_edit.SetList("channels", result.env.channels, after="name"))
@@ -323,6 +361,7 @@ def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
                 ops.append(yaml_edit.DeleteKey("channels"))
         elif d.section == "prefix":
             ops.append(yaml_edit.DeleteKey("prefix"))
+    ops.extend(yaml_edit.SetItems(path, values) for path, values in rewrites.items())
     ops.extend(yaml_edit.DeleteItem(path) for path in sorted(gone, key=str))
     if (
         not result.env.conda
@@ -330,7 +369,8 @@ def edit_ops(result: PruneResult) -> list[yaml_edit.Op]:
         and any(d.section in ("conda", "pip-section") or d.path[:2] in gone for d in changes)
     ):
         # Nothing left: "dependencies: []" rather than a key with no value (conda wants a list).
-        ops = [op for op in ops if not isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar))]
+        items = (yaml_edit.DeleteItem, yaml_edit.SetScalar, yaml_edit.SetItems)
+        ops = [op for op in ops if not isinstance(op, items)]
         ops.append(yaml_edit.SetList("dependencies", ()))
     return ops
 
@@ -340,9 +380,17 @@ def apply_edits(text: str, result: PruneResult, source: str = "<string>", root: 
 
     ``root``: the node tree of ``text`` when the caller composed it already (one parse).
     """
+    return edit_text(text, result, source, root)[0].text
+
+
+def edit_text(
+    text: str, result: PruneResult, source: str = "<string>", root: Any = None
+) -> tuple[yaml_edit.Edited, list[yaml_edit.Op]]:
+    """:func:`apply_edits`, with the edits made and whether all of them were local
+    (:class:`envtool.files.yaml_edit.Edited`; see :func:`reads_as`)."""
     ops = edit_ops(result)
     if not ops:
-        return text
+        return yaml_edit.Edited(text, True), ops
     doc = yaml_edit.Document(text, source, root)
     # Edits inside the pip list go first when the dependencies list is flow style: an outer
     # edit rewrites that list as a whole, which would overlap an inner one made in the same
@@ -350,12 +398,66 @@ def apply_edits(text: str, result: PruneResult, source: str = "<string>", root: 
     inner: list[yaml_edit.Op] = []
     outer: list[yaml_edit.Op] = []
     for op in ops:
-        nested = isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
+        nested = (
+            isinstance(op, (yaml_edit.DeleteItem, yaml_edit.SetScalar)) and len(op.path) > 2
+        ) or (isinstance(op, yaml_edit.SetItems) and len(op.path) > 1)
         (inner if nested else outer).append(op)
     if inner and outer and _flow_dependencies(doc):
         text = yaml_edit.apply(text, inner, source, doc.root)
-        return yaml_edit.apply(text, outer, source)
-    return yaml_edit.apply(text, ops, source, doc.root)
+        return yaml_edit.Edited(yaml_edit.apply(text, outer, source), False), ops
+    return yaml_edit.edit(text, ops, source, doc.root), ops
+
+
+def reads_as(env: EnvFile, ops: Sequence[yaml_edit.Op], expected: EnvFile) -> bool:
+    """Does the text ``env`` was read from, after the local edits ``ops`` (each proven by
+    :func:`envtool.files.yaml_edit.edit` to replace or remove just its item or key line),
+    read back as ``expected``? What the edits did is applied to ``env``'s own items and
+    compared with ``expected``: no second parse. (A dependency's spec is a function of its
+    text, so comparing texts compares the items a parse would make.)"""
+    deleted: set[Path_] = set()
+    replaced: dict[Path_, str] = {}
+    name, prefix = env.name, env.prefix
+    for op in ops:
+        if isinstance(op, yaml_edit.DeleteItem):
+            deleted.add(op.path)
+        elif isinstance(op, yaml_edit.SetScalar) and op.path and isinstance(op.path[-1], int):
+            replaced[op.path] = op.value
+        elif isinstance(op, yaml_edit.SetItems):
+            seq = op.path
+            replaced.update(((*seq, index), value) for index, value in op.values.items())
+        elif isinstance(op, yaml_edit.DeleteKey) and op.key in ("name", "prefix"):
+            name, prefix = (None, prefix) if op.key == "name" else (name, None)
+        else:
+            return False
+    found = 0
+
+    def texts(items: Iterable[CondaDep | PipDep]) -> list[str]:
+        nonlocal found
+        out = []
+        for item in items:
+            path = item.path
+            if path in deleted:
+                found += 1
+            elif path in replaced:
+                found += 1
+                out.append(replaced[path])
+            else:
+                out.append(item.text)
+        return out
+
+    conda = texts(env.conda)
+    pip = texts(env.pip) if env.pip is not None else None
+    return (
+        found == len(deleted) + len(replaced)  # every edit was of a dependency line
+        and conda == [d.text for d in expected.conda]
+        and (pip is None) == (expected.pip is None)
+        and (pip is None or pip == [d.text for d in expected.pip or ()])
+        and (name, prefix) == (expected.name, expected.prefix)
+        and env.channels == expected.channels
+        and env.variables == expected.variables
+        and env.extra == expected.extra
+        and env.has_dependencies == expected.has_dependencies
+    )
 
 
 def _flow_dependencies(doc: yaml_edit.Document) -> bool:

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from envtool.files.portable import pip_platform_marker
 from envtool.spec import (
+    VARIANT_MARKERS,
     CondaSpec,
     PinLevel,
+    PipLine,
     SpecError,
     parse_conda,
     parse_pip,
@@ -35,13 +37,28 @@ from envtool.spec import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Rewrite:
     """What to do with one line: its new text (None: leave it), and why."""
 
     text: str | None = None
     reasons: tuple[str, ...] = ()  # why it changed
     notes: tuple[str, ...] = ()  # what was deliberately left alone, and why
+    # The new text's spec when the rewrite knows it without a parse (what parse_conda(text)
+    # gives; tests/test_prune.py checks it), so a caller need not parse the text again.
+    spec: CondaSpec | None = field(default=None, compare=False, repr=False)
+    req: PipLine | None = field(default=None, compare=False, repr=False)  # as spec, for pip
+
+    def __init__(
+        self,
+        text: str | None = None,
+        reasons: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+        spec: CondaSpec | None = None,
+        req: PipLine | None = None,
+    ) -> None:
+        # One a line: the fields in one step (as envtool.files.prune.Decision does).
+        self.__dict__.update(text=text, reasons=reasons, notes=notes, spec=spec, req=req)
 
 
 # ------------------------------------------------------------------------------------ conda
@@ -196,6 +213,35 @@ def rewrite_conda(
         spec = parse_conda(text)
     except SpecError:
         return Rewrite()
+    return rewrite_parsed(text, spec, no_builds, keep_variant_builds, pin, flags)
+
+
+def rewrite_parsed(
+    text: str,
+    spec: CondaSpec,
+    no_builds: bool,
+    keep_variant_builds: bool,
+    pin: PinLevel | None,
+    flags: Sequence[str],
+) -> Rewrite:
+    """:func:`rewrite_conda` of ``text`` parsed already (``spec`` is ``parse_conda(text)``)."""
+    if not flags and spec.version is not None and spec.version != "*":
+        fast = _EXPORT_FORM.fullmatch(text)
+        if fast is not None and spec.pinned == fast[3] and spec.build == fast[4]:
+            return _rewrite_export_form(text, spec, fast, no_builds, keep_variant_builds, pin)
+    return _rewrite_any_form(text, spec, no_builds, keep_variant_builds, pin, flags)
+
+
+def _rewrite_any_form(
+    text: str,
+    spec: CondaSpec,
+    no_builds: bool,
+    keep_variant_builds: bool,
+    pin: PinLevel | None,
+    flags: Sequence[str],
+) -> Rewrite:
+    """:func:`rewrite_conda` of a spec in any form: split where its version and build are
+    written, edited there, and the result parsed back and compared with what was meant."""
     parts = _CondaText.split(text)
     reasons: list[str] = []
     notes: list[str] = []
@@ -233,6 +279,76 @@ def rewrite_conda(
     if as_flags and no_builds and spec.build is not None:
         new_text += f"[flags=[{', '.join(flags)}]]"
     return Rewrite(new_text, tuple(reasons), tuple(notes))
+
+
+# The form exports write: ``[channel::]name=version=build``, ``name==version``, ``name=version``,
+# with a plain channel and name, a version of numbers without leading zeros (each may end in one
+# release letter: 1.1.1w, 2023c), a build of plain characters. spec.parse_conda reads it without
+# rattler: version "==1.2" (written with "==" or with a build) or "1.2.*", pinned "1.2".
+_NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
+_EXPORT_FORM = re.compile(
+    r"((?:[A-Za-z0-9_][A-Za-z0-9_.-]*::)?[A-Za-z0-9_][A-Za-z0-9_.-]*)(==?)"
+    rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?"
+)
+_KEEP = {"minor": 2, "major": 1}
+# Every build variant_glob finds a variant in holds one of these, lower-cased (most builds
+# hold none): a quick no before variant_glob's own search.
+_VARIANT_HINT = re.compile("|".join(("cu", *VARIANT_MARKERS)))
+
+
+def _rewrite_export_form(
+    text: str,
+    spec: CondaSpec,
+    form: re.Match[str],
+    no_builds: bool,
+    keep_variant_builds: bool,
+    pin: PinLevel | None,
+) -> Rewrite:
+    """:func:`rewrite_conda` of a spec in the export form (``spec`` pins its version and
+    has its build as written): what the general path makes of it, by string operations.
+    ``tests/test_prune.py`` checks both give the same rewrites over the corpus."""
+    head, op, ver, build = form.groups()
+    reasons: list[str] = []
+    if no_builds and build is not None:
+        glob = None
+        if keep_variant_builds and _VARIANT_HINT.search(build.lower()) is not None:
+            glob = variant_glob(build)
+        if glob is None:
+            reasons.append(f"build string {build} stripped (builds are per platform)")
+        else:
+            reasons.append(f"variant build {build} kept as {glob}")
+        build = glob
+    version: str | None = "same"
+    if pin == "none":
+        op, ver, version = "=", None, None
+        reasons.append("version pin removed (--pin none)")
+    elif pin is not None and pin != "exact":
+        parts = ver.split(".")
+        keep = _KEEP[pin]
+        if len(parts) > keep:
+            target = ".".join(parts[:keep])
+            op, ver, version = "=", target if build is None else f"{target}.*", f"{target}.*"
+            reasons.append(f"pinned to the {pin} version {target} (--pin {pin})")
+    if not reasons:
+        return Rewrite()
+    if build is None:  # still the export form: its spec is what parse_conda reads there
+        if ver is None:
+            return Rewrite(
+                head, tuple(reasons), (), CondaSpec(spec.name, None, None, spec.channel, None)
+            )
+        version = f"=={ver}" if op == "==" else f"{ver}.*"
+        return Rewrite(
+            head + op + ver,
+            tuple(reasons),
+            (),
+            CondaSpec(spec.name, version, None, spec.channel, ver),
+        )
+    new = f"{head}{op}{ver}={build}" if ver is not None else f"{head}=*={build}"
+    if not _same_meaning(new, spec, build, version):
+        return Rewrite(
+            notes=("spec written in a form envtool cannot rewrite safely: left as written",)
+        )
+    return Rewrite(new, tuple(reasons))
 
 
 def _same_meaning(new_text: str, old: CondaSpec, build: str | None, version: str | None) -> bool:
@@ -289,7 +405,19 @@ def rewrite_pip(text: str, *, pin: PinLevel | None = None, portable: bool = Fals
             reasons.append(f"platform-only ({platform}): {why}; limited to it with a marker")
     if not reasons:
         return Rewrite(notes=tuple(notes))
-    return Rewrite(text, tuple(reasons), tuple(notes))
+    new_req = None
+    pinned = _PIP_PINNED.fullmatch(text)
+    if pinned is not None and pinned[1] == req.text.partition("==")[0] and not req.extras:
+        # name==1.2.* from name==1.2.3 (as pip freeze writes it): read as parse_pip would,
+        # without importing packaging (tests/test_prune.py checks both agree).
+        new_req = PipLine(text, "requirement", req.name, f"=={pinned[2]}")
+    return Rewrite(text, tuple(reasons), tuple(notes), req=new_req)
+
+
+# A re-pinned "name==1.2.*" of a plain name and numbers.
+_PIP_PINNED = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([0-9]{1,9}(?:\.[0-9]{1,9})*\.\*)"
+)
 
 
 def _repin_pip(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from envtool import locks
 from envtool.files import envfile, fileio
 from envtool.files.envfile import EnvFile
-from envtool.files.prune import Decision, PruneOptions, PruneResult, apply_edits, prune
+from envtool.files.prune import Decision, PruneOptions, PruneResult, edit_text, prune, reads_as
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,12 @@ def prune_file(path: str, options: PruneOptions) -> PrunedFile:
     root = envfile.compose(tf.text, tf.source)  # one parse: the edits reuse its node tree
     env = envfile.parse_node(root, tf.source).validate()
     result = prune(env, options)
-    text = apply_edits(tf.text, result, tf.source, root)
-    if text != tf.text:
+    edited, ops = edit_text(tf.text, result, tf.source, root)
+    text = edited.text
+    # The output must read back as the pruned file. When every edit was local (an export's
+    # lines rewritten or dropped, the prefix line removed) that is proven without parsing it
+    # (reads_as); anything else is parsed again and compared (_verify).
+    if text != tf.text and not (edited.local and reads_as(env, ops, result.env)):
         _verify(text, tf.source, result.env)
     return PrunedFile(text, result, tf)
 

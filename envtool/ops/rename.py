@@ -38,11 +38,12 @@ def rename_text(
 
     A file every other command calls invalid (``check``'s errors) is refused with their error.
     """
-    envfile.parse_file(fileio.TextFile(source, text))
+    root = envfile.compose(text, source)  # one parse: the edits reuse its node tree
+    envfile.parse_node(root, source).validate()
     ops: list[yaml_edit.Op] = [yaml_edit.SetKey("name", new_name)]
     if not keep_prefix:
         ops.append(yaml_edit.DeleteKey("prefix"))
-    return yaml_edit.apply(text, ops, source)
+    return yaml_edit.apply(text, ops, source, root)
 
 
 def rename_file(path: str, new_name: str, *, keep_prefix: bool = False) -> Renamed:
