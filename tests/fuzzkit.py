@@ -96,13 +96,14 @@ def m_line_ends(rng: random.Random, data: bytes) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+# An item or key with a plain one-line value: "  - numpy=1.0", "name: x". The value ends on a
+# non-space character, so a run of spaces is matched one way only (no quadratic backtracking).
+_SCALAR_ITEM = re.compile(r"(\s*(?:- |\w+: ))([^\s#&*!|>'\"\[{](?:[^#\n]*[^\s#])?)\s*$")
+
+
 def _scalar_item(rng: random.Random, text: str) -> tuple[list[str], int, re.Match[str]] | None:
     lines = _lines(text)
-    items = [
-        (i, m)
-        for i, line in enumerate(lines)
-        if (m := re.match(r"^(\s*(?:- |\w+: ))([^\s#&*!|>'\"\[{][^#\n]*?)\s*(\r?\n)?$", line))
-    ]
+    items = [(i, m) for i, line in enumerate(lines) if (m := _SCALAR_ITEM.match(line))]
     if not items:
         return None
     i, m = rng.choice(items)
@@ -345,6 +346,8 @@ def _parsed_other(other: bytes, fail: object) -> Any:
 
 def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
     """Run ``data`` through every file command; the invariants it broke (empty: none)."""
+    from yamltree import fast_vs_libyaml  # the fast composer builds libyaml's tree, or declines
+
     from envtool.diff.compare import diff
     from envtool.files import envfile, fileio, lint
     from envtool.files.prune import PruneOptions, apply_edits, prune
@@ -374,6 +377,9 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
         if findings is not None and not any(f.code == "E001" for f in findings):
             fail("verdict: undecodable but check finds no E001", decode_error)
         return failures
+    tree_difference, _ = guarded("fast compose", fast_vs_libyaml, tf.text)
+    if tree_difference:
+        fail("fast compose: a tree unlike libyaml's", tree_difference)
     env, parse_error = guarded("parse", envfile.parse_file, tf)
     invalid = {f.code for f in findings or ()} & INVALID_CODES
     if findings is not None and bool(invalid) != (parse_error is not None):

@@ -26,9 +26,9 @@ def test_envs_lists_names_prefixes_sizes_and_frozen(
     a = make_env(["gamma"], name="alpha-env")
     b = make_env(["gamma"], prefix=tmp_path / "elsewhere" / "b")
     _freeze(a, "pinned for the paper")
-    # an env made by path is listed once conda knows it (environments.txt)
-    (conda_home.home / ".conda").mkdir(exist_ok=True)
-    (conda_home.home / ".conda" / "environments.txt").write_text(f"{b}\n")
+    # an env made by path is listed because its create registered it, as conda's does
+    registered = (conda_home.home / ".conda" / "environments.txt").read_text().splitlines()
+    assert registered == [str(a), str(b)]
 
     result = cli("envs", "--json")
     assert result.code == 0, result.err
@@ -68,6 +68,19 @@ def test_envs_reports_leftovers_of_a_killed_run(
     assert f"envtool: warning: {leftover}: a half-made env of an interrupted create" in result.err
 
 
+def test_registering_follows_conda_register_envs(
+    conda_home: CondaHome,
+    cli: Callable[..., Run],
+    make_env: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONDA_REGISTER_ENVS", "false")
+    env = make_env(["gamma"], prefix=tmp_path / "unlisted")
+    assert not (conda_home.home / ".conda" / "environments.txt").exists()
+    assert str(env) not in cli("envs", "--no-size").out
+
+
 def test_disk_size_counts_each_inode_once(tmp_path: Path) -> None:
     (tmp_path / "a").write_bytes(b"x" * 1000)
     os.link(tmp_path / "a", tmp_path / "b")
@@ -103,6 +116,23 @@ def test_remove_deletes_the_env_and_unregisters_it(
     assert not env.exists()
     assert os.listdir(env.parent) == []  # no trash folder left behind
     assert registry.read_text() == "/some/other/env\n"
+
+
+def test_remove_refuses_an_env_another_run_is_changing(
+    conda_home: CondaHome, cli: Callable[..., Run], make_env: Callable[..., Path], tmp_path: Path
+) -> None:
+    from envtool.envs.staging import TargetLock
+
+    env = make_env(["gamma"], prefix=tmp_path / "p" / "busy")
+    with TargetLock(env):
+        result = cli("remove", "-p", str(env))
+    assert result.code == 2
+    assert result.err == (
+        f"envtool: error: another envtool run (pid {os.getpid()}) is changing {env}; "
+        "wait for it to finish, then try again\n"
+    )
+    assert (env / "conda-meta").is_dir()
+    assert cli("remove", "-p", str(env)).code == 0
 
 
 def test_remove_by_name(

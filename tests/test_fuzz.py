@@ -47,6 +47,16 @@ def test_a_fixed_batch_of_mutations_keeps_every_invariant() -> None:
     assert tried >= 20  # the budget was spent on inputs, not on start-up
 
 
+def test_mutators_take_linear_time_on_a_huge_line() -> None:
+    # _scalar_item's regex backtracked quadratically on a long run of spaces before a "#":
+    # 16,000 spaces took 6.7 s, and m_huge writes up to 1,000,000 (a stalled fuzzing job).
+    text = "name: a\ndependencies:\n  - x" + " " * 1_000_000 + "#\n  - y=1\n"
+    start = time.process_time()
+    for mutator in (fuzzkit.m_block_scalar, fuzzkit.m_anchor, fuzzkit.m_tag, fuzzkit.m_huge):
+        mutator(random.Random(3), text.encode())
+    assert time.process_time() - start < 2
+
+
 _FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )

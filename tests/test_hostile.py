@@ -65,6 +65,27 @@ def test_rename_replaces_a_kept_block_scalar_crlf() -> None:
     assert out.endswith("dependencies:\r\n  - x\r\n")
 
 
+def test_rename_after_a_kept_block_scalar_does_not_feed_it_blank_lines() -> None:
+    # Found by fuzzing: deleting `prefix:` left the blank line after it to the `|+` scalar
+    # before it, which keeps trailing blank lines: werkzeug==1.0.1 gained a line break.
+    text = "dependencies:\n  - pip:\n    - |+\n      w==1\nprefix: /p\n\n"
+    out = rename_text(text, "new")
+    assert out == "name: new\ndependencies:\n  - pip:\n    - |+\n      w==1\n"
+    assert envfile.parse(out).pip == envfile.parse(text).pip
+
+
+def test_prune_after_a_kept_block_scalar_does_not_feed_it_blank_lines() -> None:
+    text = "dependencies:\n  - >+\n    a=1\n  - _libgcc_mutex=0.1\n\n  - libgcc-ng=1\n  \n  - b\n"
+    out = pruned(text, portable=True)
+    assert out == "dependencies:\n  - >+\n    a=1\n  - b\n"
+    assert [d.text for d in envfile.parse(out).conda] == ["a=1\n", "b"]
+
+
+def test_blank_lines_after_a_deletion_stay_when_nothing_keeps_them() -> None:
+    text = "name: a\ndependencies:\n  - |\n    x\nprefix: /p\n\nvariables: {A: b}\n"
+    assert rename_text(text, "b") == ("name: b\ndependencies:\n  - |\n    x\n\nvariables: {A: b}\n")
+
+
 # ----------------------------------------------------------------------- 3: anchors, tags
 
 
@@ -89,6 +110,32 @@ def test_prune_of_an_alias_item_is_refused_not_applied_to_its_anchor() -> None:
     text = "x: &a numpy=1.0=h_0\ndependencies:\n  - *a\n"
     with pytest.raises(InputError, match="is a YAML alias"):
         pruned(text, no_builds=True)
+
+
+def test_prune_of_an_item_in_an_aliased_list_is_refused() -> None:
+    # Found by fuzzing: the items of `pip: *p` were looked up in the alias itself (IndexError).
+    text = "dependencies:\n  - pip: &p\n      - a==1.2.3\n  - pip: *p\n"
+    with pytest.raises(InputError, match=r"dependencies/1/pip is a YAML alias \(\*p\)"):
+        pruned(text, pin="minor")
+
+
+@pytest.mark.parametrize(
+    ("line", "pin", "want"),
+    [
+        ("preshed==3.C.6", "minor", "preshed==3.C.6"),  # 3rc6: nothing to drop
+        ("a==1.2.C.6", "major", "a==1.*"),  # 1.2rc6
+        ("a==1!2.3.4.post1", "minor", "a==1!2.3.*"),
+        ("a==1.2.3", "minor", "a==1.2.*"),
+    ],
+)
+def test_prune_pins_a_pip_version_with_dotted_labels_validly(
+    line: str, pin: str, want: str
+) -> None:
+    # Found by fuzzing: `preshed==3.C.6` was pinned as `preshed==3.C.*` (no valid requirement).
+    text = f"dependencies:\n  - pip\n  - pip:\n    - {line}\n"
+    out = pruned(text, pin=pin)
+    assert out == f"dependencies:\n  - pip\n  - pip:\n    - {want}\n"
+    assert envfile.parse(out).pip[0].problem is None  # type: ignore[index]
 
 
 def test_rename_replaces_a_tag_with_the_name() -> None:

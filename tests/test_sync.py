@@ -185,6 +185,28 @@ def test_a_frozen_env_is_refused(
     assert cli("sync", "-f", str(v2), "-p", str(env), "--override-frozen").code == 0
 
 
+def test_a_sync_refuses_an_env_another_run_is_changing(
+    conda_home: CondaHome, cli: Callable[..., Run], v1_v2: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from envtool.envs.staging import TargetLock
+
+    v1, v2 = v1_v2
+    env = tmp_path / "env"
+    assert cli("create", "-f", str(v1), "-p", str(env)).code == 0
+    snapshot = _tree_hash(env)
+    with TargetLock(env):  # a create --on-exists replace, a remove or another sync under way
+        refused = cli("sync", "-f", str(v2), "-p", str(env))
+        assert refused.code == 2
+        assert refused.err == (
+            f"envtool: error: another envtool run (pid {os.getpid()}) is syncing {env}; "
+            "wait for it to finish, then try again\n"
+        )
+        assert _tree_hash(env) == snapshot
+        assert cli("sync", "-f", str(v2), "-p", str(env), "--dry-run").code == 0  # reads only
+    assert cli("sync", "-f", str(v2), "-p", str(env)).code == 0
+    assert not [p for p in env.parent.iterdir() if ".envtool-" in p.name]
+
+
 def test_a_failed_pip_step_restores_the_old_env(
     conda_home: CondaHome, cli: Callable[..., Run], v1_v2: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from envtool.envs import history, prefix
+from envtool.envs import history, prefix, registry
 from envtool.envs.channel import canonical_name, channel_urls
 from envtool.envs.condaconfig import (
     CondaConfig,
@@ -138,12 +138,7 @@ class NativeBackend:
                 candidates.extend(sorted(p for p in envs_dir.iterdir() if p.is_dir()))
             except OSError:
                 continue
-        home = Path(self._environ.get("HOME") or os.path.expanduser("~"))
-        try:
-            lines = (home / ".conda" / "environments.txt").read_text("utf-8").splitlines()
-            candidates.extend(absolute_path(line.strip()) for line in lines if line.strip())
-        except (OSError, UnicodeDecodeError):
-            pass
+        candidates.extend(absolute_path(line) for line in registry.listed(self._environ))
         for path in candidates:
             if path not in found and _is_env(path):
                 found[path] = self._location(path)
@@ -276,6 +271,7 @@ class NativeBackend:
             )
             stage.commit()
             stage.finish()
+        registry.register(target.prefix, self._environ)
         return tuple(stage.cleaned)
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:

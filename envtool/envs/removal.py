@@ -18,10 +18,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from envtool.envs import prefix
+from envtool.envs import prefix, registry
 from envtool.envs.condaconfig import same_path
 from envtool.envs.model import EnvLocation
-from envtool.envs.staging import STAGE_MARK, remove_tree
+from envtool.envs.staging import STAGE_MARK, TargetLock, remove_tree
 from envtool.envs.transaction import check_not_frozen
 from envtool.errors import BackendError, EnvNotFoundError, UsageError
 
@@ -51,28 +51,10 @@ def remove(location: EnvLocation, *, environ: Mapping[str, str]) -> None:
     """Delete the env at ``location`` (after :func:`check_removable`)."""
     path = location.prefix
     trash = path.parent / f".{path.name}{STAGE_MARK}trash-{secrets.token_hex(4)}"
-    try:
-        os.rename(path, trash)
-    except OSError as exc:
-        raise BackendError(f"cannot remove {path}: {exc.strerror or exc}") from exc
-    unregister(path, environ)
+    with TargetLock(path, doing="changing"):  # not while a sync or a replace is under way
+        try:
+            os.rename(path, trash)
+        except OSError as exc:
+            raise BackendError(f"cannot remove {path}: {exc.strerror or exc}") from exc
+    registry.unregister(path, environ)
     remove_tree(trash)
-
-
-def unregister(path: Path, environ: Mapping[str, str]) -> None:
-    """Drop ``path`` from the user's ``~/.conda/environments.txt`` (when listed)."""
-    from envtool.files import fileio
-
-    home = Path(environ.get("HOME") or os.path.expanduser("~"))
-    registry = home / ".conda" / "environments.txt"
-    try:
-        lines = registry.read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return
-    kept = [line for line in lines if not line.strip() or not _same(line.strip(), path)]
-    if len(kept) != len(lines):
-        fileio.write_atomic(registry, "".join(f"{line}\n" for line in kept).encode())
-
-
-def _same(entry: str, path: Path) -> bool:
-    return os.path.normpath(entry) == os.path.normpath(str(path))

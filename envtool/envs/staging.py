@@ -46,10 +46,26 @@ class TargetLock:
     """``.NAME.envtool-lock`` beside ``target``, flocked while a run builds ``target``; the
     file holds the holder's pid and is removed when it is released."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, doing: str = "creating") -> None:
         self.target = target
+        self.doing = doing
         self.path = target.parent / f".{target.name}{LOCK}"
         self._fd: int | None = None
+
+    def __enter__(self) -> TargetLock:
+        try:
+            self.acquire()
+        except OSError as exc:
+            raise BackendError(f"cannot lock {self.target}: {exc.strerror or exc}") from exc
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
 
     def acquire(self) -> None:
         while True:
@@ -61,7 +77,7 @@ class TargetLock:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 raise BackendError(
-                    f"another envtool run{self._holder()} is creating {self.target}; "
+                    f"another envtool run{self._holder()} is {self.doing} {self.target}; "
                     "wait for it to finish, then try again"
                 ) from exc
             try:

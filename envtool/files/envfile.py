@@ -227,11 +227,16 @@ def parse_node(root: Any, source: str) -> EnvFile:
 
 def compose(text: str, source: str) -> Any:
     """The YAML node tree of ``text`` (base schema, no tags), or None for an empty document."""
+    from envtool.files import fastyaml
+
+    _reject_conflict_markers(text, source)
+    _reject_ambiguous_text(text, source)
+    fast = fastyaml.compose(text)  # the plain subset every export is written in; else libyaml
+    if not isinstance(fast, fastyaml.Unsure):
+        return fast
     import yaml
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-    _reject_conflict_markers(text, source)
-    _reject_ambiguous_text(text, source)
     try:
         root = yaml.compose(text, Loader=loader)
     except RecursionError as exc:
@@ -359,7 +364,8 @@ def conflict_markers(text: str) -> Iterator[tuple[int, str]]:
 
 def node_line(node: Any) -> int:
     """The 1-based line a YAML node starts on."""
-    return int(node.start_mark.line) + 1
+    line = getattr(node, "line", None)  # a fast composer's scalar knows it without a Mark
+    return int(node.start_mark.line if line is None else line) + 1
 
 
 class _Budget:

@@ -300,6 +300,8 @@ def _repin_pip(
         return None
     base = pinned[:-2] if pinned.endswith(".*") else pinned
     target = _pin_target(base, level)
+    if target is not None and not _PIP_PREFIX.fullmatch(target):
+        target = _pip_release_prefix(base, level)  # `3.C.6` is 3rc6: `3.C.*` is no pin
     if target == base:
         return text, target  # exact, or nothing to drop at this level
     head_len = len(re.split(r"\s*;|\s+--?[a-z]", text, maxsplit=1)[0])
@@ -309,3 +311,23 @@ def _repin_pip(
     spaced = found.group(0)
     new = "" if target is None else f"{spaced[: spaced.index('==')]}=={target}.*"
     return text[: found.start()] + new + text[found.end() :], target
+
+
+# What `==X.*` may hold (PEP 440 prefix matching): an epoch and release numbers only.
+_PIP_PREFIX = re.compile(r"(?:\d+!)?\d+(?:\.\d+)*")
+
+
+def _pip_release_prefix(version: str, level: PinLevel) -> str:
+    """The release numbers of pip ``version`` a pin of ``level`` keeps, or ``version`` itself
+    when there is nothing to drop (``3.C.6``, read as 3rc6, stays exact at minor)."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return version
+    keep = 2 if level == "minor" else 1
+    if len(parsed.release) <= keep:
+        return version
+    epoch = f"{parsed.epoch}!" if parsed.epoch else ""
+    return epoch + ".".join(str(n) for n in parsed.release[:keep])

@@ -90,8 +90,9 @@ class _Node:
         self.target: _Node | None = None  # an alias's anchored node
 
 
-def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
-    """The node tree of ``text`` from parser events, and every alias in it."""
+def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node], set[int]]:
+    """The node tree of ``text`` from parser events, every alias in it, and where each block
+    scalar that keeps its trailing blank lines (``|+``, ``>+``) ends."""
     import yaml
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -100,6 +101,7 @@ def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
     stack: list[_Node] = []
     anchors: dict[str, _Node] = {}
     aliases: list[_Node] = []
+    keep_ends: set[int] = set()
     pending: list[_Node | None] = []  # per open mapping: a key waiting for its value
 
     def add(node: _Node) -> None:
@@ -123,6 +125,10 @@ def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
                 node = _Node("scalar", _at(event.start_mark), event.anchor)
                 node.value, node.style = event.value, event.style
                 node.end = _at(event.end_mark)
+                header = _BREAK.search(text, node.start, node.end)
+                header_end = node.end if header is None else header.start()
+                if node.style in ("|", ">") and _KEEP.search(text, node.start, header_end):
+                    keep_ends.add(node.end)
             elif isinstance(event, ev.AliasEvent):
                 node = _Node("alias", _at(event.start_mark), None)
                 node.end = _at(event.end_mark)
@@ -151,7 +157,7 @@ def _compose(text: str, source: str) -> tuple[_Node | None, list[_Node]]:
                 anchors[node.anchor] = node
     except yaml.YAMLError as exc:  # pragma: no cover - callers parse (and so validate) first
         raise InputError(source, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
-    return root, aliases
+    return root, aliases, keep_ends
 
 
 def _at(mark: Any) -> int:
@@ -159,6 +165,11 @@ def _at(mark: Any) -> int:
 
 
 _BREAK = re.compile(r"\r\n?|\n")
+# A block scalar header with the keep indicator, as the parser's span of the scalar starts
+# (after any anchor or tag): `|+`, `>+`, `|2+`, `>+2`.
+_KEEP = re.compile(r"(?<![^ \t\r\n])[|>](?:[1-9]?\+|\+[1-9]?)(?=[ \t\r\n#]|$)")
+# Whole lines of nothing but spaces and tabs.
+_BLANK_LINES = re.compile(r"(?:[ \t]*(?:\r\n?|\n))*(?:[ \t]+$)?")
 
 
 class Document:
@@ -169,7 +180,7 @@ class Document:
         where an alias is a place of its own (see the module docstring)."""
         self.text = text
         self.source = source
-        root, self.aliases = _compose(text, source)
+        root, self.aliases, self.keep_ends = _compose(text, source)
         if root is None or root.id != "mapping":
             raise InputError(source, "expected a mapping at the top level")
         self.root = root
@@ -184,15 +195,18 @@ class Document:
                 return k, v
         return None
 
-    def node(self, path: PathT) -> Any:
+    def node(self, path: PathT, *, container: bool = False) -> Any:
+        """The node at ``path``; ``container``: one whose items are edited, so not an alias."""
         node = self.root
-        for depth, part in enumerate(path):
+        for depth, part in enumerate((*path, None) if container else path):
             if node.id == "alias":
                 raise InputError(
                     self.source,
                     f"cannot edit in place: {'/'.join(map(str, path[:depth]))} is a YAML alias "
                     f"(*{node.value}) of a list or mapping written elsewhere",
                 )
+            if part is None:
+                break
             if isinstance(part, int):
                 if node.id != "sequence" or part >= len(node.value):
                     raise KeyError(path)
@@ -311,7 +325,7 @@ class Document:
         self, seq_path: PathT, indices: set[int], replace: dict[int, str]
     ) -> list[_Span]:
         """Delete and/or replace items of one list; a flow list is re-joined as a whole."""
-        seq = self.node(seq_path)
+        seq = self.node(seq_path, container=True)
         if seq.flow_style:
             texts = []
             for i, item in enumerate(seq.value):
@@ -398,7 +412,28 @@ def apply(text: str, ops: list[Op], source: str = "<string>", root: Any = None) 
             del replaces[index]
         spans.extend(doc.delete_items(seq_path, deletes, replaces))
     spans.extend(doc.keep_aliases(spans))
-    return _splice(text, spans, source)
+    return _splice(text, _keep_kept_scalars(text, spans, doc.keep_ends), source)
+
+
+def _keep_kept_scalars(text: str, spans: list[_Span], keep_ends: set[int]) -> list[_Span]:
+    """Deletions that also take the blank lines after them when a kept block scalar (``|+``)
+    comes right before: it would otherwise take those lines into its value.
+
+    Blank lines between the deleted lines and the next node mean nothing; once the deleted
+    lines are gone, a kept scalar above them reads them as its own trailing line breaks.
+    """
+    if not keep_ends:
+        return spans
+    out = []
+    joined = -1  # where the output continues right after a kept scalar
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if not span.text and span.start < span.end and span.start in keep_ends | {joined}:
+            blank = _BLANK_LINES.match(text, span.end)
+            end = blank.end() if blank is not None else span.end
+            span = _Span(span.start, end, "")
+            joined = end
+        out.append(span)
+    return out
 
 
 def _splice(text: str, spans: list[_Span], source: str) -> str:

@@ -13,10 +13,12 @@ is the tool this replaces.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from envtool.envs import history, prefix, syncing
 from envtool.envs.model import EnvLocation, InstalledPackage, NullProgress, Progress
 from envtool.envs.plan import Plan, Step, make_plan
 from envtool.envs.platform import Platform
+from envtool.envs.staging import TargetLock
 from envtool.envs.transaction import check_not_frozen
 from envtool.errors import BackendError, InputError, UsageError
 from envtool.files.envfile import EnvFile
@@ -169,6 +172,38 @@ def sync(
 ) -> SyncResult:
     """Bring the env at ``location`` in line with ``env``; returns the plan it applied."""
     progress = progress or NullProgress()
+    with _one_run(location.prefix, dry_run):
+        return _sync(
+            env,
+            location,
+            base_dir=base_dir,
+            dry_run=dry_run,
+            allow_variant_change=allow_variant_change,
+            override_frozen=override_frozen,
+            command=command,
+            progress=progress,
+        )
+
+
+def _one_run(target: Path, dry_run: bool) -> AbstractContextManager[object]:
+    """The target's lock (shared with create, clone and remove): one run changes an env at a
+    time. A dry run changes nothing and takes none; no parent directory, no env to lock."""
+    if dry_run or not target.parent.is_dir():
+        return contextlib.nullcontext()
+    return TargetLock(target, doing="syncing")
+
+
+def _sync(
+    env: EnvFile | Lock,
+    location: EnvLocation,
+    *,
+    base_dir: Path | None,
+    dry_run: bool,
+    allow_variant_change: bool,
+    override_frozen: bool,
+    command: str,
+    progress: Progress,
+) -> SyncResult:
     if dry_run:  # change nothing, but say what an interrupted sync left
         state = syncing.interrupted(location.prefix)
         recovered: tuple[str, ...] = (state,) if state else ()
