@@ -205,7 +205,13 @@ def find_conda() -> str | None:
     return found or (str(REALCONDA) if REALCONDA.is_file() else None)
 
 
-def env_rows(work: Path, sizes: Sequence[str], env: dict[str, str], cache: Path) -> list[Row]:
+def env_rows(
+    work: Path,
+    sizes: Sequence[str],
+    env: dict[str, str],
+    cache: Path,
+    ops: Sequence[str] = ("export", "clone"),
+) -> list[Row]:
     """Export and clone rows of each env (``ml``: 462 packages shaped like a real ML env, 27 MB
     of conda-meta; a number: that many tiny packages), built once into ``cache``."""
     from engine import cached_env
@@ -244,19 +250,23 @@ def env_rows(work: Path, sizes: Sequence[str], env: dict[str, str], cache: Path)
             )
         what = f"{installed} packages" + (", ML-shaped" if kind == "ml" else "")
         rows += [
-            Row(
-                f"export -p ({what})",
-                [*ENVTOOL, "--backend", "native", "export", "-p", str(source)],
-                export_floors,
-                environ=environ,
-            ),
-            Row(
-                f"clone ({what}, warm cache)",
-                [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
-                clone_floors,
-                prepare=wipe(clone, floor_clone, conda_clone),
-                environ=environ,
-            ),
+            row
+            for row in (
+                Row(
+                    f"export -p ({what})",
+                    [*ENVTOOL, "--backend", "native", "export", "-p", str(source)],
+                    export_floors,
+                    environ=environ,
+                ),
+                Row(
+                    f"clone ({what}, warm cache)",
+                    [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
+                    clone_floors,
+                    prepare=wipe(clone, floor_clone, conda_clone),
+                    environ=environ,
+                ),
+            )
+            if row.label.split()[0] in ops
         ]
     return rows
 
@@ -272,6 +282,9 @@ def main() -> int:
         "--packages",
         help="envs, comma-separated: ml (462 packages shaped like a real ML env) or a number "
         "of tiny packages (default ml,300,1000; --quick ml)",
+    )
+    parser.add_argument(
+        "--ops", default="export,clone", help="which env rows: export, clone (default both)"
     )
     parser.add_argument(
         "--cache",
@@ -325,7 +338,7 @@ def main() -> int:
             from engine import CACHE
 
             cache = Path(args.cache).resolve() if args.cache else CACHE
-            rows += env_rows(work, packages, env, cache)
+            rows += env_rows(work, packages, env, cache, args.ops.split(","))
         measure(rows, runs, env, args.conda_runs)
     finally:
         if not args.keep:

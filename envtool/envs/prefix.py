@@ -173,14 +173,18 @@ def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, read with one ``read`` of its size (no buffered file object)."""
+    """The file's bytes: one ``read`` of the size ``fstat`` gives (no buffered file object,
+    no second read for EOF); a file that is shorter or longer than that is read on to EOF."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         size = os.fstat(fd).st_size
-        chunks = [os.read(fd, size + 1)]
-        while chunks[-1] and sum(map(len, chunks)) <= size:  # short reads: read on to EOF
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            return data
+        chunks = [data]
+        while chunks[-1]:
             chunks.append(os.read(fd, 1 << 20))
-        return b"".join(chunks) if len(chunks) > 1 else chunks[0]
+        return b"".join(chunks)
     finally:
         os.close(fd)
 
