@@ -110,17 +110,18 @@ def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record,
     meta = prefix / "conda-meta"
     records: list[Record] = []
     try:
-        entries = sorted(p for p in meta.iterdir() if p.suffix == ".json")
+        names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and n != ".json")
     except FileNotFoundError:
         return ()
     except OSError as exc:
         raise InputError(str(meta), f"cannot read: {exc.strerror}") from exc
-    names: dict[str, str] = {}  # most records share a channel: canonical once each
+    entries = [meta / n for n in names]
+    seen: dict[str, str] = {}  # most records share a channel: canonical once each
 
     def canonical_once(channel: str) -> str:
-        if channel not in names:
-            names[channel] = canonical(channel)
-        return names[channel]
+        if channel not in seen:
+            seen[channel] = canonical(channel)
+        return seen[channel]
 
     for path in entries:
         record = _read_record(path, canonical_once)
