@@ -63,6 +63,148 @@ def graph_packages(n: int, seed: int = 20261125) -> tuple[list[Package], list[st
     return packages, leaves
 
 
+# A real ML env (pytorch + CUDA + the scientific stack, 462 packages) has ~100,000 files and
+# 27 MB of conda-meta: a handful of packages with thousands of files (pytorch, python, the CUDA
+# libraries, scipy, sympy, pandas), a few dozen with hundreds, and most with a few tens.
+ML_GIANTS = (12_000, 7_000, 5_000, 4_000, 3_000, 2_200, 1_800, 1_500)
+
+
+def ml_file_counts(n: int, rng: random.Random) -> list[int]:
+    """File counts of ``n`` packages shaped like a real ML env's (see :data:`ML_GIANTS`)."""
+    counts = list(ML_GIANTS[: max(1, n // 50)])
+    while len(counts) < n:
+        roll = rng.random()
+        if roll < 0.06:
+            counts.append(rng.randint(300, 1_200))
+        elif roll < 0.25:
+            counts.append(rng.randint(60, 300))
+        else:
+            counts.append(rng.randint(4, 60))
+    rng.shuffle(counts)
+    return counts
+
+
+def _ml_files(name: str, count: int, rng: random.Random) -> dict[str, bytes]:
+    """``count`` files laid out as a real package's: a python package tree of modules, about
+    12 a directory (pytorch: 20,000 files in 1,600 directories), a few shared libraries,
+    headers; small contents of varied sizes."""
+    files: dict[str, bytes] = {}
+    site = f"lib/python3.11/site-packages/{name}"
+    kinds = ("module", "functional", "_C_ops", "native_functions", "test_utils", "config")
+    for j in range(count):
+        roll = j % 20
+        if roll == 0:
+            path = f"lib/lib{name}_{j:05d}.so"
+        elif roll == 1:
+            path = f"include/{name}/ops/{kinds[j % 6]}_{j:05d}_native.h"
+        else:
+            leaf = j // 12
+            path = f"{site}/sub{leaf // 8:02d}/nested{leaf % 8}/{kinds[j % 6]}_{j:05d}.py"
+        size = min(int(rng.lognormvariate(6.0, 1.3)), 64_000)
+        files[path] = (f"# {path}\n".encode() * (size // 40 + 1))[:size]
+    return files
+
+
+def ml_packages(n: int = 462, seed: int = 20261203) -> tuple[list[Package], list[str]]:
+    """``n`` packages whose file counts and sizes follow a real ML env's (one version each, a
+    layered dependency graph as :func:`graph_packages`), and the graph's leaves. One is
+    ``python`` (what pip packages are found through); half are python packages with a
+    ``.dist-info`` in site-packages, as conda's python packages have."""
+    rng = random.Random(seed)
+    arch = current_subdir()
+    layers = 12
+    counts = ml_file_counts(n, rng)
+    python = counts.index(ML_GIANTS[1]) if n >= 100 else 0
+    names = ["python" if i == python else f"ml{i:03d}" for i in range(n)]
+    layer_of = {name: i * layers // n for i, name in enumerate(names)}
+    packages: list[Package] = []
+    needed: set[str] = set()
+    for i, name in enumerate(names):
+        lower = [m for m in names[:i] if layer_of[m] < layer_of[name]]
+        k = min(len(lower), rng.randint(0, 6))
+        deps = sorted(rng.sample(lower, k)) if k else []
+        needed.update(deps)
+        subdir = arch if i % 3 else "noarch"
+        build = f"py311h{rng.getrandbits(28):07x}_{rng.randint(0, 3)}"
+        version = f"{rng.randint(0, 5)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
+        files = _ml_files(name, counts[i], rng)
+        if i == python:
+            version, subdir = "3.11.7", arch
+        elif i % 2 == 0:
+            dist = f"lib/python3.11/site-packages/{name}-{version}.dist-info"
+            files[f"{dist}/METADATA"] = f"Name: {name}\nVersion: {version}\n\n".encode()
+            files[f"{dist}/RECORD"] = f"{name}/__init__.py,,\n".encode()
+            files[f"{dist}/INSTALLER"] = b"conda\n"
+        packages.append(
+            Package(name, version, build, tuple(f"{d} >=0" for d in deps), subdir, files=files)
+        )
+    leaves = [p.name for p in packages if p.name not in needed]
+    return packages, leaves
+
+
+ML_PIP = 25  # pip-installed distributions in the ML env (files no package owns)
+
+
+def add_pip_packages(env: Path, count: int = ML_PIP) -> None:
+    """``count`` pip-installed distributions in ``env``'s site-packages: a ``.dist-info``
+    (METADATA, RECORD, INSTALLER=pip) and a module tree of ~10 files each."""
+    site = env / "lib" / "python3.11" / "site-packages"
+    for i in range(count):
+        name = f"pipdist{i:02d}"
+        dist = site / f"{name}-1.{i}.0.dist-info"
+        dist.mkdir(parents=True, exist_ok=True)
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.{i}.0\n\n")
+        (dist / "RECORD").write_text(f"{name}/__init__.py,,\n")
+        (dist / "INSTALLER").write_text("pip\n")
+        for j in range(10):
+            module = site / name / f"mod{j}.py"
+            module.parent.mkdir(exist_ok=True)
+            module.write_text(f"# {name} module {j}\n" * (j + 1))
+
+
+CACHE = Path(__file__).resolve().parent / ".cache"  # built channels and envs (gitignored)
+GENERATION = 3  # bump when a generator changes: cached channels and envs are rebuilt
+
+
+def cached_env(kind: str, n: int, environ: dict[str, str], cache: Path = CACHE) -> Path:
+    """``cache/<kind><n>-v<GENERATION>/``, built once and reused: ``channel/`` (the packages
+    of :func:`ml_packages` for kind "ml", else :func:`graph_packages`), ``pkgs/`` (the warm
+    package cache, conda's and py-rattler's) and ``env/``, made by ``envtool create`` from the
+    graph's leaves. ``environ`` is the bench's environment (HOME, conda config)."""
+    base = (cache / f"{kind}{n}-v{GENERATION}").resolve()
+    done = base / "built"
+    if done.is_file():
+        return base
+    shutil.rmtree(base, ignore_errors=True)
+    t0 = time.perf_counter()
+    packages, leaves = (ml_packages if kind == "ml" else graph_packages)(n)
+    channel = build_channel(base / "channel", packages)
+    envfile = base / "environment.yml"
+    envfile.write_text(
+        f"name: bench\nchannels:\n  - {channel.as_uri()}\n  - nodefaults\ndependencies:\n"
+        + "".join(f"  - {leaf}\n" for leaf in leaves)
+    )
+    env = dict(environ, CONDA_PKGS_DIRS=str(base / "pkgs"), RATTLER_CACHE_DIR=str(base / "pkgs"))
+    create = ["create", "-f", str(envfile), "-p", str(base / "env")]
+    subprocess.run(
+        [sys.executable, "-m", "envtool", "--backend", "native", *create],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    if kind == "ml":
+        add_pip_packages(base / "env")
+    meta = base / "env" / "conda-meta"
+    records = list(meta.glob("*.json"))
+    size = sum(p.stat().st_size for p in records)
+    files = sum(len(p.files) for p in packages)
+    done.write_text(
+        f"{len(records)} packages, {files} files, conda-meta {size / 1e6:.1f} MB, "
+        f"built in {time.perf_counter() - t0:.0f} s\n"
+    )
+    return base
+
+
 def timed(
     argv: list[str], env: dict[str, str], runs: int, prepare: Path | None = None
 ) -> list[float]:

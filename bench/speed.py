@@ -2,8 +2,9 @@
 """envtool beside its floor: every row of issue 13's table, as whole processes.
 
     python bench/speed.py                 # files of 2,000 / 20,000 / 100,000 dependencies,
-                                          # envs of 300 / 1,000 packages, 9 runs a row
-    python bench/speed.py --quick         # 2,000 / 20,000 and 300 packages, 5 runs
+                                          # envs: ML-shaped (462) and 300 / 1,000 tiny
+                                          # packages, 9 runs a row
+    python bench/speed.py --quick         # 2,000 / 20,000 and the ML-shaped env, 5 runs
     python bench/speed.py --rows files    # only diff/prune/check (or: envs)
     ENVTOOL_TEST_CONDA=/path/to/conda python bench/speed.py   # add conda's own times
 
@@ -18,7 +19,14 @@ machine), the median wall time and the ratio envtool / floor. The floors:
 - clone: py-rattler installing the same records into a new prefix from the warm cache
   (``rattler.install``); and ``conda create --clone`` when a conda is found.
 
-The conda for the last column: ``$ENVTOOL_TEST_CONDA``, else ``conda`` on PATH (build one with
+The ML-shaped env (``--packages ml``) is what the issue measured: 462 packages whose file counts
+and sizes follow a real pytorch + CUDA env (a few with thousands of files, most with tens;
+~83,000 files, 27 MB of ``conda-meta``); see ``engine.ml_packages``. Channels, package caches
+and source envs are built once into ``bench/.cache`` (``--cache DIR``) and reused; the first
+run builds the ML env in about a minute.
+
+The conda for the last column: ``$ENVTOOL_TEST_CONDA``, else ``conda`` on PATH, else
+``/tmp/envtool-realconda/bin/conda`` (build it with
 ``bash ../shared/realconda/setup.sh /tmp/envtool-realconda``). Figures go in the README's
 "Performance" section and the issue notes, never into timed tests.
 """
@@ -39,6 +47,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent / "tests"))
 
 from core import make_export  # noqa: E402
 
@@ -111,6 +120,7 @@ class Row:
     floors: list[tuple[str, list[str]]]  # (label, argv); the first one is the ratio's floor
     prepare: Callable[[], None] | None = None
     memory: bool = False
+    environ: dict[str, str] | None = None  # the bench's environment when None
 
 
 def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) -> None:
@@ -122,11 +132,12 @@ def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) ->
         mine: list[Run] = []
         floors: list[list[Run]] = [[] for _ in row.floors]
         for n in range(runs):  # alternate, so both sides see the same load
-            mine.append(run(row.argv, env, row.prepare))
+            environ = row.environ or env
+            mine.append(run(row.argv, environ, row.prepare))
             for i, (label, argv) in enumerate(row.floors):
                 if label.startswith("conda") and n >= conda_runs:
                     continue  # conda takes seconds to minutes a run
-                floors[i].append(run(argv, env, row.prepare))
+                floors[i].append(run(argv, environ, row.prepare))
         m = _median(mine)
         for i, (label, _) in enumerate(row.floors):
             if not floors[i]:
@@ -186,37 +197,38 @@ def file_rows(work: Path, sizes: Sequence[int]) -> list[Row]:
 # -------------------------------------------------------------------------------------- envs
 
 
+REALCONDA = Path("/tmp/envtool-realconda/bin/conda")
+
+
 def find_conda() -> str | None:
-    return os.environ.get("ENVTOOL_TEST_CONDA") or shutil.which("conda")
+    found = os.environ.get("ENVTOOL_TEST_CONDA") or shutil.which("conda")
+    return found or (str(REALCONDA) if REALCONDA.is_file() else None)
 
 
-def env_rows(work: Path, sizes: Sequence[int], env: dict[str, str]) -> list[Row]:
-    sys.path.insert(0, str(BENCH.parent / "tests"))
-    from channelkit import build_channel
-    from engine import graph_packages
+def env_rows(
+    work: Path,
+    sizes: Sequence[str],
+    env: dict[str, str],
+    cache: Path,
+    ops: Sequence[str] = ("export", "clone"),
+) -> list[Row]:
+    """Export and clone rows of each env (``ml``: 462 packages shaped like a real ML env, 27 MB
+    of conda-meta; a number: that many tiny packages), built once into ``cache``."""
+    from engine import cached_env
 
     conda = find_conda()
     rows: list[Row] = []
-    for n in sizes:
-        base = work / f"env{n}"
-        packages, leaves = graph_packages(n)
-        channel = build_channel(base / "channel", packages)
-        envfile = base / "environment.yml"
-        envfile.write_text(
-            f"name: bench\nchannels:\n  - {channel.as_uri()}\n  - nodefaults\ndependencies:\n"
-            + "".join(f"  - {leaf}\n" for leaf in leaves)
-        )
+    for size in sizes:
+        kind, n = ("ml", int(size[2:] or 462)) if size.startswith("ml") else ("graph", int(size))
+        base = cached_env(kind, n, env, cache)
+        print(f"env {base.name}: {(base / 'built').read_text().strip()}")
         source = base / "env"
-        subprocess.run(
-            [*ENVTOOL, "--backend", "native", "create", "-f", str(envfile), "-p", str(source)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        pkgs = base / "pkgs"
+        environ = dict(env, CONDA_PKGS_DIRS=str(pkgs), RATTLER_CACHE_DIR=str(pkgs))
         installed = len(list((source / "conda-meta").glob("*.json")))
-        clone = base / "clone"
-        floor_clone = base / "floor-clone"
-        conda_clone = base / "conda-clone"
+        clone = work / f"clone-{base.name}"
+        floor_clone = work / f"floor-clone-{base.name}"
+        conda_clone = work / f"conda-clone-{base.name}"
 
         def wipe(*paths: Path) -> Callable[[], None]:
             return lambda: [shutil.rmtree(p, ignore_errors=True) for p in paths]  # type: ignore[func-returns-value]
@@ -225,7 +237,7 @@ def env_rows(work: Path, sizes: Sequence[int], env: dict[str, str]) -> list[Row]
         clone_floors = [
             (
                 "py-rattler install",
-                [PY, "-c", FLOOR_INSTALL, str(source), str(floor_clone), env["RATTLER_CACHE_DIR"]],
+                [PY, "-c", FLOOR_INSTALL, str(source), str(floor_clone), str(pkgs)],
             )
         ]
         if conda:
@@ -236,18 +248,25 @@ def env_rows(work: Path, sizes: Sequence[int], env: dict[str, str]) -> list[Row]
                     [conda, "create", "-y", "-q", "--clone", str(source), "-p", str(conda_clone)],
                 )
             )
+        what = f"{installed} packages" + (", ML-shaped" if kind == "ml" else "")
         rows += [
-            Row(
-                f"export -p ({installed} packages)",
-                [*ENVTOOL, "--backend", "native", "export", "-p", str(source)],
-                export_floors,
-            ),
-            Row(
-                f"clone ({installed} packages, warm cache)",
-                [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
-                clone_floors,
-                prepare=wipe(clone, floor_clone, conda_clone),
-            ),
+            row
+            for row in (
+                Row(
+                    f"export -p ({what})",
+                    [*ENVTOOL, "--backend", "native", "export", "-p", str(source)],
+                    export_floors,
+                    environ=environ,
+                ),
+                Row(
+                    f"clone ({what}, warm cache)",
+                    [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
+                    clone_floors,
+                    prepare=wipe(clone, floor_clone, conda_clone),
+                    environ=environ,
+                ),
+            )
+            if row.label.split()[0] in ops
         ]
     return rows
 
@@ -259,7 +278,19 @@ def main() -> int:
     parser.add_argument("--conda-runs", type=int, default=3, help="runs of conda's rows")
     parser.add_argument("--rows", choices=("all", "files", "envs"), default="all")
     parser.add_argument("--sizes", help="file sizes, comma-separated (default 2000,20000,100000)")
-    parser.add_argument("--packages", help="env sizes, comma-separated (default 300,1000)")
+    parser.add_argument(
+        "--packages",
+        help="envs, comma-separated: ml (462 packages shaped like a real ML env) or a number "
+        "of tiny packages (default ml,300,1000; --quick ml)",
+    )
+    parser.add_argument(
+        "--ops", default="export,clone", help="which env rows: export, clone (default both)"
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="where built channels and envs are kept between runs (default bench/.cache)",
+    )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
     parser.add_argument(
         "--src",
@@ -272,7 +303,7 @@ def main() -> int:
         int(s)
         for s in (args.sizes or ("2000,20000" if args.quick else "2000,20000,100000")).split(",")
     ]
-    packages = [int(s) for s in (args.packages or ("300" if args.quick else "300,1000")).split(",")]
+    packages = (args.packages or ("ml" if args.quick else "ml,300,1000")).split(",")
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="envtool-speed-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -304,7 +335,10 @@ def main() -> int:
         if args.rows in ("all", "files"):
             rows += file_rows(work, sizes)
         if args.rows in ("all", "envs"):
-            rows += env_rows(work, packages, env)
+            from engine import CACHE
+
+            cache = Path(args.cache).resolve() if args.cache else CACHE
+            rows += env_rows(work, packages, env, cache, args.ops.split(","))
         measure(rows, runs, env, args.conda_runs)
     finally:
         if not args.keep:

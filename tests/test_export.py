@@ -259,3 +259,37 @@ def test_leaves_and_topological_order() -> None:
     assert export.requested_names(
         InstalledEnv(EnvLocation(Path("/e")), pkgs, history_specs=("lib>=1",))
     ) == ("lib",)
+
+
+def test_export_reads_records_without_the_engine_yaml_library_or_subprocess(
+    golden_setup: CondaHome,
+) -> None:
+    """Export is a read of conda-meta: neither py-rattler, ruamel.yaml nor subprocess is
+    imported (each costs start-up time), and the output is conda's (issue 13)."""
+    root = golden_prefix(golden_setup.envs, "p")
+    probe = (
+        "import sys\n"
+        "from envtool.cli import main\n"
+        f"code = main(['--backend', 'native', 'export', '--conda-compat', '-p', {str(root)!r}])\n"
+        "heavy = sorted(m for m in ('rattler', 'ruamel', 'ruamel.yaml', 'subprocess')"
+        " if m in sys.modules)\n"
+        "sys.stderr.write(f'loaded: {heavy}\\n')\n"
+        "sys.exit(code)\n"
+    )
+    result = _python(probe)
+    assert result.code == 0, result.err
+    assert "loaded: []" in result.err
+    assert result.out.startswith("name: p\n")
+
+
+def _python(code: str) -> Run:
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)

@@ -143,3 +143,84 @@ def test_is_env_and_untracked_files(tmp_path: Path) -> None:
         "lib/python3.11/site-packages/toyreq-1.2.3.dist-info/RECORD",
         "lib/python3.11/site-packages/toyreq/__init__.py",
     ]
+
+
+# A record's files and paths_data are cut out as bytes in a pretty-printed record, never parsed
+# unless asked: every layout must read as a whole parse would.
+_PATHS = [
+    "lib/python3.11/site-packages/odd]name/__init__.py",  # a bracket inside a string
+    'share/q"uote/x',  # an escaped quote
+    "share/naïve/é.txt",  # non-ASCII
+    "lib/python3.11/site-packages/mine-1.0.dist-info/RECORD",
+    "lib/python3.11/site-packages/old.egg-info",
+    "lib/python3.11/site-packages/eggy.egg/EGG-INFO/PKG-INFO",
+    "bin/tool",
+]
+
+
+def _record(files: list[str], order: str) -> dict[str, object]:
+    base: dict[str, object] = {
+        "name": "rec",
+        "version": "1.0",
+        "build": "h0_0",
+        "build_number": 3,
+        "channel": "file:///srv/channel/noarch",
+        "subdir": "noarch",
+        "url": "file:///srv/channel/noarch/rec-1.0-h0_0.tar.bz2",
+        "depends": ["alpha >=1", 'beta [version=">2"]'],
+        "md5": "0" * 32,
+    }
+    bulky: dict[str, object] = {
+        "files": files,
+        "paths_data": {
+            "paths_version": 1,
+            "paths": [{"_path": f, "path_type": "hardlink", "size_in_bytes": 1} for f in files],
+        },
+    }
+    if order == "first":
+        return {**bulky, **base}
+    if order == "last":
+        return {**base, **bulky}
+    if order == "files-only":
+        return {**base, "files": files}
+    return {**dict(list(base.items())[:4]), **bulky, **dict(list(base.items())[4:])}
+
+
+@pytest.mark.parametrize("order", ["first", "middle", "last", "files-only"])
+@pytest.mark.parametrize(
+    "dump",
+    [
+        lambda d: json.dumps(d, indent=2),
+        lambda d: json.dumps(d, indent=2, ensure_ascii=False),
+        lambda d: json.dumps(d, indent=4, sort_keys=True),
+        lambda d: json.dumps(d, indent="\t"),
+        lambda d: json.dumps(d, indent=1).replace("\n", "\r\n"),
+        lambda d: json.dumps(d),
+        lambda d: json.dumps(d, separators=(",", ":")),
+    ],
+    ids=["indent2", "utf8", "indent4-sorted", "tabs", "crlf", "one-line", "compact"],
+)
+def test_lean_read_equals_a_whole_parse(tmp_path: Path, order: str, dump: object) -> None:
+    for files in (_PATHS, _PATHS[3:], [], ["bin/tool"]):
+        meta = tmp_path / order / "conda-meta"
+        meta.mkdir(parents=True, exist_ok=True)
+        path = meta / "rec-1.0-h0_0.json"
+        path.write_text(dump(_record(files, order)), encoding="utf-8")  # type: ignore[operator]
+        (record,) = prefix.read_records(meta.parent, _canon)
+        assert record.package.build_number == 3
+        assert record.package.depends == ("alpha >=1", 'beta [version=">2"]')
+        assert record.package.url.endswith("rec-1.0-h0_0.tar.bz2")
+        assert record.files == tuple(files)
+        assert record.anchor_files() == {
+            f for f in files if f.endswith(("/RECORD", ".egg-info", "/PKG-INFO"))
+        }
+
+
+def test_lean_read_of_a_corrupt_files_list_fails_when_asked(tmp_path: Path) -> None:
+    root = golden_prefix(tmp_path / "envs", "a")
+    path = root / "conda-meta" / "alpha-2.0-h4616a5c_0.json"
+    text = path.read_text()
+    path.write_text(text.replace('"files": [', '"files": [oops,', 1))
+    record = next(r for r in prefix.read_records(root, _canon) if r.package.name == "alpha")
+    with pytest.raises(InputError, match="corrupt package record"):
+        _ = record.files

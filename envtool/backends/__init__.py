@@ -58,11 +58,11 @@ def choose(choice: str, environ: Mapping[str, str] | None = None) -> Selection:
     ``auto``: the user's conda-compatible CLI if one is found (``CONDA_EXE``, then ``conda``,
     ``mamba``, ``micromamba`` on PATH), else ``native``.
     """
-    from envtool import process
-
-    env = os.environ if environ is None else environ
     if choice == "native":
         return Selection("native", None, "--backend native")
+    from envtool import process  # subprocess & co.: only to look for a tool
+
+    env = os.environ if environ is None else environ
     if choice in TOOLS:
         tool: ToolName = choice
         exe = _conda_exe(env) if tool == "conda" else None

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from envtool.envs import history, prefix, registry, transaction
+from envtool.envs import history, prefix, registry
 from envtool.envs.channel import canonical_name, channel_urls
 from envtool.envs.condaconfig import (
     CondaConfig,
@@ -40,9 +41,10 @@ from envtool.envs.model import (
     InstalledPackage,
 )
 from envtool.envs.platform import Platform
-from envtool.envs.staging import StagedPrefix
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
 from envtool.files.envfile import EnvFile, check_env_name
+
+T = TypeVar("T")
 
 
 class NativeBackend:
@@ -53,6 +55,9 @@ class NativeBackend:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = dict(os.environ if environ is None else environ)
         self._config: CondaConfig | None = None
+        # an env's records by prefix, with the conda-meta state they were read at: a command
+        # that reads one env several times (clone: check, copy, untracked files) reads it once
+        self._read_records: dict[Path, tuple[tuple[int, ...], tuple[prefix.Record, ...]]] = {}
 
     @property
     def config(self) -> CondaConfig:
@@ -141,10 +146,21 @@ class NativeBackend:
 
     # ------------------------------------------------------------------------------- reading
 
+    def records(self, path: Path) -> tuple[prefix.Record, ...]:
+        """The package records of the env at ``path``; read again only when its
+        ``conda-meta`` changed since the last read (a record added, removed or rewritten)."""
+        stamp = _meta_stamp(path)
+        cached = self._read_records.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        records = prefix.read_records(path, self._canonical)
+        self._read_records[path] = (stamp, records)
+        return records
+
     def read(self, location: EnvLocation) -> InstalledEnv:
         path = location.prefix
         _require_env(path)
-        records = prefix.read_records(path, self._canonical)
+        records = self.records(path)
         packages = tuple(r.package for r in records)
         revisions = history.parse(prefix.read_history_text(path))
         return InstalledEnv(
@@ -190,6 +206,8 @@ class NativeBackend:
         self, records: Sequence[InstalledPackage], target: EnvLocation, options: CreateOptions
     ) -> CreateResult:
         """``records`` (from :meth:`solve`, or an env's) installed at ``target``, no solve."""
+        from envtool.envs import transaction  # installing: not needed to read an env
+
         packages = tuple(sorted(records, key=lambda p: p.name))
         replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
         if options.dry_run:
@@ -216,10 +234,16 @@ class NativeBackend:
         """One transaction: install into a staged prefix, complete it, move it into place.
         Returns what was left at the target by killed runs and cleaned up."""
         from envtool.backends import engine
+        from envtool.envs import transaction
+        from envtool.envs.staging import StagedPrefix
 
         missing = [p.dist for p in packages if p.engine_record is None]
         if missing:
             raise BackendError(f"{source}: no package record to install {', '.join(missing)}")
+        walk: _Background[list[str]] | None = None
+        if clone_of is not None:  # the source's walk runs while the engine links (its threads)
+            records = self.records(clone_of)
+            walk = _Background(lambda: list(prefix.untracked_files(clone_of, records)))
         with StagedPrefix(target.prefix, replace=replacing) as stage:
             engine.install(
                 [p.engine_record for p in packages],
@@ -230,9 +254,8 @@ class NativeBackend:
                 progress=options.progress,
                 source=source,
             )
-            if clone_of is not None:
-                records = prefix.read_records(clone_of, self._canonical)
-                untracked = list(prefix.untracked_files(clone_of, records))
+            if clone_of is not None and walk is not None:
+                untracked = walk.result()
                 if untracked:
                     options.progress.phase(f"copying {len(untracked)} files no package owns")
                 for rel in untracked:
@@ -252,6 +275,8 @@ class NativeBackend:
         return tuple(stage.cleaned)
 
     def create(self, env: EnvFile, target: EnvLocation, options: CreateOptions) -> CreateResult:
+        from envtool.envs import transaction
+
         source = env.source or "<environment file>"
         env.validate()
         if not env.has_dependencies:
@@ -323,11 +348,12 @@ class NativeBackend:
     ) -> CreateResult:
         """The source's records installed at ``target`` (no solve), with the files no package
         owns copied, the variables, and the source's requested specs in the history."""
+        from envtool.envs import transaction
+
         _require_env(source.prefix)
         if same_path(source.prefix, target.prefix):
             raise UsageError(f"cannot clone {source.prefix} onto itself")
-        records = prefix.read_records(source.prefix, self._canonical)
-        packages = tuple(r.package for r in records)
+        packages = tuple(r.package for r in self.records(source.prefix))
         replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
         if options.dry_run:
             return CreateResult(target, packages, dry_run=True, replaced=replacing)
@@ -357,6 +383,41 @@ class NativeBackend:
 
 def _is_env(path: Path) -> bool:
     return prefix.is_env(path)  # methods whose -p argument is called ``prefix`` use this
+
+
+class _Background(Generic[T]):
+    """``fn()`` on a thread of its own; :meth:`result` waits for it (and raises what it
+    raised). A daemon: a run that fails or is interrupted does not wait for it."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._value: list[T] = []
+        self._error: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], T]) -> None:
+        try:
+            self._value.append(fn())
+        except BaseException as exc:  # handed to the caller by result()
+            self._error.append(exc)
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error:
+            raise self._error[0]
+        return self._value[0]
+
+
+def _meta_stamp(path: Path) -> tuple[int, ...]:
+    """What changes when a record in ``path/conda-meta`` is added, removed or rewritten: the
+    directory's and its newest record's modification times (records are written whole)."""
+    meta = path / "conda-meta"
+    try:
+        stats = [meta.stat()]
+        stats += [e.stat() for e in os.scandir(meta) if e.name.endswith(".json")]
+    except OSError:
+        return ()
+    return (len(stats), max(st.st_mtime_ns for st in stats), max(st.st_ctime_ns for st in stats))
 
 
 def _require_env(path: Path) -> None:

@@ -74,7 +74,7 @@ def run(
             from_history=from_history,
             pin_history=options.pin is not None and options.pin != "none",
             keep_variant_builds=options.keep_variant_builds,
-            config=load_config(),
+            config=getattr(engine, "config", None) or load_config(),  # native: already read
         )
     pruned = False
     if options.prunes:
@@ -83,7 +83,7 @@ def run(
         env = apply_prune(env, options, requested, explain, console, flags=flags)
         pruned = True
     if not conda_compat and fmt != "explicit":
-        _warn_channelless(installed, {d.name for d in env.conda}, console)
+        _warn_channelless(installed, env, console)
     if rename is not None:
         env = replace(env, name=rename)
     if not options.keep_prefix:
@@ -108,9 +108,12 @@ def run(
     return 0
 
 
-def _warn_channelless(installed: InstalledEnv, listed: set[str], console: Console) -> None:
+def _warn_channelless(installed: InstalledEnv, env: EnvFile, console: Console) -> None:
     """Say which listed packages no channel is known for: a create cannot find them."""
-    names = [n for n in export.channelless(installed.packages) if n in listed]
+    names = export.channelless(installed.packages)
+    if names:  # the listed names only when needed: each is a spec parse
+        listed = {d.name for d in env.conda}
+        names = tuple(n for n in names if n in listed)
     if names:
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         console.warn(

@@ -22,7 +22,7 @@ A solve sees the target system through virtual packages (``__glibc``, ``__cuda``
 
 from __future__ import annotations
 
-import platform as _platform
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -137,10 +137,20 @@ class Platform:
         return self.subdir
 
 
+def _machine() -> str:
+    """``platform.machine()``, from ``os.uname`` where there is one (the platform module
+    costs milliseconds of start-up)."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()
+
+
 def current_subdir() -> str:
     """This machine's conda subdir (``linux-64``, ``osx-arm64``, ``win-64``, ...), without
     loading the engine."""
-    machine = _platform.machine().lower()
+    machine = _machine().lower()
     arch = {
         "x86_64": "64",
         "amd64": "64",

@@ -1,7 +1,11 @@
 """An installed environment on disk: its ``conda-meta`` records, pip packages and variables.
 
-Read as conda reads it, without importing the engine: plain JSON is fast enough for a few
-hundred records and keeps ``envtool export`` quick.
+Read as conda reads it, without importing the engine. A record's bulk is its ``files`` and
+``paths_data`` (thousands of paths for a big package: 27 MB of ``conda-meta`` in an ML env), which
+an export does not need: in a pretty-printed record (conda and py-rattler write them with a
+fixed indent) those two values are cut out as bytes before the rest is parsed, ``files`` kept
+as JSON text that :attr:`Record.files` parses only when asked. A record of any other layout is
+parsed whole.
 
 - A directory is an environment when it has ``conda-meta/history``.
 - ``conda-meta/<name>-<version>-<build>.json``: one package record each (a file whose name does
@@ -18,8 +22,10 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from envtool.envs.model import InstalledPackage, PipPackage
 from envtool.errors import InputError
@@ -42,14 +48,57 @@ NOT_ENV_FILES = frozenset(
 )
 
 
+ANCHOR_ENDS = ("/RECORD", ".egg-info", "/PKG-INFO")  # what a pip package's anchor ends with
+
+
 @dataclass(frozen=True)
 class Record:
     """A package record as read from ``conda-meta``: the package plus what a clone needs."""
 
     package: InstalledPackage
-    files: tuple[str, ...]
     path: Path  # the record's JSON file
     site_packages: str | None = None  # python's "python_site_packages_path", when recorded
+    # the "files" list, or where its JSON text is while nobody has asked for it (a Span is a
+    # tuple too: test for it first)
+    files_source: tuple[str, ...] | Span = field(default=(), repr=False)
+
+    @cached_property
+    def files(self) -> tuple[str, ...]:
+        """The paths the package installed, relative to the prefix."""
+        source = self.files_source
+        if not isinstance(source, Span):
+            return source
+        text = source.raw[source.start : source.end].rstrip().removesuffix(b",")
+        try:
+            data = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(str(self.path), "corrupt package record (not JSON)") from exc
+        return tuple(map(str, data or ()))  # thousands a package: no Python loop
+
+    def anchor_files(self, ends: tuple[str, ...] = ANCHOR_ENDS) -> set[str]:
+        """Those of :attr:`files` that end as a python distribution's anchor can (``ends``,
+        some of ``*/RECORD``, ``*.egg-info``, ``*/PKG-INFO``): found in the JSON text without
+        parsing the rest."""
+        source = self.files_source
+        if not isinstance(source, Span) or source.raw.find(b"\\", source.start, source.end) != -1:
+            return {f for f in self.files if f.endswith(ends)}  # escapes: parse it
+        raw, found = source.raw, set()
+        for end in ends:
+            needle = end.encode() + b'"'
+            at = raw.find(needle, source.start, source.end)
+            while at != -1:
+                start = raw.rfind(b'"', source.start, at) + 1
+                found.add(raw[start : at + len(end)].decode("utf-8", "replace"))
+                at = raw.find(needle, at + 1, source.end)
+        return found
+
+
+class Span(NamedTuple):
+    """Where a JSON value is in a record's bytes."""
+
+    raw: bytes
+    start: int
+    end: int
 
 
 def is_env(path: Path) -> bool:
@@ -61,13 +110,21 @@ def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record,
     meta = prefix / "conda-meta"
     records: list[Record] = []
     try:
-        entries = sorted(p for p in meta.iterdir() if p.suffix == ".json")
+        names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and n != ".json")
     except FileNotFoundError:
         return ()
     except OSError as exc:
         raise InputError(str(meta), f"cannot read: {exc.strerror}") from exc
+    entries = [meta / n for n in names]
+    seen: dict[str, str] = {}  # most records share a channel: canonical once each
+
+    def canonical_once(channel: str) -> str:
+        if channel not in seen:
+            seen[channel] = canonical(channel)
+        return seen[channel]
+
     for path in entries:
-        record = _read_record(path, canonical)
+        record = _read_record(path, canonical_once)
         if record is not None:
             records.append(record)
     records.sort(key=lambda r: r.package.name)
@@ -76,9 +133,11 @@ def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record,
 
 def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
     try:
-        data = json.loads(path.read_bytes())
+        raw = _read_bytes(path)
     except OSError as exc:
         raise InputError(str(path), f"cannot read package record: {exc.strerror}") from exc
+    try:
+        data, files_json = _parse_lean(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(str(path), "corrupt package record (not JSON)") from exc
     if not isinstance(data, dict):
@@ -88,7 +147,6 @@ def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
         return None  # conda ignores a record whose file name does not match it
     url = str(data.get("url") or "")
     channel = str(data.get("channel") or "") or _channel_from_url(url)
-    files = data.get("files") or ()
     package = InstalledPackage(
         name=name.lower(),
         version=version,
@@ -102,12 +160,112 @@ def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
         flags=tuple(str(f) for f in data.get("flags") or ()),
     )
     site = data.get("python_site_packages_path")
+    if files_json is None:
+        files = data.get("files") or ()
+        source: tuple[str, ...] | Span = tuple(map(str, files)) if files else ()
+    else:
+        source = files_json
     return Record(
         package=package,
-        files=tuple(map(str, files)),  # thousands a package: no Python loop
         path=path,
         site_packages=str(site) if site else None,
+        files_source=source,
     )
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes: one ``read`` of the size ``fstat`` gives (no buffered file object,
+    no second read for EOF); a file that is shorter or longer than that is read on to EOF."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            return data
+        chunks = [data]
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 20))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+_TOP_INDENT = re.compile(rb"\s*\{\r?\n([ \t]+)\"")
+_BULKY = (b"files", b"paths_data")
+
+
+def _parse_lean(raw: bytes) -> tuple[object, Span | None]:
+    """The record's JSON object without ``files`` and ``paths_data``, and where the ``files``
+    value is (None when the object was parsed whole, ``files`` included).
+
+    In a pretty-printed object a top-level key starts a line at the first key's indent (a
+    string holds no raw newline; deeper lines are indented further), so each bulky value runs
+    from its key's line to the next such line (or the closing brace): skipped over in the
+    bytes, never copied or parsed (:func:`_inside` says where the search may start). Any other
+    layout, or a cut that does not parse, is parsed whole."""
+    m = _TOP_INDENT.match(raw)
+    if m is not None:
+        line = b"\n" + m.group(1) + b'"'
+        cuts: list[tuple[int, int]] = []
+        files: Span | None = Span(b"[]", 0, 2)
+        hint = 0  # paths_data follows files in conda's and py-rattler's records
+        for key in _BULKY:
+            start = raw.find(line + key + b'":', hint)
+            if start == -1 and hint:
+                start = raw.find(line + key + b'":', 0, hint)
+            if start == -1:
+                continue
+            end = raw.find(line, _inside(raw, start + len(line) + len(key) + 2, m.group(1)))
+            if end == -1:
+                end = raw.rfind(b"}")  # the last key
+            cuts.append((start, end))
+            hint = end
+            if key == b"files":
+                files = Span(raw, start + len(line) + len(key) + 2, end)
+        cuts.sort()
+        pieces, at = [], 0
+        for start, end in cuts:
+            pieces.append(raw[at:start])
+            at = end
+        pieces.append(raw[at:])
+        lean = b"".join(pieces)
+        try:
+            return json.loads(_no_trailing_comma(lean)), files
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            pass  # parsed whole below, for the error or for what the cut got wrong
+    return json.loads(raw), None
+
+
+def _inside(raw: bytes, value: int, indent: bytes) -> int:
+    """A position inside the bulky value at ``value`` (just after its key's colon) as late as
+    can be found cheaply, from where the next top-level key is looked for.
+
+    Searching for a key line (indent then a quote) steps a byte at a time through indentation;
+    a line that is only a closing bracket is found with long strides (brackets are rare). So:
+    a multi-line list (``files``) ends at the first line of ``indent`` + ``]``; in an object
+    (``paths_data``) whose own first or second member is a multi-line ``"paths"`` list, that
+    list ends at the first line of two indents + ``]``. Anything else: the value's start."""
+    head = raw[value : value + 80]
+    newline = b"\r\n" if b"\r\n" in head else b"\n"
+    if head.lstrip(b" ").startswith(b"[" + newline):
+        close = raw.find(b"\n" + indent + b"]", value)
+        return close if close != -1 else value
+    inner = newline + indent + indent + b'"paths": [' + newline
+    opening = head.find(inner)
+    if head.lstrip(b" ").startswith(b"{" + newline) and opening != -1:
+        close = raw.find(b"\n" + indent + indent + b"]", value + opening + len(inner))
+        return close if close != -1 else value
+    return value
+
+
+def _no_trailing_comma(lean: bytes) -> bytes:
+    """``lean`` without the comma a cut of the last key leaves before the closing brace."""
+    body = lean.rstrip()
+    if body.endswith(b"}"):
+        inner = body[:-1].rstrip()
+        if inner.endswith(b","):
+            return inner[:-1] + b"\n}"
+    return lean
 
 
 def _int(value: object) -> int:
@@ -149,11 +307,14 @@ def read_pip(prefix: Path, records: tuple[Record, ...]) -> tuple[PipPackage, ...
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return ()
-    owned = {f for r in records for f in r.files if "site-packages" in f}
+    anchors = [a for entry in entries if (a := _anchor(entry)) is not None]
+    if not anchors:
+        return ()
+    ends = tuple(e for e in ANCHOR_ENDS if any(a.endswith(e) for a in anchors))
+    owned = {f for r in records for f in r.anchor_files(ends)}
     found: dict[str, PipPackage] = {}
-    for entry in entries:
-        anchor = _anchor(entry)
-        if anchor is None or f"{site}/{anchor}" in owned:
+    for anchor in anchors:
+        if f"{site}/{anchor}" in owned:
             continue
         metadata = directory / _metadata_file(anchor)
         if anchor.endswith("/RECORD") and not (directory / anchor).is_file():
@@ -245,21 +406,26 @@ def read_history_text(prefix: Path) -> str:
 
 def untracked_files(prefix: Path, records: Iterable[Record]) -> Iterator[str]:
     """Files of ``prefix`` that no package record lists (pip installs, user files), relative
-    with "/" separators. ``conda-meta`` and conda's own top-level dirs are skipped."""
+    with "/" separators; a symlink (to a directory too) is a file. ``conda-meta`` and conda's
+    own top-level dirs are skipped. One ``scandir`` a directory, file types from it (no stat)."""
     owned = {f.replace("\\", "/") for r in records for f in r.files}
-    for root, dirs, files in os.walk(prefix):
-        rel_root = os.path.relpath(root, prefix).replace(os.sep, "/")
-        if rel_root == ".":
-            dirs[:] = [d for d in dirs if d not in NOT_ENV_FILES]
-            rel_root = ""
-        dirs.sort()
-        for name in sorted(files):
-            rel = f"{rel_root}/{name}" if rel_root else name
-            if rel not in owned and not (rel_root == "" and name in NOT_ENV_FILES):
-                yield rel
-        for name in dirs:
-            full = os.path.join(root, name)
-            if os.path.islink(full):
-                rel = f"{rel_root}/{name}" if rel_root else name
-                if rel not in owned:
-                    yield rel
+    todo = [("", str(prefix))]
+    while todo:
+        rel_root, full = todo.pop()
+        files: list[str] = []
+        dirs: list[str] = []
+        try:
+            with os.scandir(full) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+        except OSError:
+            continue  # unreadable: as os.walk, skipped
+        if not rel_root:
+            files = [n for n in files if n not in NOT_ENV_FILES]
+            dirs = [n for n in dirs if n not in NOT_ENV_FILES]
+        yield from sorted(rel for rel in (rel_root + n for n in files) if rel not in owned)
+        todo.extend((f"{rel_root}{n}/", os.path.join(full, n)) for n in sorted(dirs, reverse=True))
