@@ -88,6 +88,12 @@ def parse_conda(text: str) -> CondaSpec:
     """
     if parse_conda.cache_info().currsize >= SPEC_CACHE_SIZE:  # (runs on a cache miss only)
         parse_conda.cache_clear()
+    return read_conda(text)
+
+
+def read_conda(text: str) -> CondaSpec:
+    """:func:`parse_conda` without its cache: for a reader that parses each line of a large file
+    once, where a cache would only keep every spec alive."""
     text = text.strip()
     fast = _FAST_SPEC.fullmatch(text)
     if fast is not None:
@@ -107,6 +113,27 @@ def parse_conda(text: str) -> CondaSpec:
     if not text:
         raise SpecError("empty spec")
     return _parse_with_rattler(text)
+
+
+def check_conda(text: str) -> CondaSpec | None:
+    """Whether ``text`` parses, at the least cost: None when it is in the plain form
+    :func:`read_conda` reads directly (so it parses, and :func:`conda_name` names it), else its
+    spec; raises SpecError when it does not parse.
+
+    >>> check_conda("numpy=1.26.4=py311h64a7726_0") is None, check_conda("numpy >=1.2").version
+    (True, '>=1.2')
+    """
+    if _FAST_SPEC.fullmatch(text.strip()) is not None:
+        return None
+    return read_conda(text)
+
+
+def conda_name(text: str) -> str:
+    """The (normalized) name of a spec :func:`check_conda` returned None for: ``read_conda(text)
+    .name``, without making the rest of the spec."""
+    fast = _FAST_SPEC.fullmatch(text.strip())
+    assert fast is not None, "conda_name() is for specs in the plain form only"
+    return fast.group(2).lower()
 
 
 # The fast path: plain channel and name, a version of numbers without leading zeros (each may

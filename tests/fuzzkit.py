@@ -493,6 +493,38 @@ def check_bounded(data: bytes, other: bytes | None = None) -> list[Failure]:
     return failures
 
 
+def lean_vs_eager(text: str, env: Any) -> str | None:
+    """None when every conda dependency of ``env`` (parsed from ``text``) is what an eager
+    parse makes of its line: the same spec (or problem) and name, whether its spec is read
+    lazily or kept, equal and hashed alike, and its ``path`` leads to its line in the YAML
+    tree; else the first difference."""
+    from envtool.files import envfile
+    from envtool.spec import SpecError, parse_conda
+
+    root = envfile.compose(text, "env.yml")
+    for dep in env.conda:
+        try:
+            spec, problem = parse_conda(dep.text), None
+        except SpecError as exc:
+            spec, problem = None, str(exc)
+        eager = envfile.CondaDep(dep.text, spec, problem, dep.line, dep.path)
+        if (dep.parsed(), dep.spec, dep.problem, dep.name) != (spec, spec, problem, eager.name):
+            return f"{dep.text!r}: {dep!r} != {eager!r}"
+        if dep != eager or hash(dep) != hash(eager):
+            return f"{dep.text!r}: not equal to an eager CondaDep"
+        node: Any = root
+        for step in dep.path:
+            node = node.value[step] if isinstance(step, int) else _value_of(node, step)
+        line = envfile.node_line(node)
+        if (node.value, line) != (dep.text, dep.line):
+            return f"{dep.text!r}: path {dep.path} leads to {node.value!r} on line {line}"
+    return None
+
+
+def _value_of(mapping: Any, key: str) -> Any:
+    return next(v for k, v in mapping.value if k.value == key)
+
+
 def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
     """Run ``data`` through every file command; the invariants it broke (empty: none)."""
     from yamltree import fast_vs_libyaml  # the fast composer builds libyaml's tree, or declines
@@ -534,6 +566,10 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
     if tree_difference:
         fail("fast compose: a tree unlike libyaml's", tree_difference)
     env, parse_error = guarded("parse", envfile.parse_file, tf)
+    if env is not None:
+        lean_difference, _ = guarded("lean model", lean_vs_eager, tf.text, env)
+        if lean_difference:
+            fail("parse: the lean model differs from an eager parse", lean_difference)
     invalid = {f.code for f in findings or ()} & INVALID_CODES
     if findings is not None and bool(invalid) != (parse_error is not None):
         fail("verdict: check and parse disagree", f"check {sorted(invalid)}, parse {parse_error}")

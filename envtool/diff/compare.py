@@ -240,7 +240,7 @@ class Comparison:
     def _index_conda(self, env: EnvFile) -> dict[str, CondaDep]:
         out: dict[str, CondaDep] = {}
         for dep in env.conda:
-            key = dep.spec.name if dep.spec else dep.text.strip()
+            key = dep.name.strip()  # (a valid spec's name has no space to strip: no copy)
             if not self.ignored(key):
                 if key in out:
                     self._duplicate(env, "conda", key, out[key].line, dep.line)
@@ -317,11 +317,11 @@ class Comparison:
                 self._add(section, "removed", name, _version_display(a), None, a, None)
 
     def _conda_pair(self, name: str, a: CondaDep, b: CondaDep) -> None:
-        sa, sb = a.spec, b.spec
-        if sa is not None and sa is sb:
-            return  # the commonest case: one line in both files, so one spec (parse_conda's cache)
-        if sa == sb and (sa is not None or a.text.strip() == b.text.strip()):
-            return  # the common case: one dataclass comparison, no version parsing
+        if a.text.strip() == b.text.strip():
+            return  # the commonest case: one line in both files (a line's spec is its text's)
+        sa, sb = a.parsed(), b.parsed()  # parsed for this comparison only: nothing kept
+        if sa is not None and sa == sb:
+            return  # one dataclass comparison, no version parsing (`a=1` and ` a=1 `)
         if sa is None or sb is None:
             self._add("conda", "spec-changed", name, a.text.strip(), b.text.strip(), a, b)
             return
@@ -482,9 +482,13 @@ def channel_key(channel: str | None) -> str:
 
 def channel_keys(env: EnvFile) -> set[str]:
     """The channels ``env`` uses (its list and its specs' ``channel::``), as keys."""
-    return {channel_key(c) for c in env.channels} | {
-        channel_key(d.spec.channel) for d in env.conda if d.spec and d.spec.channel
-    }
+    keys = {channel_key(c) for c in env.channels}
+    for dep in env.conda:
+        if "::" in dep.text:  # only a "channel::" spec names one: no parse for the others
+            spec = dep.parsed()
+            if spec is not None and spec.channel:
+                keys.add(channel_key(spec.channel))
+    return keys
 
 
 def ordered(changes: Iterable[Change]) -> tuple[Change, ...]:
