@@ -123,17 +123,20 @@ def check_conda(text: str) -> CondaSpec | None:
     >>> check_conda("numpy=1.26.4=py311h64a7726_0") is None, check_conda("numpy >=1.2").version
     (True, '>=1.2')
     """
-    if _FAST_SPEC.fullmatch(text.strip()) is not None:
+    if PLAIN_SPEC.fullmatch(text.strip()) is not None:
         return None
     return read_conda(text)
 
 
 def conda_name(text: str) -> str:
-    """The (normalized) name of a spec :func:`check_conda` returned None for: ``read_conda(text)
-    .name``, without making the rest of the spec."""
-    fast = _FAST_SPEC.fullmatch(text.strip())
-    assert fast is not None, "conda_name() is for specs in the plain form only"
-    return fast.group(2).lower()
+    """The (normalized) name of a spec :func:`check_conda` returned None for (and only such
+    a spec): ``read_conda(text).name``, without making the rest of the spec. The plain form
+    is ``[channel::]name[=version[=build]]`` and neither a channel nor a name holds ":" or
+    "=", so the name is what lies between them (no regex)."""
+    text = text.strip()
+    if "::" in text:
+        text = text.partition("::")[2]
+    return text.partition("=")[0].lower()
 
 
 # The fast path: plain channel and name, a version of numbers without leading zeros (each may
@@ -144,6 +147,7 @@ _FAST_SPEC = re.compile(
     r"([A-Za-z0-9_][A-Za-z0-9_.-]*)"
     rf"(?:(==?)({_FAST_NUMBER}(?:\.{_FAST_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?)?"
 )
+PLAIN_SPEC = _FAST_SPEC  # the plain form: read_conda reads it directly (so it parses)
 
 
 @cache

@@ -521,6 +521,20 @@ def lean_vs_eager(text: str, env: Any) -> str | None:
     return None
 
 
+def diff_by_index(old: Any, new: Any, *, ignore: tuple[str, ...] = ()) -> Any:
+    """``diff(old, new)`` with the conda packages paired through a name index of each file
+    (``Comparison._index_conda``) instead of ``diff``'s merge by name."""
+    from envtool.diff.compare import Comparison, ignorer
+
+    class Indexed(Comparison):
+        def _merge_conda(self) -> tuple[dict[str, Any], dict[str, Any]]:
+            return self._index_conda(self.old), self._index_conda(self.new)
+
+    builder = Indexed(old, new, False, ignorer(ignore))
+    builder.compare()
+    return builder.result(ignore)
+
+
 def _value_of(mapping: Any, key: str) -> Any:
     return next(v for k, v in mapping.value if k.value == key)
 
@@ -631,6 +645,9 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
             if b is not None:
                 ab, _ = guarded("diff a b", diff, env, b)
                 ba, _ = guarded("diff b a", diff, b, env)
+                indexed, _ = guarded("diff a b by index", diff_by_index, env, b)
+                if ab is not None and indexed is not None and indexed != ab:
+                    fail("diff: the sorted merge and the index disagree", (ab, indexed))
                 if ab is not None:
                     _check_rendered(ab, guarded, fail)
                 if ab is not None and ba is not None:

@@ -19,8 +19,10 @@ added tk None None None ()
 from __future__ import annotations
 
 import fnmatch
+import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Literal
 
 from envtool.diff.model import (
@@ -40,7 +42,7 @@ from envtool.diff.model import (
     Section,
 )
 from envtool.envs.channel import key as _channel_key
-from envtool.files.envfile import CondaDep, EnvFile, PipDep
+from envtool.files.envfile import CondaDep, EnvFile, PipDep, conda_keys, conda_names
 from envtool.secrets import is_secret_name, redact, redact_variable
 from envtool.spec import (
     PipLine,
@@ -101,7 +103,7 @@ class Comparison:
     def compare(self) -> None:
         self._name()
         self._channels()
-        old_conda, new_conda = self._index_conda(self.old), self._index_conda(self.new)
+        old_conda, new_conda = self._merge_conda()
         (old_pip, old_opts), (new_pip, new_opts) = (
             self._index_pip(self.old),
             self._index_pip(self.new),
@@ -247,6 +249,66 @@ class Comparison:
                 out[key] = dep
         return out
 
+    def _merge_conda(self) -> tuple[dict[str, CondaDep], dict[str, CondaDep]]:
+        """Compare the conda packages of both files in one merge by name, and return those
+        only one file has, by name: what ``_index_conda``'s dicts of both files would hold once
+        the pairs were taken out. The pairs are compared as they are met, and nothing is kept
+        of them (on 100,000 packages, two dicts of every name were a quarter of the memory).
+
+        A file sorted by name (an export is) merges in its order, any other in a sorted order
+        of its positions (stable: of a name listed twice the last one wins, with the same
+        warnings as the dicts give, in their order).
+        """
+        old_order, new_order = _name_order(self.old.conda), _name_order(self.new.conda)
+        warnings: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
+        old_only: dict[str, CondaDep] = {}
+        new_only: dict[str, CondaDep] = {}
+        olds = self._by_name(self.old, old_order, warnings[0])
+        news = self._by_name(self.new, new_order, warnings[1])
+        a, b = next(olds, None), next(news, None)
+        while a is not None and b is not None:
+            if a[0] == b[0]:
+                self._conda_pair(b[0], a[1], b[1])
+                a, b = next(olds, None), next(news, None)
+            elif a[0] < b[0]:
+                old_only[a[0]] = a[1]
+                a = next(olds, None)
+            else:
+                new_only[b[0]] = b[1]
+                b = next(news, None)
+        for name, dep in ((a,) if a else ()) + tuple(olds):
+            old_only[name] = dep
+        for name, dep in ((b,) if b else ()) + tuple(news):
+            new_only[name] = dep
+        for side in warnings:
+            self.warnings += [message for _, message in sorted(side)]
+        return old_only, new_only
+
+    def _by_name(
+        self, env: EnvFile, order: list[int] | None, warnings: list[tuple[int, str]]
+    ) -> Iterator[tuple[str, CondaDep]]:
+        """(name, dependency) in name order: the file's (``order`` None) or ``order``'s; of a
+        name listed twice the last, with a warning (its position, the message) as
+        ``_index_conda`` gives."""
+        ignored = self.ignored
+        last_name: str | None = None
+        last_dep: CondaDep | None = None
+        positions = range(len(env.conda)) if order is None else order
+        for index, (name, dep) in zip(positions, conda_keys(env.conda, order), strict=True):
+            if ignored is not _never and ignored(name):
+                continue
+            if last_name is not None:
+                if name == last_name:
+                    first = last_dep.line if last_dep is not None else None
+                    message = _duplicate_warning(env, "conda", name, first, dep.line)
+                    warnings.append((index, message))
+                    last_dep = dep
+                    continue
+                yield last_name, last_dep  # type: ignore[misc]
+            last_name, last_dep = name, dep
+        if last_name is not None:
+            yield last_name, last_dep  # type: ignore[misc]
+
     def _index_pip(self, env: EnvFile) -> tuple[dict[str, PipDep], dict[_OptionKey, PipDep]]:
         packages: dict[str, PipDep] = {}
         options: dict[_OptionKey, PipDep] = {}
@@ -264,11 +326,7 @@ class Comparison:
     def _duplicate(
         self, env: EnvFile, section: str, key: str, first: int | None, again: int | None
     ) -> None:
-        lines = f" (lines {first} and {again})" if first and again else ""
-        self.warnings.append(
-            f"{env.source}: {section} package {redact(key)!r} is listed twice{lines}; "
-            "comparing the last one"
-        )
+        self.warnings.append(_duplicate_warning(env, section, key, first, again))
 
     # ------------------------------------------------------------------------------ packages
 
@@ -519,6 +577,25 @@ def ignorer(patterns: tuple[str, ...]) -> Callable[[str], bool]:
 
 def _never(name: str) -> bool:
     return False
+
+
+def _duplicate_warning(
+    env: EnvFile, section: str, key: str, first: int | None, again: int | None
+) -> str:
+    lines = f" (lines {first} and {again})" if first and again else ""
+    return (
+        f"{env.source}: {section} package {redact(key)!r} is listed twice{lines}; "
+        "comparing the last one"
+    )
+
+
+def _name_order(deps: Sequence[CondaDep]) -> list[int] | None:
+    """None when ``deps`` are sorted by name (an export's are), else their positions in name
+    order (stable)."""
+    names = conda_names(deps)
+    if all(map(operator.le, names, islice(names, 1, None))):
+        return None
+    return sorted(range(len(names)), key=names.__getitem__)
 
 
 def _secret_value(name: str, value: str | None) -> str | None:

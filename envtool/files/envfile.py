@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from envtool.errors import InputError, UsageError
 from envtool.files import fileio
 from envtool.files.fileio import TextFile
 from envtool.spec import (
+    PLAIN_SPEC,
     CondaSpec,
     PipLine,
     SpecError,
@@ -187,10 +188,46 @@ class CondaDep:
 
 
 _LATER: Any = object()  # CondaDep._spec of a plain spec: parsed when read (check_conda)
-_SET_TEXT, _SET_SPEC, _SET_PROBLEM, _SET_LINE, _SET_PATH = (
+_SETTERS = tuple(
     CondaDep.__dict__[slot].__set__ for slot in ("text", "_spec", "problem", "line", "_path")
 )
+_SET_TEXT, _SET_SPEC, _SET_PROBLEM, _SET_LINE, _SET_PATH = _SETTERS
 _NEW = object.__new__
+
+
+def conda_keys(
+    deps: Sequence[CondaDep], order: Iterable[int] | None = None
+) -> Iterator[tuple[str, CondaDep]]:
+    """(key, dependency) for each of ``deps`` (those at ``order``'s positions, when given):
+    what identifies a dependency across two files, its spec's name, or (a line that does not
+    parse) its text, stripped. As ``dep.name.strip()``, without parsing a spec or making more
+    than the name: a diff of two large files asks it of every line, some of them twice."""
+    for dep in deps if order is None else map(deps.__getitem__, order):
+        spec = dep._spec
+        if spec is _LATER:  # the plain form: [channel::]name[=version[=build]] (conda_name)
+            text = dep.text.strip()
+            if "::" in text:
+                text = text.partition("::")[2]
+            yield text.partition("=")[0].lower(), dep
+        else:
+            yield (spec.name if spec else dep.text.strip()), dep
+
+
+def conda_names(deps: Sequence[CondaDep]) -> list[str]:
+    """The keys of :func:`conda_keys`, as a list (made in one loop: a sort takes them)."""
+    later = _LATER
+    names: list[str] = []
+    append = names.append
+    for dep in deps:
+        spec = dep._spec
+        if spec is later:
+            text = dep.text.strip()
+            if "::" in text:
+                text = text.partition("::")[2]
+            append(text.partition("=")[0].lower())
+        else:
+            append(spec.name if spec else dep.text.strip())
+    return names
 
 
 def _compact_path(path: Path_, line: int | None) -> Path_ | int:
@@ -594,8 +631,12 @@ def _dependencies(
     if node.id != "sequence":
         raise InputError(source, "'dependencies' must be a list", node_line(node))
     conda: list[CondaDep] = []
+    append = conda.append
     pip: list[PipDep] | None = None
     items = node.value
+    plain = PLAIN_SPEC.fullmatch
+    later, new, small = _LATER, _NEW, _SMALL_INT
+    set_text, set_spec, set_problem, set_line, set_path = _SETTERS
     for index, item in enumerate(items):
         if consume:
             items[index] = None  # the model keeps what it needs of the node; let it go
@@ -606,7 +647,18 @@ def _dependencies(
             line = getattr(item, "lineno", None)  # node_line(item), inlined: one call per item
             if line is None:
                 line = item.start_mark.line + 1
-            conda.append(_read_dep(text, line, index))
+            if plain(text) is None:  # (with spaces around it, or not in the plain form)
+                append(_read_dep(text, line, index))
+                continue
+            # _read_dep(text, line, index), inlined for the line every export is made of
+            dep = new(CondaDep)
+            set_text(dep, text)
+            set_spec(dep, later)
+            set_problem(dep, None)
+            set_line(dep, line)
+            delta = line - index
+            set_path(dep, delta if 0 <= delta <= small else ("dependencies", index))
+            append(dep)
         elif item.id == "mapping":
             path: Path_ = ("dependencies", index)
             for k, v in item.value:
