@@ -278,30 +278,29 @@ def test_lean_dependency_is_a_frozen_value() -> None:
     assert "numpy=1.26.4=py311_0" in repr(dep) and "('dependencies', 0)" in repr(dep)
 
 
-def test_check_conda_and_conda_name_agree_with_read_conda() -> None:
-    """The plain form check_conda lets through parses, and conda_name names it as read_conda."""
+def test_bare_plain_specs_parse_and_conda_name_names_them() -> None:
+    """What the model reads lazily (PLAIN_BARE_SPEC) parses by read_conda's direct path, and
+    conda_name gives its name; for a text with no ":" it is PLAIN_SPEC's answer."""
     import fuzzkit
 
-    from envtool.spec import SpecError, check_conda, conda_name, read_conda
+    from envtool.spec import PLAIN_BARE_SPEC, PLAIN_SPEC, SpecError, conda_name, read_conda
 
-    plain = 0
+    bare = 0
     texts = {"a", " A ", "x::Y=1.2", "b==1", "c=1=h_0", "d=01", "e>=1", "f=1.2a=x+y", "=1", ""}
+    texts |= {"G-H.i_9==10.0.1b", "j=1.2.3=", "k=1..2", "l=1234567890", "M=0=py_0"}
     for data in fuzzkit.seeds():
         texts.update(re.findall(r"^\s*- (.*)$", (_text(data) or ""), re.MULTILINE))
     for text in texts:
-        try:
-            want = read_conda(text)
-        except SpecError:
-            want = None
-        try:
-            got = check_conda(text)
-        except SpecError:
-            assert want is None, text
+        if ":" not in text:
+            assert (PLAIN_BARE_SPEC.fullmatch(text) is None) == (
+                PLAIN_SPEC.fullmatch(text) is None
+            ), text
+        if PLAIN_BARE_SPEC.fullmatch(text) is None:
             continue
-        assert want is not None, text
-        if got is None:
-            plain += 1
-            assert conda_name(text) == want.name, text
-        else:
-            assert got == want, text
-    assert plain > 500
+        bare += 1
+        try:
+            spec = read_conda(text)
+        except SpecError:
+            raise AssertionError(text) from None
+        assert conda_name(text) == spec.name, text
+    assert bare > 500

@@ -631,7 +631,8 @@ def _is_glob(build: str) -> bool:
     return any(ch in build for ch in "*?[")
 
 
-_LOWER = re.compile(r"^\s*(>=|>|~=|==|=)?\s*([0-9][0-9A-Za-z_.!+]*?)(\.\*)?\s*$")
+# (compiled on first use, by re's cache: a diff with no spec change never needs it)
+_LOWER = r"^\s*(>=|>|~=|==|=)?\s*([0-9][0-9A-Za-z_.!+]*?)(\.\*)?\s*$"
 
 
 def _lower_bound(spec: str | None) -> str | None:
@@ -641,7 +642,7 @@ def _lower_bound(spec: str | None) -> str | None:
         return None
     bounds = []
     for part in spec.split(","):
-        m = _LOWER.match(part)
+        m = re.match(_LOWER, part)
         if m is not None and (m.group(1) or m.group(3)):
             bounds.append(m.group(2))
     if not bounds:
@@ -715,7 +716,7 @@ def _version_display(dep: CondaDep | PipDep) -> str | None:
     return req.url if req.url and req.kind == "requirement" else None
 
 
-_NAME_HEAD = re.compile(r"^\s*(?:[^\s\[]*::)?[A-Za-z0-9_.\-]+\s*")
+_NAME_HEAD = r"^\s*(?:[^\s\[]*::)?[A-Za-z0-9_.\-]+\s*"  # (compiled on first use)
 
 
 def _as_written(dep: CondaDep | PipDep) -> str | None:
@@ -723,7 +724,7 @@ def _as_written(dep: CondaDep | PipDep) -> str | None:
     text = dep.text.strip()
     if isinstance(dep, PipDep) and (dep.req is None or dep.req.kind != "requirement"):
         return text
-    rest = _NAME_HEAD.sub("", text, count=1)
+    rest = re.sub(_NAME_HEAD, "", text, count=1)
     return rest or None
 
 

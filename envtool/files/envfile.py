@@ -21,11 +21,10 @@ from envtool.errors import InputError, UsageError
 from envtool.files import fileio
 from envtool.files.fileio import TextFile
 from envtool.spec import (
-    PLAIN_SPEC,
+    PLAIN_BARE_SPEC,
     CondaSpec,
     PipLine,
     SpecError,
-    check_conda,
     conda_name,
     parse_conda,
     parse_pip,
@@ -204,11 +203,8 @@ def conda_keys(
     than the name: a diff of two large files asks it of every line, some of them twice."""
     for dep in deps if order is None else map(deps.__getitem__, order):
         spec = dep._spec
-        if spec is _LATER:  # the plain form: [channel::]name[=version[=build]] (conda_name)
-            text = dep.text.strip()
-            if "::" in text:
-                text = text.partition("::")[2]
-            yield text.partition("=")[0].lower(), dep
+        if spec is _LATER:  # the bare plain form: name[=version[=build]] (conda_name)
+            yield dep.text.partition("=")[0].lower(), dep
         else:
             yield (spec.name if spec else dep.text.strip()), dep
 
@@ -220,11 +216,8 @@ def conda_names(deps: Sequence[CondaDep]) -> list[str]:
     append = names.append
     for dep in deps:
         spec = dep._spec
-        if spec is later:
-            text = dep.text.strip()
-            if "::" in text:
-                text = text.partition("::")[2]
-            append(text.partition("=")[0].lower())
+        if spec is later:  # (conda_name)
+            append(dep.text.partition("=")[0].lower())
         else:
             append(spec.name if spec else dep.text.strip())
     return names
@@ -241,23 +234,13 @@ def _compact_path(path: Path_, line: int | None) -> Path_ | int:
 
 
 def _read_dep(text: str, line: int, index: int) -> CondaDep:
-    """The dependency at ``index`` of ``dependencies:``, on ``line``, as a file read gives it:
-    its spec checked (:func:`check_conda`), its path ("dependencies", index) kept as
-    ``line - index`` when that is one of the small ints Python shares (a file's header lines
-    plus its comments and blank lines among the dependencies: nearly always), so neither costs
-    memory per line; a spec that does not parse is a ``problem``."""
+    """The dependency at ``index`` of ``dependencies:``, on ``line``, its spec parsed now (a
+    line not in the bare plain form, which :func:`_dependencies` reads lazily), or its
+    ``problem`` when it does not parse."""
     try:
-        spec = check_conda(text)
+        return CondaDep(text, read_conda(text), None, line, ("dependencies", index))
     except SpecError as exc:
         return CondaDep(text, None, str(exc), line, ("dependencies", index))
-    dep: CondaDep = _NEW(CondaDep)
-    _SET_TEXT(dep, text)
-    _SET_SPEC(dep, _LATER if spec is None else spec)
-    _SET_PROBLEM(dep, None)
-    _SET_LINE(dep, line)
-    delta = line - index
-    _SET_PATH(dep, delta if 0 <= delta <= _SMALL_INT else ("dependencies", index))
-    return dep
 
 
 _SMALL_INT = 256  # CPython keeps one object for each int from -5 to 256
@@ -634,23 +617,31 @@ def _dependencies(
     append = conda.append
     pip: list[PipDep] | None = None
     items = node.value
-    plain = PLAIN_SPEC.fullmatch
+    bare = PLAIN_BARE_SPEC.fullmatch
     later, new, small = _LATER, _NEW, _SMALL_INT
     set_text, set_spec, set_problem, set_line, set_path = _SETTERS
+    from envtool.files.fastyaml import ScalarNode as plain_node  # (not QuotedNode: style "")
+
     for index, item in enumerate(items):
         if consume:
             items[index] = None  # the model keeps what it needs of the node; let it go
-        if item.id == "scalar":
+        if item.__class__ is plain_node:  # the fast composer's plain scalar (every export's)
+            text, line = item.value, item.lineno
+            if text in _NULL_WORDS:
+                continue
+        elif item.id == "scalar":
             text = item.value
             if not item.style and text in _NULL_WORDS:
                 continue
-            line = getattr(item, "lineno", None)  # node_line(item), inlined: one call per item
-            if line is None:
-                line = item.start_mark.line + 1
-            if plain(text) is None:  # (with spaces around it, or not in the plain form)
+            lineno = getattr(item, "lineno", None)  # node_line(item), inlined
+            line = item.start_mark.line + 1 if lineno is None else lineno
+        else:
+            text = None
+        if text is not None:
+            if ":" in text or bare(text) is None:  # parsed now: a channel, spaces, rattler's
                 append(_read_dep(text, line, index))
                 continue
-            # _read_dep(text, line, index), inlined for the line every export is made of
+            # A bare plain spec: it parses (read when asked); no int for its path.
             dep = new(CondaDep)
             set_text(dep, text)
             set_spec(dep, later)
@@ -750,7 +741,7 @@ def dump_data_yaml(data: dict[str, Any]) -> str:
 
 # Scalars ruamel writes as they are: a letter, "_" or "/" first; no space, quote, "#" or "!";
 # no ":" at the end (file:///x is plain); no word YAML reads as a boolean or null.
-_PLAIN_SCALAR = re.compile(r"[A-Za-z_/][A-Za-z0-9_.=*+/<>,:-]*(?<!:)")
+_PLAIN_SCALAR = r"[A-Za-z_/][A-Za-z0-9_.=*+/<>,:-]*(?<!:)"  # compiled when first dumped
 _WIDTH = 81  # ruamel's line width (80), plus the newline
 _NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null"})
 
@@ -758,7 +749,7 @@ _NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "nu
 def _plain_word(text: object) -> bool:
     return (
         isinstance(text, str)
-        and _PLAIN_SCALAR.fullmatch(text) is not None
+        and re.fullmatch(_PLAIN_SCALAR, text) is not None
         and text.lower() not in _NOT_PLAIN
     )
 
