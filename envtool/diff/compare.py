@@ -42,7 +42,14 @@ from envtool.diff.model import (
     Section,
 )
 from envtool.envs.channel import key as _channel_key
-from envtool.files.envfile import CondaDep, EnvFile, PipDep, conda_keys, conda_names
+from envtool.files.envfile import (
+    CondaDep,
+    EnvFile,
+    PipDep,
+    conda_key,
+    conda_keys,
+    conda_names,
+)
 from envtool.secrets import is_secret_name, redact, redact_variable
 from envtool.spec import (
     PipLine,
@@ -259,6 +266,11 @@ class Comparison:
         of its positions (stable: of a name listed twice the last one wins, with the same
         warnings as the dicts give, in their order).
         """
+        sorted_old, old_unique = _in_name_order(self.old.conda)
+        sorted_new, new_unique = _in_name_order(self.new.conda)
+        if old_unique and new_unique and self.ignored is _never:
+            return self._merge_unique(sorted_old, sorted_new)
+        del sorted_old, sorted_new
         old_order, new_order = _name_order(self.old.conda), _name_order(self.new.conda)
         warnings: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
         old_only: dict[str, CondaDep] = {}
@@ -282,6 +294,40 @@ class Comparison:
             new_only[name] = dep
         for side in warnings:
             self.warnings += [message for _, message in sorted(side)]
+        return old_only, new_only
+
+    def _merge_unique(
+        self, olds: Sequence[CondaDep], news: Sequence[CondaDep]
+    ) -> tuple[dict[str, CondaDep], dict[str, CondaDep]]:
+        """The merge of :meth:`_merge_conda` when no name is listed twice and none ignored
+        (nearly always): a line written alike in both files is one package unchanged, known
+        without its name; names are made only for the lines that differ."""
+        old_only: dict[str, CondaDep] = {}
+        new_only: dict[str, CondaDep] = {}
+        pair = self._conda_pair
+        i = j = 0
+        n_old, n_new = len(olds), len(news)
+        while i < n_old and j < n_new:
+            a, b = olds[i], news[j]
+            if a.text == b.text:  # (what _conda_pair would find first: no change)
+                i += 1
+                j += 1
+                continue
+            name_a, name_b = conda_key(a), conda_key(b)
+            if name_a == name_b:
+                pair(name_b, a, b)
+                i += 1
+                j += 1
+            elif name_a < name_b:
+                old_only[name_a] = a
+                i += 1
+            else:
+                new_only[name_b] = b
+                j += 1
+        for name, dep in conda_keys(olds[i:]):
+            old_only[name] = dep
+        for name, dep in conda_keys(news[j:]):
+            new_only[name] = dep
         return old_only, new_only
 
     def _by_name(
@@ -589,9 +635,22 @@ def _duplicate_warning(
     )
 
 
+def _in_name_order(deps: Sequence[CondaDep]) -> tuple[Sequence[CondaDep], bool]:
+    """``deps`` in name order (themselves when sorted, as an export's are; else a stable sort),
+    and whether no name is listed twice. Nothing else is kept: the names are let go."""
+    names = conda_names(deps)
+    if all(map(operator.lt, names, islice(names, 1, None))):
+        return deps, True
+    if all(map(operator.le, names, islice(names, 1, None))):
+        return deps, False
+    order = sorted(range(len(names)), key=names.__getitem__)
+    names = [names[i] for i in order]
+    unique = not any(map(operator.eq, names, islice(names, 1, None)))
+    return [deps[i] for i in order], unique
+
+
 def _name_order(deps: Sequence[CondaDep]) -> list[int] | None:
-    """None when ``deps`` are sorted by name (an export's are), else their positions in name
-    order (stable)."""
+    """None when ``deps`` are sorted by name, else their positions in name order (stable)."""
     names = conda_names(deps)
     if all(map(operator.le, names, islice(names, 1, None))):
         return None

@@ -209,6 +209,14 @@ def conda_keys(
             yield (spec.name if spec else dep.text.strip()), dep
 
 
+def conda_key(dep: CondaDep) -> str:
+    """The key of one dependency (:func:`conda_keys`)."""
+    spec = dep._spec
+    if spec is _LATER:  # (conda_name)
+        return dep.text.partition("=")[0].lower()
+    return spec.name if spec else dep.text.strip()
+
+
 def conda_names(deps: Sequence[CondaDep]) -> list[str]:
     """The keys of :func:`conda_keys`, as a list (made in one loop: a sort takes them)."""
     later = _LATER
