@@ -168,11 +168,11 @@ class CondaDep:
         return self._spec is other._spec or self.parsed() == other.parsed()
 
     def __hash__(self) -> int:
-        return hash((self.text, self.parsed(), self.problem))
+        return hash((self.text, self.problem))  # (equal deps have these equal: no parse)
 
     def __repr__(self) -> str:
         return (
-            f"CondaDep(text={self.text!r}, spec={self.spec!r}, problem={self.problem!r}, "
+            f"CondaDep(text={self.text!r}, spec={self.parsed()!r}, problem={self.problem!r}, "
             f"line={self.line!r}, path={self.path!r})"
         )
 
