@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +22,7 @@ from envtool.ui import Console
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from envtool.files.prune import PruneOptions
+    from envtool.files.prune_options import PruneOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -245,7 +244,7 @@ def prune_options(func: F) -> F:
 
 
 def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
-    from envtool.files.prune import PruneOptions
+    from envtool.files.prune_options import PruneOptions
 
     channels = kwargs.pop("channels")
     return PruneOptions(
@@ -971,7 +970,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except EnvtoolError as exc:
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         sys.stderr.write(f"envtool: error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
@@ -986,7 +985,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, (SystemExit, GeneratorExit)):
             raise
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         detail = str(exc).splitlines()[0] if str(exc) else ""
         name = type(exc).__name__
         sys.stderr.write(
@@ -995,3 +994,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_BUG
     return int(result or 0)
+
+
+def _print_traceback() -> None:
+    import traceback  # (with linecache, tokenize, textwrap): only when -v asks for it
+
+    traceback.print_exc()

@@ -34,7 +34,7 @@ from envtool.files.envfile import EnvFile, check_env_name, dump_json, dump_yaml
 from envtool.ui import Console, plural
 
 if TYPE_CHECKING:
-    from envtool.files.prune import PruneOptions
+    from envtool.files.prune_options import PruneOptions
 
 FORMATS = ("yaml", "json", "explicit")
 
