@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -29,10 +28,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 BACKENDS = ("auto", "native", "conda", "mamba", "micromamba")
 
 
-@dataclass
 class Globals:
-    console: Console
-    backend_option: str | None = None  # --backend, given before or after the command name
+    """What the group's options give every command (a plain class: start-up time)."""
+
+    def __init__(self, console: Console, backend_option: str | None = None) -> None:
+        self.console = console
+        self.backend_option = backend_option  # --backend, given before or after the command
 
     @property
     def backend(self) -> str:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from envtool.envs import history, prefix, registry
 from envtool.envs.channel import canonical_name, channel_urls
@@ -40,9 +40,11 @@ from envtool.envs.model import (
     InstalledEnv,
     InstalledPackage,
 )
-from envtool.envs.platform import Platform
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
 from envtool.files.envfile import EnvFile, check_env_name
+
+if TYPE_CHECKING:
+    from envtool.envs.platform import Platform
 
 T = TypeVar("T")
 
@@ -190,6 +192,7 @@ class NativeBackend:
         if not specs:
             return ()
         from envtool.backends import engine  # py-rattler's solver: only when solving
+        from envtool.envs.platform import Platform
 
         records = engine.solve(
             self.solve_channels(channels, options.base_dir),

@@ -34,7 +34,6 @@ from envtool.envs.channel import canonical_name
 from envtool.envs.condaconfig import UNKNOWN_CHANNEL, CondaConfig
 from envtool.envs.history import env_form, spec_name
 from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage
-from envtool.envs.platform import current_subdir
 from envtool.errors import UsageError
 from envtool.files.envfile import EnvFile, check_env_name, make_conda_dep, make_pip_dep
 from envtool.secrets import strip_credentials
@@ -226,6 +225,8 @@ def to_explicit(env: InstalledEnv, names: Iterable[str] | None = None) -> str:
         raise UsageError(
             f"cannot write an explicit file: no package URL recorded for {', '.join(missing)}"
         )
+    from envtool.envs.platform import current_subdir  # (and its classes): only here
+
     lines = [
         "# This file may be used to create an environment using:",
         "# $ conda create --name <env> --file <this file>",
@@ -242,4 +243,6 @@ def env_platform(packages: Iterable[InstalledPackage]) -> str:
     for p in packages:
         if p.subdir and p.subdir != "noarch":
             return p.subdir
+    from envtool.envs.platform import current_subdir  # (and its classes): only here
+
     return current_subdir()

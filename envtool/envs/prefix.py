@@ -56,11 +56,16 @@ class Record:
     """A package record as read from ``conda-meta``: the package plus what a clone needs."""
 
     package: InstalledPackage
-    path: Path  # the record's JSON file
+    json_path: str  # the record's JSON file (see :attr:`path`)
     site_packages: str | None = None  # python's "python_site_packages_path", when recorded
     # the "files" list, or where its JSON text is while nobody has asked for it (a Span is a
     # tuple too: test for it first)
     files_source: tuple[str, ...] | Span = field(default=(), repr=False)
+
+    @property
+    def path(self) -> Path:
+        """The record's JSON file (a Path made when asked: an export reads a thousand)."""
+        return Path(self.json_path)
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -72,7 +77,7 @@ class Record:
         try:
             data = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(str(self.path), "corrupt package record (not JSON)") from exc
+            raise InputError(self.json_path, "corrupt package record (not JSON)") from exc
         return tuple(map(str, data or ()))  # thousands a package: no Python loop
 
     def anchor_files(self, ends: tuple[str, ...] = ANCHOR_ENDS) -> set[str]:
@@ -107,15 +112,13 @@ def is_env(path: Path) -> bool:
 
 def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record, ...]:
     """Every package record of ``prefix``, sorted by name; channels through ``canonical``."""
-    meta = prefix / "conda-meta"
-    records: list[Record] = []
+    meta = os.path.join(prefix, "conda-meta")
     try:
         names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and n != ".json")
     except FileNotFoundError:
         return ()
     except OSError as exc:
-        raise InputError(str(meta), f"cannot read: {exc.strerror}") from exc
-    entries = [meta / n for n in names]
+        raise InputError(meta, f"cannot read: {exc.strerror}") from exc
     seen: dict[str, str] = {}  # most records share a channel: canonical once each
 
     def canonical_once(channel: str) -> str:
@@ -123,57 +126,61 @@ def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record,
             seen[channel] = canonical(channel)
         return seen[channel]
 
-    for path in entries:
-        record = _read_record(path, canonical_once)
+    records: list[Record] = []
+    for name in names:
+        record = _read_record(os.path.join(meta, name), name[:-5], canonical_once)
         if record is not None:
             records.append(record)
     records.sort(key=lambda r: r.package.name)
     return tuple(records)
 
 
-def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
+def _read_record(path: str, stem: str, canonical: Callable[[str], str]) -> Record | None:
     try:
         raw = _read_bytes(path)
     except OSError as exc:
-        raise InputError(str(path), f"cannot read package record: {exc.strerror}") from exc
+        raise InputError(path, f"cannot read package record: {exc.strerror}") from exc
     try:
-        data, files_json = _parse_lean(raw)
+        data, files_json = _parse(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(str(path), "corrupt package record (not JSON)") from exc
+        raise InputError(path, "corrupt package record (not JSON)") from exc
     if not isinstance(data, dict):
-        raise InputError(str(path), "corrupt package record (not a JSON object)")
-    name, version, build = (str(data.get(k, "")) for k in ("name", "version", "build"))
-    if not name or f"{name}-{version}-{build}" != path.stem:
+        raise InputError(path, "corrupt package record (not a JSON object)")
+    get = data.get
+    name, version, build = str(get("name", "")), str(get("version", "")), str(get("build", ""))
+    if not name or f"{name}-{version}-{build}" != stem:
         return None  # conda ignores a record whose file name does not match it
-    url = str(data.get("url") or "")
-    channel = str(data.get("channel") or "") or _channel_from_url(url)
+    url = str(get("url") or "")
+    channel = str(get("channel") or "") or _channel_from_url(url)
+    number = get("build_number")
+    flags = get("flags")
     package = InstalledPackage(
         name=name.lower(),
         version=version,
         build=build,
-        build_number=_int(data.get("build_number")),
+        build_number=number if type(number) is int else _int(number),
         channel=canonical(channel) if channel else "",
-        subdir=str(data.get("subdir") or ""),
+        subdir=str(get("subdir") or ""),
         url=url,
-        depends=tuple(map(str, data.get("depends") or ())),
-        md5=str(data.get("md5") or ""),
-        flags=tuple(str(f) for f in data.get("flags") or ()),
+        depends=tuple(map(str, get("depends") or ())),
+        md5=str(get("md5") or ""),
+        flags=tuple(map(str, flags)) if flags else (),
     )
-    site = data.get("python_site_packages_path")
+    site = get("python_site_packages_path")
     if files_json is None:
-        files = data.get("files") or ()
+        files = get("files") or ()
         source: tuple[str, ...] | Span = tuple(map(str, files)) if files else ()
     else:
         source = files_json
     return Record(
         package=package,
-        path=path,
+        json_path=path,
         site_packages=str(site) if site else None,
         files_source=source,
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: str) -> bytes:
     """The file's bytes: one ``read`` of the size ``fstat`` gives (no buffered file object,
     no second read for EOF); a file that is shorter or longer than that is read on to EOF."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
@@ -190,8 +197,22 @@ def _read_bytes(path: Path) -> bytes:
         os.close(fd)
 
 
+# Records smaller than this are parsed whole: below ~4 KB (tens of files) cutting out ``files``
+# and ``paths_data`` costs more than parsing them (measured on conda's and py-rattler's records).
+LEAN_FROM = 4096
 _TOP_INDENT = re.compile(rb"\s*\{\r?\n([ \t]+)\"")
 _BULKY = (b"files", b"paths_data")
+
+
+def _parse(raw: bytes) -> tuple[object, Span | None]:
+    """:func:`_parse_lean`, or for a small record one whole parse when that succeeds (a record
+    that does not parse whole may still read lean: a broken ``files`` fails only when asked)."""
+    if len(raw) < LEAN_FROM:
+        try:
+            return json.loads(raw), None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            pass
+    return _parse_lean(raw)
 
 
 def _parse_lean(raw: bytes) -> tuple[object, Span | None]:
