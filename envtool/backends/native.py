@@ -151,11 +151,10 @@ class NativeBackend:
     def records(self, path: Path) -> tuple[prefix.Record, ...]:
         """The package records of the env at ``path``; read again only when its
         ``conda-meta`` changed since the last read (a record added, removed or rewritten)."""
-        stamp = _meta_stamp(path)
         cached = self._read_records.get(path)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == prefix.meta_stamp(path):
             return cached[1]
-        records = prefix.read_records(path, self._canonical)
+        stamp, records = prefix.read_records_stamped(path, self._canonical)
         self._read_records[path] = (stamp, records)
         return records
 
@@ -409,18 +408,6 @@ class _Background(Generic[T]):
         if self._error:
             raise self._error[0]
         return self._value[0]
-
-
-def _meta_stamp(path: Path) -> tuple[int, ...]:
-    """What changes when a record in ``path/conda-meta`` is added, removed or rewritten: the
-    directory's and its newest record's modification times (records are written whole)."""
-    meta = path / "conda-meta"
-    try:
-        stats = [meta.stat()]
-        stats += [e.stat() for e in os.scandir(meta) if e.name.endswith(".json")]
-    except OSError:
-        return ()
-    return (len(stats), max(st.st_mtime_ns for st in stats), max(st.st_ctime_ns for st in stats))
 
 
 def _require_env(path: Path) -> None:

@@ -110,13 +110,25 @@ def is_env(path: Path) -> bool:
     return (path / "conda-meta" / "history").is_file()
 
 
+Stamp = tuple[int, ...]
+
+
 def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record, ...]:
     """Every package record of ``prefix``, sorted by name; channels through ``canonical``."""
+    return read_records_stamped(prefix, canonical)[1]
+
+
+def read_records_stamped(
+    prefix: Path, canonical: Callable[[str], str]
+) -> tuple[Stamp, tuple[Record, ...]]:
+    """:func:`read_records`, and the :func:`meta_stamp` of what was read, from the same
+    ``stat`` calls (a cache of the records compares it with a later :func:`meta_stamp`)."""
     meta = os.path.join(prefix, "conda-meta")
     try:
+        stats = [os.stat(meta)]
         names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and n != ".json")
     except FileNotFoundError:
-        return ()
+        return (), ()
     except OSError as exc:
         raise InputError(meta, f"cannot read: {exc.strerror}") from exc
     seen: dict[str, str] = {}  # most records share a channel: canonical once each
@@ -128,16 +140,35 @@ def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record,
 
     records: list[Record] = []
     for name in names:
-        record = _read_record(os.path.join(meta, name), name[:-5], canonical_once)
+        record = _read_record(os.path.join(meta, name), name[:-5], canonical_once, stats)
         if record is not None:
             records.append(record)
     records.sort(key=lambda r: r.package.name)
-    return tuple(records)
+    return _stamp(stats), tuple(records)
 
 
-def _read_record(path: str, stem: str, canonical: Callable[[str], str]) -> Record | None:
+def meta_stamp(prefix: Path) -> Stamp:
+    """What changes when a record in ``prefix/conda-meta`` is added, removed or rewritten: the
+    directory's and its newest record's modification times (records are written whole)."""
+    meta = os.path.join(prefix, "conda-meta")
     try:
-        raw = _read_bytes(path)
+        stats = [os.stat(meta)]
+        with os.scandir(meta) as entries:
+            stats += [e.stat() for e in entries if e.name.endswith(".json") and e.name != ".json"]
+    except OSError:
+        return ()
+    return _stamp(stats)
+
+
+def _stamp(stats: list[os.stat_result]) -> Stamp:
+    return (len(stats), max(st.st_mtime_ns for st in stats), max(st.st_ctime_ns for st in stats))
+
+
+def _read_record(
+    path: str, stem: str, canonical: Callable[[str], str], stats: list[os.stat_result]
+) -> Record | None:
+    try:
+        raw = _read_bytes(path, stats)
     except OSError as exc:
         raise InputError(path, f"cannot read package record: {exc.strerror}") from exc
     try:
@@ -180,12 +211,15 @@ def _read_record(path: str, stem: str, canonical: Callable[[str], str]) -> Recor
     )
 
 
-def _read_bytes(path: str) -> bytes:
+def _read_bytes(path: str, stats: list[os.stat_result]) -> bytes:
     """The file's bytes: one ``read`` of the size ``fstat`` gives (no buffered file object,
-    no second read for EOF); a file that is shorter or longer than that is read on to EOF."""
+    no second read for EOF); a file that is shorter or longer than that is read on to EOF.
+    The ``fstat`` goes on ``stats``."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        stats.append(st)
+        size = st.st_size
         data = os.read(fd, size + 1)
         if len(data) == size:
             return data
