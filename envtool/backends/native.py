@@ -163,12 +163,13 @@ class NativeBackend:
         _require_env(path)
         records = self.records(path)
         packages = tuple(r.package for r in records)
-        revisions = history.parse(prefix.read_history_text(path))
         return InstalledEnv(
             location=location,
             packages=packages,
             pip=prefix.read_pip(path, records),
-            history_specs=history.requested_specs(revisions, {p.name for p in packages}),
+            history_specs=history.requested_in(
+                prefix.read_history_text(path), {p.name for p in packages}
+            ),
             variables=prefix.read_variables(path),
             configured_channels=self.config.channels,
             platform=env_platform(packages),

@@ -186,6 +186,32 @@ def spec_name(spec: str) -> str:
     return _NAME_END.split(text.strip(), maxsplit=1)[0].lower()
 
 
+# What str.splitlines breaks a line at besides "\n": a history holding any is read by parse().
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_HEADER_OR_COMMENT = re.compile(r"^\s*(?:==>|#).*", re.MULTILINE)
+
+
+def requested_in(text: str, installed: Collection[str] | None = None) -> tuple[str, ...]:
+    """``requested_specs(parse(text), installed)``, reading only the header and comment lines.
+
+    A long-lived env's history holds thousands of ``+``/``-`` lines (every package of every
+    install), which the requested specs do not need: a regex finds the others in one pass.
+
+    >>> requested_in(EXAMPLE) == requested_specs(parse(EXAMPLE))
+    True
+    """
+    if any(b in text for b in _OTHER_BREAKS):
+        return requested_specs(parse(text), installed)
+    blocks: list[dict[str, object]] = []
+    for m in _HEADER_OR_COMMENT.finditer(text):
+        line = m.group().strip()
+        if _HEADER.match(line):
+            blocks.append({})
+        elif blocks and line.startswith("#"):
+            blocks[-1].update(_parse_comment(line))
+    return requested_specs((_revision("", [], [], items) for items in blocks), installed)
+
+
 def requested_specs(
     revisions: Iterable[Revision], installed: Collection[str] | None = None
 ) -> tuple[str, ...]:
