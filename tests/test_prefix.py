@@ -243,3 +243,14 @@ def test_the_stamp_of_a_read_is_the_stamp_of_the_folder(tmp_path: Path) -> None:
         == ()
         == prefix.read_records_stamped(tmp_path / "nowhere", _canon)[0]
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_record_in_another_unicode_encoding_is_read(tmp_path: Path, encoding: str) -> None:
+    """json reads any of the encodings RFC 8259 allows; the small-record path (UTF-8 decoded
+    first) falls back to it."""
+    root = golden_prefix(tmp_path / "envs", "a")
+    path = root / "conda-meta" / "alpha-2.0-h4616a5c_0.json"
+    expected = prefix.read_records(root, _canon)
+    path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    assert prefix.read_records(root, _canon) == expected

@@ -51,7 +51,7 @@ NOT_ENV_FILES = frozenset(
 ANCHOR_ENDS = ("/RECORD", ".egg-info", "/PKG-INFO")  # what a pip package's anchor ends with
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Record:
     """A package record as read from ``conda-meta``: the package plus what a clone needs."""
 
@@ -61,6 +61,21 @@ class Record:
     # the "files" list, or where its JSON text is while nobody has asked for it (a Span is a
     # tuple too: test for it first)
     files_source: tuple[str, ...] | Span = field(default=(), repr=False)
+
+    def __init__(
+        self,
+        package: InstalledPackage,
+        json_path: str,
+        site_packages: str | None = None,
+        files_source: tuple[str, ...] | Span = (),
+    ) -> None:
+        # the fields in one step, as InstalledPackage does (one a record, a thousand a read)
+        self.__dict__.update(
+            package=package,
+            json_path=json_path,
+            site_packages=site_packages,
+            files_source=files_source,
+        )
 
     @property
     def path(self) -> Path:
@@ -242,8 +257,8 @@ def _parse(raw: bytes) -> tuple[object, Span | None]:
     """:func:`_parse_lean`, or for a small record one whole parse when that succeeds (a record
     that does not parse whole may still read lean: a broken ``files`` fails only when asked)."""
     if len(raw) < LEAN_FROM:
-        try:
-            return json.loads(raw), None
+        try:  # UTF-8 as conda writes it (json.loads of bytes would guess the encoding first)
+            return json.loads(raw.decode()), None
         except (UnicodeDecodeError, json.JSONDecodeError):
             pass
     return _parse_lean(raw)
