@@ -15,7 +15,9 @@ broken invariants (an empty list: all held):
   E102), and ``rename``/``prune`` refuse it then with the very same error;
 * ``rename``'s output re-parses, has the new name and no prefix, and nothing else changed:
   not in what it holds, nor in a byte outside those two entries (but aliases written out);
-* ``prune``'s output re-parses to exactly the pruned file;
+* ``prune``'s output re-parses to exactly the pruned file; its line-by-line path
+  (:mod:`envtool.files.prune_lines`) takes only files parse accepts, and writes the very bytes
+  of the general path;
 * ``diff(a, a)`` is empty; ``diff(a, b)`` mirrors ``diff(b, a)``; ``diff(a, b)`` renders in
   every format (text, Markdown, JSON that loads, GitHub annotations) with nothing unprintable;
 * each input's work is bounded in time and (:func:`check_bounded`) in memory.
@@ -500,6 +502,7 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
     from envtool.diff.compare import diff
     from envtool.files import envfile, fileio, lint
     from envtool.files.prune import PruneOptions, apply_edits, prune
+    from envtool.files.prune_lines import prune_text
     from envtool.ops.rename import rename_text
 
     failures: list[Failure] = []
@@ -555,10 +558,15 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
                 fail("rename: changed bytes outside name and prefix", changed)
 
     options = PruneOptions(no_builds=True, portable=True, pin="minor", drop=("*mutex*",))
+    lines, _ = guarded("prune lines", prune_text, tf.text, options)  # None: not an export
+    if lines is not None and env is None:
+        fail("prune: the line path takes a file parse refuses", parse_error)
     if env is not None:
         result, _ = guarded("prune", prune, env, options)
         if result is not None:
             text, error = guarded("prune edit", apply_edits, tf.text, result, source)
+            if lines is not None and text is not None and lines != text:
+                fail("prune: the line path writes other bytes than the general path", lines)
             if text is not None and text != tf.text:
                 after, error = guarded("prune re-parse", envfile.parse_file, replace(tf, text=text))
                 if after is not None:

@@ -282,20 +282,23 @@ def _prune_pip(
             else:
                 kept.append(make_pip_dep(rw.text, dep.line, dep.path))
     if options.no_pip and not kept and env.pip:
-        # One decision for the whole section rather than one per line.
-        first = env.pip[0]
-        n = len(env.pip)
+        # One decision for the whole section rather than one per line (one per "- pip:"
+        # when the file has several: each goes).
+        sections: dict[Path_, list[PipDep]] = {}
+        for dep in env.pip:
+            sections.setdefault(dep.path[:2], []).append(dep)
         return None, [
             Decision(
                 "pip-section",
                 "drop",
                 "pip",
-                f"pip section ({plural(n, 'line')})",
+                f"pip section ({plural(len(deps), 'line')})",
                 None,
                 "the pip section is dropped (--no-pip)",
-                first.line,
-                first.path[:2],
+                deps[0].line,
+                path,
             )
+            for path, deps in sections.items()
         ]
     if env.pip and not kept:
         return None, decisions  # every line dropped: the empty section goes too

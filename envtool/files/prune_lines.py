@@ -1,0 +1,244 @@
+"""Pruning an export line by line: the output text straight from the input's lines.
+
+``prune FILE`` mostly meets files that ``conda env export`` wrote: ``key: value`` lines, a list
+of ``  - name=version=build`` lines, maybe a ``  - pip:`` list. For such a file every decision
+is about one line and every edit replaces or removes that one line, so :func:`prune_text`
+reads the lines, decides each one with the rules of :mod:`envtool.files.prune` (string
+operations for the export form, :func:`envtool.files.spec_rewrite.rewrite_export_groups`)
+and writes the output lines, with no node tree, no parsed spec and no
+:class:`~envtool.files.prune.Decision` per line.
+
+It accepts only a strict subset, where what libyaml's tree and
+:func:`envtool.files.prune.edit_text` make of the file is certain: ASCII, ``\\n`` line ends,
+no blank or comment line, the top-level keys ``name``, ``channels``, ``dependencies`` and
+``prefix`` once each at column 0, list items as ``  - value`` (pip's deeper), every value a
+plain scalar on its line (no quote, anchor, tag, ``: ``, `` #``, null word), and options that
+change nothing but single lines. Anything else returns None: the caller takes the general
+path, which also gives every error. ``tests/test_prune.py`` and the fuzzer check that both
+paths write the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
+from envtool.files.portable import platform_only
+from envtool.files.prune import Decision, PruneOptions, _first_match, _prune_conda, _prune_pip
+from envtool.files.spec_rewrite import rewrite_export_groups
+from envtool.files.yaml_edit import _plain_word, _scalar_text
+
+# A value that reads as the same plain text in libyaml and in conda's reader, on its line:
+# a first character that is no indicator ("-" only before a non-space), no ": ", no " #",
+# no two spaces, nothing but printable ASCII, no space or ":" last.
+_VALUE = r"(?:[A-Za-z0-9_./~$^+=<(\\]|-[!-~])(?:[!-~]|(?<!:) (?![ #]))*(?<![ :])"
+_KEY_LINE = re.compile(rf"(name|channels|dependencies|prefix):(?: ({_VALUE}))?")
+_ITEM = re.compile(rf"  - ({_VALUE})")
+_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE})")
+# An item in the export form: the groups of spec_rewrite._EXPORT_FORM, after "  - ".
+_NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
+_EXPORT_ITEM = re.compile(
+    r"  - ((?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?([A-Za-z0-9_][A-Za-z0-9_.-]*))(==?)"
+    rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?"
+)
+_COMMENT = re.compile(r" *#[ -~]*").fullmatch
+_NULL_WORDS = frozenset(("~", "null", "Null", "NULL"))
+_MAX_LINES = 150_000  # more: the general path (which refuses past envfile.MAX_NODES)
+_MAX_LINE = 10_000  # characters; longer: the general path
+
+
+def prune_text(text: str, options: PruneOptions) -> str | None:
+    """``text`` pruned by ``options`` as :func:`envtool.ops.prune.prune_file` would write it,
+    or None when the text or the options are outside what this path is certain of."""
+    if options.leaves or options.channels is not None or (options.no_pip and options.pip_only):
+        return None  # (the last two: the general path's usage errors)
+    if "\r" in text:  # CRLF line ends (a Windows export), each line's: edited as LF lines
+        if not text.count("\r") == text.count("\r\n") == text.count("\n"):
+            return None
+        pruned = prune_text(text.replace("\r\n", "\n"), options)
+        return None if pruned is None else pruned.replace("\n", "\r\n")
+    lines = text.split("\n")
+    terminated = lines[-1] == ""
+    if terminated:
+        lines.pop()
+    if not lines or len(lines) > _MAX_LINES or max(map(len, lines)) > _MAX_LINE:
+        return None
+    decide = _conda_rule(options)
+    out: list[str] = []
+    seen: set[str] = set()
+    section = ""  # the top-level key whose list the lines are in
+    pip_at = -1  # where the pip list's lines start in ``lines``, and end
+    pip_end = -1
+    pip_slot = -1  # where its lines go in ``out``
+    conda_kept = conda_dropped = 0
+    last_dropped = False
+    export_item, item, key_line = _EXPORT_ITEM.fullmatch, _ITEM.fullmatch, _KEY_LINE.fullmatch
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        last_dropped = False
+        if section == "dependencies" and line[:4] == "  - ":
+            form = export_item(line)
+            if form is not None:
+                head, _, name, op, ver, build = form.groups()
+                new = decide(name, head, op, ver, build)
+            elif line == "  - pip:":
+                if pip_at >= 0:
+                    return None  # two pip sections: the general path merges them
+                out.append(line)
+                pip_at = i + 1
+                i = pip_at
+                while i < n and lines[i][:4] == "    ":
+                    i += 1
+                pip_end = i
+                if pip_end == pip_at:
+                    return None  # "- pip:" with nothing under it
+                pip_slot = len(out)
+                out.append("")  # (filled in below)
+                continue
+            else:
+                found = item(line)
+                if found is None:
+                    return None
+                value = found[1]
+                if value in _NULL_WORDS:
+                    return None
+                new = _general_conda(value, options)
+                if new is _INVALID:
+                    return None
+            if new is None:
+                out.append(line)
+                conda_kept += 1
+            elif new == "":
+                conda_dropped += 1
+                last_dropped = True
+            else:
+                out.append("  - " + new)
+                conda_kept += 1
+            i += 1
+            continue
+        if section == "channels" and line[:4] == "  - ":
+            found = item(line)
+            if found is None or found[1] in _NULL_WORDS:
+                return None
+            out.append(line)
+            i += 1
+            continue
+        if not line or _COMMENT(line):
+            out.append(line)  # a blank or comment line: kept, and no node
+            i += 1
+            continue
+        found = key_line(line)
+        if found is None:
+            return None
+        key, value = found.groups()
+        if key in seen:
+            return None
+        seen.add(key)
+        if key in ("channels", "dependencies"):
+            if value is not None or i + 1 == n or lines[i + 1][:4] != "  - ":
+                return None  # (an empty or inline list: the general path)
+            section = key
+            out.append(line)
+        else:
+            if value is None or value in _NULL_WORDS:
+                return None
+            section = ""
+            if key == "prefix" and not options.keep_prefix:
+                last_dropped = True
+            else:
+                out.append(line)
+        i += 1
+    if "dependencies" not in seen:
+        return None
+    if pip_at >= 0:
+        pip_lines = _pip(lines[pip_at:pip_end], options)
+        if pip_lines is None:
+            return None
+        out[pip_slot] = "\n".join(line for line in pip_lines if line is not None)
+        if pip_end == n:
+            last_dropped = pip_lines[-1] is None
+    elif conda_kept == 0 and conda_dropped:
+        return None  # nothing left: the general path writes "dependencies: []"
+    if (terminated or last_dropped) and out:
+        out.append("")
+    return "\n".join(out)
+
+
+# A conda line's verdict: None (left as it is), "" (dropped) or its new text.
+_Verdict = str | None
+_INVALID = "\0"  # a spec that does not parse: the general path gives its error
+
+
+def _conda_rule(options: PruneOptions) -> Callable[[str, str, str, str, str | None], _Verdict]:
+    """The verdict on one export-form item, from its groups (name as written, head with its
+    channel, operator, version, build), as :func:`envtool.files.prune._prune_conda` decides."""
+    no_builds, keep_variant, pin = options.no_builds, options.keep_variant_builds, options.pin
+    drop, keep, portable, pip_only = options.drop, options.keep, options.portable, options.pip_only
+    drops = bool(drop or portable or pip_only)
+
+    def decide(name: str, head: str, op: str, ver: str, build: str | None) -> _Verdict:
+        if drops:
+            lower = name.lower()
+            if (
+                (drop and _first_match(lower, drop, pip=False) is not None)
+                or (portable and platform_only(lower) is not None)
+                or (pip_only and lower not in ("python", "pip"))
+            ) and (not keep or _first_match(lower, keep, pip=False) is None):
+                return ""
+        return rewrite_export_groups(head, op, ver, build, no_builds, keep_variant, pin)
+
+    return decide
+
+
+def _general_conda(value: str, options: PruneOptions) -> _Verdict:
+    """The verdict on a conda item in any other form, from the general rules themselves."""
+    dep = make_conda_dep(value)
+    if dep.spec is None:
+        return _INVALID
+    decisions: list[Decision] = []
+    # keeps_pip only counts for --leaves, which this path does not take.
+    kept = _prune_conda(dep, options, None, False, decisions, {})
+    if kept is None:
+        return ""
+    new = next((d.new for d in decisions if d.action == "rewrite"), None)
+    return _line_value(new) if new is not None else None
+
+
+def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
+    """The pip list's lines pruned (None: a line dropped), or None when that is not certain
+    or the whole section goes."""
+    indent = ""
+    values: list[str] = []
+    for line in lines:
+        found = _PIP_ITEM.fullmatch(line)
+        if found is None or (indent and found[1] != indent):
+            return None
+        indent = found[1]
+        value = found[2]
+        if value in _NULL_WORDS:
+            return None
+        values.append(value)
+    deps = tuple(make_pip_dep(v, None, ("dependencies", 0, "pip", j)) for j, v in enumerate(values))
+    if any(d.problem for d in deps):
+        return None
+    if options.no_pip:
+        return None  # the whole section goes: the general path
+    kept, decisions = _prune_pip(EnvFile(pip=deps), options)
+    if kept is None:
+        return None
+    new_values: list[str | None] = list(values)
+    for d in decisions:
+        index = d.path[-1]
+        assert isinstance(index, int)
+        if d.action == "drop":
+            new_values[index] = None
+        elif d.action == "rewrite" and d.new is not None:
+            new_values[index] = _line_value(d.new)
+    return [None if v is None else indent + v for v in new_values]
+
+
+def _line_value(new: str) -> str:
+    """A new value as the edit writes it in place of a plain item (quoted when it must be)."""
+    return new if _plain_word(new) else _scalar_text(new, None, False)
