@@ -869,16 +869,16 @@ def _line_cases() -> list[tuple[str, str]]:
 
 
 def test_the_line_path_writes_what_the_general_path_writes() -> None:
-    """prune_text (an export pruned line by line) writes the general path's bytes for every
+    """line_edit.prune (an export pruned line by line) writes the general path's bytes for every
     file and option set it takes, and takes only files the general path accepts."""
-    from envtool.files.prune_lines import prune_text
+    from envtool.files import line_edit
     from envtool.ops.prune import _prune
 
     taken: set[str] = set()
     for label, text in _line_cases():
         for options in LINE_OPTION_SETS:
             opts = PruneOptions(**options)  # type: ignore[arg-type]
-            got = prune_text(text, opts)
+            got = line_edit.prune(text, opts)
             if got is None:
                 continue
             taken.add(label)
@@ -914,12 +914,12 @@ def test_the_line_path_on_the_edges_of_its_subset(text: str) -> None:
     """Files just inside and just outside the subset: where the line path answers, it is the
     general path's answer; where the general path refuses, the line path declines."""
     from envtool.errors import EnvtoolError
-    from envtool.files.prune_lines import prune_text
+    from envtool.files import line_edit
     from envtool.ops.prune import _prune
 
     for options in LINE_OPTION_SETS:
         opts = PruneOptions(**options)  # type: ignore[arg-type]
-        got = prune_text(text, opts)
+        got = line_edit.prune(text, opts)
         try:
             want, _ = _prune(fileio.TextFile("env.yml", text), opts)
         except EnvtoolError:

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from envtool import locks
-from envtool.files import envfile, fileio
+from envtool.files import envfile, fileio, line_edit
 from envtool.files.envfile import EnvFile
 from envtool.files.prune import Decision, PruneOptions, PruneResult, edit_text, prune, reads_as
-from envtool.files.prune_lines import prune_text
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def prune_file(path: str, options: PruneOptions) -> PrunedFile:
     """
     tf = fileio.read(path)
     locks.refuse(tf, "prune")
-    fast = prune_text(tf.text, options)  # an export: straight from its lines to the output
+    fast = line_edit.prune(tf.text, options)  # an export: straight from its lines to the output
     if fast is not None:
         return PrunedFile(fast, None, tf, options)
     text, result = _prune(tf, options)

@@ -1,21 +1,23 @@
-"""Pruning an export line by line: the output text straight from the input's lines.
+"""Editing an export line by line: ``prune`` and ``rename`` straight from the input's lines.
 
-``prune FILE`` mostly meets files that ``conda env export`` wrote: ``key: value`` lines, a list
-of ``  - name=version=build`` lines, maybe a ``  - pip:`` list. For such a file every decision
-is about one line and every edit replaces or removes that one line, so :func:`prune_text`
-reads the lines, decides each one with the rules of :mod:`envtool.files.prune` (string
-operations for the export form, :func:`envtool.files.spec_rewrite.rewrite_export_groups`)
-and writes the output lines, with no node tree, no parsed spec and no
-:class:`~envtool.files.prune.Decision` per line.
+``prune FILE`` and ``rename FILE`` mostly meet files that ``conda env export`` wrote:
+``key: value`` lines, a list of ``  - name=version=build`` lines, maybe a ``  - pip:`` list.
+In such a file every decision is about one line and every edit replaces, removes or inserts
+one line, so :func:`prune` reads the lines, decides each one with the rules of
+:mod:`envtool.files.prune` (string operations for the export form:
+:func:`envtool.files.spec_rewrite.rewrite_export_groups`) and writes the output lines — no
+node tree, no parsed spec and no :class:`~envtool.files.prune.Decision` per line; and
+:func:`rename` sets the ``name:`` line and drops the ``prefix:`` line, having checked every
+dependency as the general path validates it.
 
-It accepts only a strict subset, where what libyaml's tree and
-:func:`envtool.files.prune.edit_text` make of the file is certain: ASCII, ``\\n`` line ends,
-no blank or comment line, the top-level keys ``name``, ``channels``, ``dependencies`` and
-``prefix`` once each at column 0, list items as ``  - value`` (pip's deeper), every value a
-plain scalar on its line (no quote, anchor, tag, ``: ``, `` #``, null word), and options that
-change nothing but single lines. Anything else returns None: the caller takes the general
-path, which also gives every error. ``tests/test_prune.py`` and the fuzzer check that both
-paths write the same bytes.
+Only a strict subset is taken, where what libyaml's tree and
+:mod:`envtool.files.yaml_edit`'s edits make of the file is certain: ASCII; LF or CRLF line
+ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies`` and
+``prefix``, once each, at column 0; list items as ``  - value`` (pip's deeper); every value a
+plain scalar on its line (no quote, anchor, tag, ``: ``, `` #``, null word); blank and comment
+lines; and options that change nothing but single lines. Anything else returns None: the
+caller takes the general path, which also gives every error. ``tests/test_prune.py``,
+``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
 """
 
 from __future__ import annotations
@@ -46,26 +48,76 @@ _COMMENT = re.compile(r" *#[ -~]*").fullmatch
 _NULL_WORDS = frozenset(("~", "null", "Null", "NULL"))
 _MAX_LINES = 150_000  # more: the general path (which refuses past envfile.MAX_NODES)
 _MAX_LINE = 10_000  # characters; longer: the general path
+# A conda line's verdict: None (left as it is), "" (dropped) or its new text.
+_Verdict = str | None
+_INVALID = "\0"  # a spec that does not parse: the general path gives its error
 
 
-def prune_text(text: str, options: PruneOptions) -> str | None:
+def prune(text: str, options: PruneOptions) -> str | None:
     """``text`` pruned by ``options`` as :func:`envtool.ops.prune.prune_file` would write it,
     or None when the text or the options are outside what this path is certain of."""
     if options.leaves or options.channels is not None or (options.no_pip and options.pip_only):
         return None  # (the last two: the general path's usage errors)
+    return _edit(
+        text,
+        _conda_rule(options),
+        lambda value: _general_conda(value, options),
+        lambda lines: _pip(lines, options),
+        None,
+        not options.keep_prefix,
+    )
+
+
+def rename(text: str, new_name: str, *, keep_prefix: bool = False) -> str | None:
+    """``text`` renamed as :func:`envtool.ops.rename.rename_text` would write it (``name:``
+    set or inserted first, ``prefix:`` dropped), or None when the text is outside the subset
+    or holds a dependency that does not parse (the general path's error)."""
+    return _edit(text, _keep, _valid_conda, _valid_pip, new_name, not keep_prefix)
+
+
+def _keep(name: str, head: str, op: str, ver: str, build: str | None) -> _Verdict:
+    return None  # an export-form spec parses (spec.parse_conda reads it without rattler)
+
+
+def _valid_conda(value: str) -> _Verdict:
+    return _INVALID if make_conda_dep(value).spec is None else None
+
+
+def _valid_pip(lines: list[str]) -> list[str | None] | None:
+    values = _pip_values(lines)
+    if values is None or any(make_pip_dep(value).problem for value in values[1]):
+        return None
+    return list(lines)
+
+
+def _edit(
+    text: str,
+    export_rule: Callable[[str, str, str, str, str | None], _Verdict],
+    other_rule: Callable[[str], _Verdict],
+    pip_rule: Callable[[list[str]], list[str | None] | None],
+    new_name: str | None,
+    drop_prefix: bool,
+) -> str | None:
+    """``text`` with each conda item's verdict applied (``export_rule`` for the export form,
+    from its groups; ``other_rule`` for any other value), the pip list's lines as
+    ``pip_rule`` makes them, ``name:`` set to ``new_name`` (None: left alone) and ``prefix:``
+    dropped or kept; None when the text is outside the subset."""
     if "\r" in text:  # CRLF line ends (a Windows export), each line's: edited as LF lines
         if not text.count("\r") == text.count("\r\n") == text.count("\n"):
             return None
-        pruned = prune_text(text.replace("\r\n", "\n"), options)
-        return None if pruned is None else pruned.replace("\n", "\r\n")
+        edited = _edit(
+            text.replace("\r\n", "\n"), export_rule, other_rule, pip_rule, new_name, drop_prefix
+        )
+        return None if edited is None else edited.replace("\n", "\r\n")
     lines = text.split("\n")
     terminated = lines[-1] == ""
     if terminated:
         lines.pop()
     if not lines or len(lines) > _MAX_LINES or max(map(len, lines)) > _MAX_LINE:
         return None
-    decide = _conda_rule(options)
+    decide = export_rule
     out: list[str] = []
+    first_key = -1  # where the first key's line goes in ``out``
     seen: set[str] = set()
     section = ""  # the top-level key whose list the lines are in
     pip_at = -1  # where the pip list's lines start in ``lines``, and end
@@ -104,7 +156,7 @@ def prune_text(text: str, options: PruneOptions) -> str | None:
                 value = found[1]
                 if value in _NULL_WORDS:
                     return None
-                new = _general_conda(value, options)
+                new = other_rule(value)
                 if new is _INVALID:
                     return None
             if new is None:
@@ -136,6 +188,8 @@ def prune_text(text: str, options: PruneOptions) -> str | None:
         if key in seen:
             return None
         seen.add(key)
+        if first_key < 0:
+            first_key = len(out)
         if key in ("channels", "dependencies"):
             if value is not None or i + 1 == n or lines[i + 1][:4] != "  - ":
                 return None  # (an empty or inline list: the general path)
@@ -145,15 +199,17 @@ def prune_text(text: str, options: PruneOptions) -> str | None:
             if value is None or value in _NULL_WORDS:
                 return None
             section = ""
-            if key == "prefix" and not options.keep_prefix:
+            if key == "prefix" and drop_prefix:
                 last_dropped = True
+            elif key == "name" and new_name is not None:
+                out.append("name: " + _scalar_text(new_name, None, False))
             else:
                 out.append(line)
         i += 1
     if "dependencies" not in seen:
         return None
     if pip_at >= 0:
-        pip_lines = _pip(lines[pip_at:pip_end], options)
+        pip_lines = pip_rule(lines[pip_at:pip_end])
         if pip_lines is None:
             return None
         out[pip_slot] = "\n".join(line for line in pip_lines if line is not None)
@@ -161,14 +217,11 @@ def prune_text(text: str, options: PruneOptions) -> str | None:
             last_dropped = pip_lines[-1] is None
     elif conda_kept == 0 and conda_dropped:
         return None  # nothing left: the general path writes "dependencies: []"
+    if new_name is not None and "name" not in seen:  # inserted before the first key
+        out.insert(first_key, "name: " + _scalar_text(new_name, None, False))
     if (terminated or last_dropped) and out:
         out.append("")
     return "\n".join(out)
-
-
-# A conda line's verdict: None (left as it is), "" (dropped) or its new text.
-_Verdict = str | None
-_INVALID = "\0"  # a spec that does not parse: the general path gives its error
 
 
 def _conda_rule(options: PruneOptions) -> Callable[[str, str, str, str, str | None], _Verdict]:
@@ -209,17 +262,10 @@ def _general_conda(value: str, options: PruneOptions) -> _Verdict:
 def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
     """The pip list's lines pruned (None: a line dropped), or None when that is not certain
     or the whole section goes."""
-    indent = ""
-    values: list[str] = []
-    for line in lines:
-        found = _PIP_ITEM.fullmatch(line)
-        if found is None or (indent and found[1] != indent):
-            return None
-        indent = found[1]
-        value = found[2]
-        if value in _NULL_WORDS:
-            return None
-        values.append(value)
+    found = _pip_values(lines)
+    if found is None:
+        return None
+    indent, values = found
     deps = tuple(make_pip_dep(v, None, ("dependencies", 0, "pip", j)) for j, v in enumerate(values))
     if any(d.problem for d in deps):
         return None
@@ -237,6 +283,20 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
         elif d.action == "rewrite" and d.new is not None:
             new_values[index] = _line_value(d.new)
     return [None if v is None else indent + v for v in new_values]
+
+
+def _pip_values(lines: list[str]) -> tuple[str, list[str]] | None:
+    """The pip list's indent ("    - ") and values, or None when a line is not a plain item
+    at the one indent."""
+    indent = ""
+    values: list[str] = []
+    for line in lines:
+        found = _PIP_ITEM.fullmatch(line)
+        if found is None or (indent and found[1] != indent) or found[2] in _NULL_WORDS:
+            return None
+        indent = found[1]
+        values.append(found[2])
+    return indent, values
 
 
 def _line_value(new: str) -> str:
