@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Literal
 
 from envtool.files.portable import pip_platform_marker
@@ -336,7 +337,9 @@ def _rewrite_export_form(
             return Rewrite(
                 head, tuple(reasons), (), CondaSpec(spec.name, None, None, spec.channel, None)
             )
-        version = f"=={ver}" if op == "==" else f"{ver}.*"
+        # Versions repeat across a file: one string each, as spec.parse_conda keeps them.
+        ver = intern(ver)
+        version = intern(f"=={ver}" if op == "==" else f"{ver}.*")
         return Rewrite(
             head + op + ver,
             tuple(reasons),
