@@ -157,6 +157,8 @@ def test_the_line_path_renames_as_the_general_path() -> None:
         "name: old\ndependencies:\n  - a=1\n  - b=1=x=y\n",
         "name: old\ndependencies:\n  - a=1\n  - pip:\n      - ==1\n",
         "name:\ndependencies:\n  - a=1\n",
+        "variables:\n  A: '1'\n  B:\ndependencies:\n  - a=1\nprefix: /p\n",
+        "variables:\n  A: b\n  A: c\ndependencies:\n  - a=1\n",
     ],
 )
 def test_the_line_path_renames_edges_of_its_subset(text: str) -> None:

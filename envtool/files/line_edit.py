@@ -12,9 +12,10 @@ dependency as the general path validates it.
 
 Only a strict subset is taken, where what libyaml's tree and
 :mod:`envtool.files.yaml_edit`'s edits make of the file is certain: ASCII; LF or CRLF line
-ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies`` and
-``prefix``, once each, at column 0; list items as ``  - value`` (pip's deeper); every value a
-plain scalar on its line (no quote, anchor, tag, ``: ``, `` #``, null word); blank and comment
+ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies``,
+``variables`` and ``prefix``, once each, at column 0; list items as ``  - value`` (pip's
+deeper), variables as ``  NAME: value``; every value a plain scalar on its line (a variable's
+may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word); blank and comment
 lines; and options that change nothing but single lines. Anything else returns None: the
 caller takes the general path, which also gives every error. ``tests/test_prune.py``,
 ``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
@@ -35,7 +36,10 @@ from envtool.files.yaml_edit import _plain_word, _scalar_text
 # a first character that is no indicator ("-" only before a non-space), no ": ", no " #",
 # no two spaces, nothing but printable ASCII, no space or ":" last.
 _VALUE = r"(?:[A-Za-z0-9_./~$^+=<(\\]|-[!-~])(?:[!-~]|(?<!:) (?![ #]))*(?<![ :])"
-_KEY_LINE = re.compile(rf"(name|channels|dependencies|prefix):(?: ({_VALUE}))?")
+_KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_VALUE}))?")
+# A variable: ``  NAME: value`` (plain, or quoted with nothing to unescape) or ``  NAME:``.
+_QUOTED = "'[ !#-&(-\\[\\]-~]*'|\"[ !#-&(-\\[\\]-~]*\""
+_VARIABLE = re.compile(rf"  ([A-Za-z_][A-Za-z0-9_.-]*):(?: (?:{_VALUE}|{_QUOTED}))?")
 _ITEM = re.compile(rf"  - ({_VALUE})")
 _PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE})")
 # An item in the export form: the groups of spec_rewrite._EXPORT_FORM, after "  - ".
@@ -126,6 +130,8 @@ def _edit(
     conda_kept = conda_dropped = 0
     last_dropped = False
     export_item, item, key_line = _EXPORT_ITEM.fullmatch, _ITEM.fullmatch, _KEY_LINE.fullmatch
+    variable = _VARIABLE.fullmatch
+    names: set[str] = set()  # the variables' names
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
@@ -157,7 +163,7 @@ def _edit(
                 if value in _NULL_WORDS:
                     return None
                 new = other_rule(value)
-                if new is _INVALID:
+                if new == _INVALID:
                     return None
             if new is None:
                 out.append(line)
@@ -177,6 +183,14 @@ def _edit(
             out.append(line)
             i += 1
             continue
+        if section == "variables" and line[:2] == "  " and line[2:3] not in ("", " ", "#"):
+            found = variable(line)
+            if found is None or found[1] in names:
+                return None  # (a duplicate: the general path's error)
+            names.add(found[1])
+            out.append(line)  # left as it is: no command here edits variables
+            i += 1
+            continue
         if not line or _COMMENT(line):
             out.append(line)  # a blank or comment line: kept, and no node
             i += 1
@@ -193,6 +207,11 @@ def _edit(
         if key in ("channels", "dependencies"):
             if value is not None or i + 1 == n or lines[i + 1][:4] != "  - ":
                 return None  # (an empty or inline list: the general path)
+            section = key
+            out.append(line)
+        elif key == "variables":
+            if value is not None or i + 1 == n or variable(lines[i + 1]) is None:
+                return None  # (an empty or inline mapping: the general path)
             section = key
             out.append(line)
         else:
