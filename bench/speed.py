@@ -5,7 +5,7 @@
                                           # envs: ML-shaped (462) and 300 / 1,000 tiny
                                           # packages, 9 runs a row
     python bench/speed.py --quick         # 2,000 / 20,000 and the ML-shaped env, 5 runs
-    python bench/speed.py --rows files    # only diff/prune/check (or: envs)
+    python bench/speed.py --rows files    # only diff/prune/check/rename (or: envs)
     ENVTOOL_TEST_CONDA=/path/to/conda python bench/speed.py   # add conda's own times
     python bench/speed.py --compat --packages ml   # export --conda-compat = conda env export?
 
@@ -13,7 +13,7 @@ Each row runs envtool and its floor alternately, so both see the same machine lo
 prints the median CPU time (user + system, from wait4: steadier than wall time on a shared
 machine), the median wall time and the ratio envtool / floor. The floors:
 
-- diff, check, prune: bare ``python`` composing the same file(s) with libyaml (pyyaml's
+- diff, check, prune, rename: bare ``python`` composing the same file(s) with libyaml (pyyaml's
   ``CBaseLoader``, the parse envtool itself does); peak memory: the same process's max RSS;
 - export: py-rattler reading every ``conda-meta`` record (``PrefixRecord.from_path``) in a
   bare ``python``; and ``conda env export`` when a conda is found;
@@ -190,6 +190,11 @@ def file_rows(work: Path, sizes: Sequence[int]) -> list[Row]:
             ),
             Row(
                 f"check {n:,}", [*ENVTOOL, "check", str(old)], [("parse one (libyaml)", parse_one)]
+            ),
+            Row(
+                f"rename {n:,}",
+                [*ENVTOOL, "rename", str(old), "renamed"],
+                [("parse one (libyaml)", parse_one)],
             ),
         ]
     return rows
