@@ -19,8 +19,9 @@ from envtool.errors import UsageError
 from envtool.files import yaml_edit
 from envtool.files.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
 from envtool.files.portable import platform_only
+from envtool.files.prune_options import PruneOptions as PruneOptions  # re-exported
 from envtool.files.spec_rewrite import rewrite_parsed, rewrite_pip
-from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
+from envtool.spec import CondaSpec, normalize_pip_name
 from envtool.ui import plural
 
 Action = Literal["drop", "rewrite", "keep"]
@@ -30,37 +31,6 @@ LEAVES_NEEDS_ENV = (
     "--leaves needs an environment: a file alone has no record of what was requested "
     "(use it with export or clone)"
 )
-
-
-@dataclass(frozen=True)
-class PruneOptions:
-    """The PRUNE OPTIONS of DESIGN §2 (shared by ``prune``, ``export`` and ``clone``)."""
-
-    no_builds: bool = False
-    keep_variant_builds: bool = True
-    leaves: bool = False
-    portable: bool = False
-    pin: PinLevel | None = None
-    no_pip: bool = False
-    pip_only: bool = False
-    drop: tuple[str, ...] = ()
-    keep: tuple[str, ...] = ()
-    channels: tuple[str, ...] | None = None  # None: leave the channel list alone
-    keep_prefix: bool = False
-
-    @property
-    def prunes(self) -> bool:
-        """Whether any option would change a file (``--keep`` alone does not)."""
-        return bool(
-            self.no_builds
-            or self.leaves
-            or self.portable
-            or self.pin is not None
-            or self.no_pip
-            or self.pip_only
-            or self.drop
-            or self.channels is not None
-        )
 
 
 @dataclass(frozen=True, slots=True, init=False)
