@@ -511,7 +511,13 @@ def lean_vs_eager(text: str, env: Any) -> str | None:
         except SpecError as exc:
             spec, problem = None, str(exc)
         eager = envfile.CondaDep(dep.text, spec, problem, dep.line, dep.path)
-        if (dep.parsed(), dep.spec, dep.problem, dep.name) != (spec, spec, problem, eager.name):
+        parts = None if spec is None else (spec.name, spec.channel, spec.build)
+        # Read before dep.spec, which keeps the spec: the lazy paths first.
+        lazy = (envfile.conda_parts(dep), envfile.conda_key(dep), dep.name, dep.parsed())
+        want = (parts, eager.name.strip(), eager.name, spec)
+        if lazy != want:
+            return f"{dep.text!r}: {lazy} != {want}"
+        if (dep.spec, dep.problem, dep.name) != (spec, problem, eager.name):
             return f"{dep.text!r}: {dep!r} != {eager!r}"
         if dep != eager or hash(dep) != hash(eager):
             return f"{dep.text!r}: not equal to an eager CondaDep"

@@ -217,6 +217,21 @@ def conda_key(dep: CondaDep) -> str:
     return spec.name if spec else dep.text.strip()
 
 
+def conda_parts(dep: CondaDep) -> tuple[str, str | None, str | None] | None:
+    """(name, channel, build) of ``dep``'s spec, None when it does not parse: for a bare
+    plain line (``name[=version[=build]]`` or ``name==version[=build]``, the form every export
+    writes) read from its text, without making a spec (a check of every line asks it)."""
+    spec = dep._spec
+    if spec is _LATER:
+        name, _, rest = dep.text.partition("=")
+        if rest[:1] == "=":  # name==version[=build]
+            rest = rest[1:]
+        return name.lower(), None, rest.partition("=")[2] or None
+    if spec is None:
+        return None
+    return spec.name, spec.channel, spec.build
+
+
 def conda_names(deps: Sequence[CondaDep]) -> list[str]:
     """The keys of :func:`conda_keys`, as a list (made in one loop: a sort takes them)."""
     later = _LATER

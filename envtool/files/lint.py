@@ -55,6 +55,7 @@ from envtool.files.envfile import (
     CondaDep,
     EnvFile,
     check_env_name,
+    conda_parts,
     conflict_markers,
     is_null,
     node_line,
@@ -231,7 +232,7 @@ _PLATFORMS = {"linux": "Linux", "win": "Windows", "osx": "macOS", "unix": "Unix"
 
 
 def _conda(env: EnvFile, found: list[Finding]) -> _CondaFacts:
-    """Every rule about conda dependencies, in one pass that parses each spec once and keeps
+    """Every rule about conda dependencies, in one pass that reads each spec once and keeps
     none (a 100,000-line file: memory is the model's, not the model's plus its specs').
 
     E101 invalid spec · W103 listed again · E202 nodefaults as a channel or package · E201 a
@@ -248,7 +249,7 @@ def _conda(env: EnvFile, found: list[Finding]) -> _CondaFacts:
     first_pinned: CondaDep | None = None
     groups: dict[str, list[tuple[str, int | None, str]]] = {}  # platform → (name, line, why)
     for dep in env.conda:
-        spec = dep.parsed()
+        parts = conda_parts(dep)  # (name, channel, build): no spec made for a plain line
         text, line = dep.text, dep.line
         secret = credential(text)
         if secret:
@@ -261,7 +262,7 @@ def _conda(env: EnvFile, found: list[Finding]) -> _CondaFacts:
                     "can use it — keep credentials in .condarc or a keyring",
                 )
             )
-        if spec is None:
+        if parts is None:
             add(
                 _finding(
                     source,
@@ -272,14 +273,14 @@ def _conda(env: EnvFile, found: list[Finding]) -> _CondaFacts:
             )
             names.skip()
             continue
-        name = spec.name
+        name, channel, build = parts
         names.add(name)
         has_pip = has_pip or name == "pip"
         if pip_names:
             pip_name = normalize_pip_name(name)
             if pip_name in pip_names:
                 pip_hits.append((pip_name, name, line))
-        if spec.channel == "nodefaults":
+        if channel == "nodefaults":
             add(
                 _finding(
                     source,
@@ -309,7 +310,6 @@ def _conda(env: EnvFile, found: list[Finding]) -> _CondaFacts:
                     "it will not exist on another one",
                 )
             )
-        build = spec.build
         if build and "*" not in build and not _NOARCH_BUILD.match(build):
             pinned += 1
             first_pinned = first_pinned or dep
