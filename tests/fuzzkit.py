@@ -223,6 +223,22 @@ def m_indent(rng: random.Random, data: bytes) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+_TAILS = (" # c", "  # note", "   #", " #c: d", "#c", "\t# tab", " # \u00e9", " # ' \"", " #-")
+
+
+def m_comment(rng: random.Random, data: bytes) -> bytes:
+    """Trailing comments on a few lines, or on every line (a hand-written file's)."""
+    text = data.decode("utf-8", "replace")
+    lines = _lines(text)
+    every = rng.random() < 0.3
+    picked = [rng.randrange(len(lines)) for _ in range(rng.randint(1, 3))]
+    for i in range(len(lines)) if every else picked:
+        body = lines[i].rstrip("\r\n")
+        if body.strip() and (not every or i % 2):
+            lines[i] = body + rng.choice(_TAILS) + lines[i][len(body) :]
+    return "".join(lines).encode("utf-8")
+
+
 def m_deep(rng: random.Random, data: bytes) -> bytes:
     """Nesting past the parser's limits: flow or block style, under a key or as an item."""
     depth = rng.choice([5, 99, 101, 150, 1000, 5000])
@@ -330,6 +346,7 @@ MUTATORS = (
     m_duplicate_key,
     m_delete_line,
     m_indent,
+    m_comment,
     m_deep,
     m_huge,
     m_control,

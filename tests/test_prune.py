@@ -859,12 +859,25 @@ LINE_OPTION_SETS = [
 ]
 
 
+def commented(text: str) -> str:
+    """``text`` with a trailing comment on every other line that holds something (a
+    hand-written file's ``  - numpy=1.26  # arrays``), in one, two or several spaces."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i % 2 == 0 and line.strip() and not line.lstrip().startswith("#"):
+            lines[i] = line + " " * (1 + i % 3) + f"# note {i}"
+    return "\n".join(lines)
+
+
 def _line_cases() -> list[tuple[str, str]]:
-    """_prune_cases, and each of them with CRLF line ends and without its last line break."""
+    """_prune_cases, and each of them with CRLF line ends, without its last line break and
+    with trailing comments (also with CRLF line ends)."""
     cases = []
     for label, text in _prune_cases():
         cases += [(label, text), (label + " crlf", text.replace("\n", "\r\n"))]
         cases.append((label + " unterminated", text.rstrip("\n")))
+        cases.append((label + " commented", commented(text)))
+        cases.append((label + " commented crlf", commented(text).replace("\n", "\r\n")))
     return cases
 
 
@@ -886,6 +899,8 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
             assert got == want, (label, options)
     assert len(taken) > 150
     assert {"bench-export", "bench-export crlf", "bench-export unterminated"} <= taken
+    assert {"bench-export commented", "bench-export commented crlf"} <= taken
+    assert sum(label.endswith(("commented", "commented crlf")) for label in taken) > 40
 
 
 @pytest.mark.parametrize(
@@ -904,6 +919,18 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
         "dependencies:\n  - a=1\n  - pip:\n    - b==1\n  - pip:\n    - c==1\n",
         "dependencies:\n  - a=1\n  - pip:\n",
         "dependencies:\n  - a=1 # c\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - b=2=h_1  #\n  - c=3=h_2\t# tab\n",
+        "dependencies:\n  - a=1=h_0#c\n  - b=2=h_1 # c: d\n",
+        "name: x  # n\ndependencies:  # deps\n  - a=1=h_0  # c\nprefix: /p # p\n",
+        "name: # n\ndependencies:\n  - a=1=h_0\n",
+        "channels: # c\n  - x # c\ndependencies:\n  - a=1=h_0 # c\n",
+        "dependencies:\n  - python=3.11.4=h_0 # c\n  - numpy # c\n",
+        "dependencies:\n  - a>=1 # c\n  - b # c\n  - c=1 # c\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - pip: # c\n    - b==1.2.3 # c\n    - c # c\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - pip:\n    - b==1.2.3 # c\n    - -e . # c\n",
+        "variables:\n  A: b # c\n  B: 'x' # c\n  C: # c\ndependencies:\n  - a=1\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - b=2=h_1 # c",
+        "dependencies:\n  - a=1=h_0 # \u00e9\n",
         "dependencies:\n  - 'a=1'\n",
         "dependencies:\n  - null\n  - a=1\n",
         "dependencies:\n  - a=1\n\r\n",

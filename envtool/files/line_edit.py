@@ -15,8 +15,10 @@ Only a strict subset is taken, where what libyaml's tree and
 ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies``,
 ``variables`` and ``prefix``, once each, at column 0; list items as ``  - value`` (pip's
 deeper), variables as ``  NAME: value``; every value a plain scalar on its line (a variable's
-may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word); blank and comment
-lines; and options that change nothing but single lines. Anything else returns None: the
+may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word), maybe followed by a
+trailing comment (spaces, ``#``, its text: kept on a rewritten line, gone with a dropped one,
+as the general path's edits do); blank and comment lines; and options that change nothing
+but single lines. Anything else returns None: the
 caller takes the general path, which also gives every error. ``tests/test_prune.py``,
 ``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
 """
@@ -36,17 +38,21 @@ from envtool.files.yaml_edit import _plain_word, _scalar_text
 # a first character that is no indicator ("-" only before a non-space), no ": ", no " #",
 # no two spaces, nothing but printable ASCII, no space or ":" last.
 _VALUE = r"(?:[A-Za-z0-9_./~$^+=<(\\]|-[!-~])(?:[!-~]|(?<!:) (?![ #]))*(?<![ :])"
-_KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_VALUE}))?")
+# A trailing comment: after a plain value (or a bare key), spaces, "#" and the comment's text
+# (libyaml: " #" after a plain scalar ends it). An edit keeps it, as the general path's do.
+_TAIL = r"( +#[ -~]*)?"
+_KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_VALUE}))?{_TAIL}")
 # A variable: ``  NAME: value`` (plain, or quoted with nothing to unescape) or ``  NAME:``.
 _QUOTED = "'[ !#-&(-\\[\\]-~]*'|\"[ !#-&(-\\[\\]-~]*\""
-_VARIABLE = re.compile(rf"  ([A-Za-z_][A-Za-z0-9_.-]*):(?: (?:{_VALUE}|{_QUOTED}))?")
-_ITEM = re.compile(rf"  - ({_VALUE})")
-_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE})")
+_VARIABLE = re.compile(rf"  ([A-Za-z_][A-Za-z0-9_.-]*):(?: (?:{_VALUE}|{_QUOTED}))?{_TAIL}")
+_ITEM = re.compile(rf"  - ({_VALUE}){_TAIL}")
+_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE}){_TAIL}")
+_PIP_KEY = re.compile(rf"  - pip:{_TAIL}")
 # An item in the export form: the groups of spec_rewrite._EXPORT_FORM, after "  - ".
 _NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
 _EXPORT_ITEM = re.compile(
     r"  - ((?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?([A-Za-z0-9_][A-Za-z0-9_.-]*))(==?)"
-    rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?"
+    rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?{_TAIL}"
 )
 _COMMENT = re.compile(r" *#[ -~]*").fullmatch
 _NULL_WORDS = frozenset(("~", "null", "Null", "NULL"))
@@ -130,6 +136,7 @@ def _edit(
     conda_kept = conda_dropped = 0
     last_dropped = False
     export_item, item, key_line = _EXPORT_ITEM.fullmatch, _ITEM.fullmatch, _KEY_LINE.fullmatch
+    pip_key = _PIP_KEY.fullmatch
     variable = _VARIABLE.fullmatch
     names: set[str] = set()  # the variables' names
     i, n = 0, len(lines)
@@ -139,9 +146,9 @@ def _edit(
         if section == "dependencies" and line[:4] == "  - ":
             form = export_item(line)
             if form is not None:
-                head, _, name, op, ver, build = form.groups()
+                head, _, name, op, ver, build, tail = form.groups()
                 new = decide(name, head, op, ver, build)
-            elif line == "  - pip:":
+            elif pip_key(line) is not None:
                 if pip_at >= 0:
                     return None  # two pip sections: the general path merges them
                 out.append(line)
@@ -159,7 +166,7 @@ def _edit(
                 found = item(line)
                 if found is None:
                     return None
-                value = found[1]
+                value, tail = found.groups()
                 if value in _NULL_WORDS:
                     return None
                 new = other_rule(value)
@@ -172,7 +179,7 @@ def _edit(
                 conda_dropped += 1
                 last_dropped = True
             else:
-                out.append("  - " + new)
+                out.append("  - " + new + tail if tail else "  - " + new)
                 conda_kept += 1
             i += 1
             continue
@@ -198,7 +205,7 @@ def _edit(
         found = key_line(line)
         if found is None:
             return None
-        key, value = found.groups()
+        key, value, tail = found.groups()
         if key in seen:
             return None
         seen.add(key)
@@ -221,7 +228,7 @@ def _edit(
             if key == "prefix" and drop_prefix:
                 last_dropped = True
             elif key == "name" and new_name is not None:
-                out.append("name: " + _scalar_text(new_name, None, False))
+                out.append("name: " + _scalar_text(new_name, None, False) + (tail or ""))
             else:
                 out.append(line)
         i += 1
@@ -284,7 +291,7 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
     found = _pip_values(lines)
     if found is None:
         return None
-    indent, values = found
+    indent, values, tails = found
     deps = tuple(make_pip_dep(v, None, ("dependencies", 0, "pip", j)) for j, v in enumerate(values))
     if any(d.problem for d in deps):
         return None
@@ -301,21 +308,25 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
             new_values[index] = None
         elif d.action == "rewrite" and d.new is not None:
             new_values[index] = _line_value(d.new)
-    return [None if v is None else indent + v for v in new_values]
+    return [
+        None if v is None else indent + v + tail for v, tail in zip(new_values, tails, strict=True)
+    ]
 
 
-def _pip_values(lines: list[str]) -> tuple[str, list[str]] | None:
-    """The pip list's indent ("    - ") and values, or None when a line is not a plain item
-    at the one indent."""
+def _pip_values(lines: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """The pip list's indent ("    - "), values and trailing comments ("" for none), or None
+    when a line is not a plain item at the one indent."""
     indent = ""
     values: list[str] = []
+    tails: list[str] = []
     for line in lines:
         found = _PIP_ITEM.fullmatch(line)
         if found is None or (indent and found[1] != indent) or found[2] in _NULL_WORDS:
             return None
         indent = found[1]
         values.append(found[2])
-    return indent, values
+        tails.append(found[3] or "")
+    return indent, values, tails
 
 
 def _line_value(new: str) -> str:
