@@ -861,11 +861,12 @@ LINE_OPTION_SETS = [
 
 def commented(text: str) -> str:
     """``text`` with a trailing comment on every other line that holds something (a
-    hand-written file's ``  - numpy=1.26  # arrays``), in one, two or several spaces."""
+    hand-written file's ``  - numpy=1.26  # arrays``), in one, two or several spaces; every
+    eighth line gets the spaces only."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if i % 2 == 0 and line.strip() and not line.lstrip().startswith("#"):
-            lines[i] = line + " " * (1 + i % 3) + f"# note {i}"
+            lines[i] = line + " " * (1 + i % 3) + (f"# note {i}" if i % 8 else "")
     return "\n".join(lines)
 
 
@@ -931,6 +932,12 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
         "variables:\n  A: b # c\n  B: 'x' # c\n  C: # c\ndependencies:\n  - a=1\n",
         "dependencies:\n  - a=1=h_0 # c\n  - b=2=h_1 # c",
         "dependencies:\n  - a=1=h_0 # \u00e9\n",
+        "dependencies:\n  - a=1=h_0 \n  \n  - b=2=h_1  \n \n  - pip:  \n    - c==1.2.3 \n",
+        "name: x \nchannels: \n  - y \n   \ndependencies: \n  - a=1=h_0\n  \n",
+        "dependencies:\n  - a=1=h_0\n  - b=2=h_1\n    \n",
+        "dependencies:\n  - a=1=h_0\n  - pip:\n    - c==1.2.3\n      \n    - d==1\n",
+        "dependencies:\n  - a=1=h_0\n  - pip:\n    - c==1.2.3\n  \n    - d==1\n",
+        "dependencies:\n  - a=1=h_0\n  - b=2=h_1\n\t\n",
         "dependencies:\n  - 'a=1'\n",
         "dependencies:\n  - null\n  - a=1\n",
         "dependencies:\n  - a=1\n\r\n",

@@ -15,9 +15,9 @@ Only a strict subset is taken, where what libyaml's tree and
 ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies``,
 ``variables`` and ``prefix``, once each, at column 0; list items as ``  - value`` (pip's
 deeper), variables as ``  NAME: value``; every value a plain scalar on its line (a variable's
-may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word), maybe followed by a
-trailing comment (spaces, ``#``, its text: kept on a rewritten line, gone with a dropped one,
-as the general path's edits do); blank and comment lines; and options that change nothing
+may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word), maybe followed by
+spaces and a trailing comment (kept on a rewritten line, gone with a dropped one, as the
+general path's edits do); blank (or spaces only) and comment lines; and options that change nothing
 but single lines. Anything else returns None: the
 caller takes the general path, which also gives every error. ``tests/test_prune.py``,
 ``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
@@ -38,9 +38,9 @@ from envtool.files.yaml_edit import _plain_word, _scalar_text
 # a first character that is no indicator ("-" only before a non-space), no ": ", no " #",
 # no two spaces, nothing but printable ASCII, no space or ":" last.
 _VALUE = r"(?:[A-Za-z0-9_./~$^+=<(\\]|-[!-~])(?:[!-~]|(?<!:) (?![ #]))*(?<![ :])"
-# A trailing comment: after a plain value (or a bare key), spaces, "#" and the comment's text
+# A line's tail after a plain value (or a bare key): spaces, maybe then "#" and a comment's text
 # (libyaml: " #" after a plain scalar ends it). An edit keeps it, as the general path's do.
-_TAIL = r"( +#[ -~]*)?"
+_TAIL = r"( +(?:#[ -~]*)?)?"
 _KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_VALUE}))?{_TAIL}")
 # A variable: ``  NAME: value`` (plain, or quoted with nothing to unescape) or ``  NAME:``.
 _QUOTED = "'[ !#-&(-\\[\\]-~]*'|\"[ !#-&(-\\[\\]-~]*\""
@@ -54,7 +54,7 @@ _EXPORT_ITEM = re.compile(
     r"  - ((?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?([A-Za-z0-9_][A-Za-z0-9_.-]*))(==?)"
     rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?{_TAIL}"
 )
-_COMMENT = re.compile(r" *#[ -~]*").fullmatch
+_COMMENT = re.compile(r" *(?:#[ -~]*)?").fullmatch  # a comment line, or spaces only
 _NULL_WORDS = frozenset(("~", "null", "Null", "NULL"))
 _MAX_LINES = 150_000  # more: the general path (which refuses past envfile.MAX_NODES)
 _MAX_LINE = 10_000  # characters; longer: the general path
