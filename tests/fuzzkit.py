@@ -223,7 +223,19 @@ def m_indent(rng: random.Random, data: bytes) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-_TAILS = (" # c", "  ", " ", "  # note", "   #", " #c: d", "#c", "\t# tab", " # \u00e9", " # ' \"", " #-")
+_TAILS = (
+    " # c",
+    "  ",
+    " ",
+    "  # note",
+    "   #",
+    " #c: d",
+    "#c",
+    "\t# tab",
+    " # \u00e9",
+    " # ' \"",
+    " #-",
+)
 
 
 def m_comment(rng: random.Random, data: bytes) -> bytes:
