@@ -167,6 +167,8 @@ def test_the_line_path_renames_as_the_general_path() -> None:
         "name: old #c\ndependencies:\n  - a=1\n  - pip: # c\n      - b==1 # c\n",
         "name: 'old' # c\ndependencies:\n  - a=1\n",
         "name: old# c\ndependencies:\n  - a=1\n",
+        "# c\n---\n# d\ndependencies:\n  - a=1\n",
+        "---\nchannels:\n  - x\nname: old\ndependencies:\n  - a=1\n",
     ],
 )
 def test_the_line_path_renames_edges_of_its_subset(text: str) -> None:

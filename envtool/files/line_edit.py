@@ -17,7 +17,8 @@ ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies``
 deeper), variables as ``  NAME: value``; every value a plain scalar on its line (a variable's
 may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word), maybe followed by
 spaces and a trailing comment (kept on a rewritten line, gone with a dropped one, as the
-general path's edits do); blank (or spaces only) and comment lines; and options that change nothing
+general path's edits do); blank (or spaces only) and comment lines; a ``---`` line before the
+first key; and options that change nothing
 but single lines. Anything else returns None: the
 caller takes the general path, which also gives every error. ``tests/test_prune.py``,
 ``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
@@ -54,6 +55,7 @@ _EXPORT_ITEM = re.compile(
     r"  - ((?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?([A-Za-z0-9_][A-Za-z0-9_.-]*))(==?)"
     rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?{_TAIL}"
 )
+_START = re.compile(r"---(?: +(?:#[ -~]*)?)?").fullmatch  # "---", maybe a comment after it
 _COMMENT = re.compile(r" *(?:#[ -~]*)?").fullmatch  # a comment line, or spaces only
 _NULL_WORDS = frozenset(("~", "null", "Null", "NULL"))
 _MAX_LINES = 150_000  # more: the general path (which refuses past envfile.MAX_NODES)
@@ -139,6 +141,7 @@ def _edit(
     pip_key = _PIP_KEY.fullmatch
     variable = _VARIABLE.fullmatch
     names: set[str] = set()  # the variables' names
+    started = False  # a "---" line seen
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
@@ -200,6 +203,11 @@ def _edit(
             continue
         if not line or _COMMENT(line):
             out.append(line)  # a blank or comment line: kept, and no node
+            i += 1
+            continue
+        if line[:3] == "---" and not seen and not started and _START(line):
+            started = True  # the document's start marker, before its first key
+            out.append(line)
             i += 1
             continue
         found = key_line(line)
