@@ -41,7 +41,6 @@ from envtool.ui import Console
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
-    from envtool.locks.model import Lock
 
 
 def run(
@@ -77,20 +76,19 @@ def run(
                 raise UsageError(
                     f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
                 )
-            lock = locks.parse(tf, environment=environment)
-            for warning in fidelity.lock(lock):
-                console.warn(warning)
-            result = ops.install_lock(
-                lock,
+            result = ops.install_lock_file(
+                tf,
+                source,
+                doing="clone",
+                args=["clone", source],
                 name=name,
                 prefix=prefix,
-                options=CreateOptions(
-                    on_exists=on_exists,
-                    override_frozen=override_frozen,
-                    dry_run=dry_run,
-                    base_dir=ops.file_dir(source),
-                    command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
-                ),
+                environment=environment,
+                on_exists=on_exists,
+                override_frozen=override_frozen,
+                dry_run=dry_run,
+                cuda=cuda,
+                allow_variant_change=allow_variant_change,
                 backend=backend,
                 console=console,
             )
@@ -234,9 +232,6 @@ class _Fidelity:
 
     def exact(self, packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
         return variants.check_exact("clone", packages, self.cuda, allow=self.allow)
-
-    def lock(self, lock: Lock) -> tuple[str, ...]:
-        return variants.check_lock("clone", lock, self.cuda, allow=self.allow)
 
 
 @dataclass(frozen=True)
