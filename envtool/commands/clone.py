@@ -41,6 +41,7 @@ from envtool.ui import Console
 
 if TYPE_CHECKING:
     from envtool.files.prune import PruneOptions
+    from envtool.locks.model import Lock
 
 
 def run(
@@ -79,7 +80,6 @@ def run(
             result = ops.install_lock_file(
                 tf,
                 source,
-                doing="clone",
                 args=["clone", source],
                 name=name,
                 prefix=prefix,
@@ -87,8 +87,7 @@ def run(
                 on_exists=on_exists,
                 override_frozen=override_frozen,
                 dry_run=dry_run,
-                cuda=cuda,
-                allow_variant_change=allow_variant_change,
+                check=fidelity.lock,
                 backend=backend,
                 console=console,
             )
@@ -232,6 +231,9 @@ class _Fidelity:
 
     def exact(self, packages: Iterable[InstalledPackage]) -> tuple[str, ...]:
         return variants.check_exact("clone", packages, self.cuda, allow=self.allow)
+
+    def lock(self, lock: Lock) -> tuple[str, ...]:
+        return variants.check_lock("clone", lock, self.cuda, allow=self.allow)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@ def run(
         result = ops.install_lock_file(
             tf,
             file,
-            doing="create",
             args=["create", "-f", file],
             name=name,
             prefix=prefix,
@@ -54,8 +53,9 @@ def run(
             on_exists=on_exists,
             override_frozen=override_frozen,
             dry_run=dry_run,
-            cuda=cuda,
-            allow_variant_change=allow_variant_change,
+            check=lambda lock: variants.check_lock(
+                "create", lock, cuda, allow=allow_variant_change
+            ),
             backend=backend,
             console=console,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -231,7 +231,6 @@ def install_lock_file(
     text: fileio.TextFile,
     file: str,
     *,
-    doing: Literal["create", "clone"],
     args: list[str],
     name: str | None,
     prefix: str | None,
@@ -239,19 +238,18 @@ def install_lock_file(
     on_exists: OnExists,
     override_frozen: bool,
     dry_run: bool,
-    cuda: str | None,
-    allow_variant_change: bool,
+    check: Callable[[Lock], Iterable[str]],
     backend: str,
     console: Console,
 ) -> CreateResult:
     """``create -f LOCK`` and ``clone LOCK`` alike: the lock's environment parsed, its variants
-    checked against ``--cuda`` (warnings to ``console``), then :func:`install_lock` with the
-    options both commands give it (``args``: the command's words for the history)."""
+    checked (``check``: the ``--cuda`` fidelity warnings, said on ``console``), then
+    :func:`install_lock` with the options both commands give it (``args``: the command's words
+    for the history)."""
     from envtool import locks
-    from envtool.ops import variants
 
     lock = locks.parse(text, environment=environment)
-    for warning in variants.check_lock(doing, lock, cuda, allow=allow_variant_change):
+    for warning in check(lock):
         console.warn(warning)
     return install_lock(
         lock,
