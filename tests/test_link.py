@@ -133,6 +133,15 @@ def test_lean_clone_is_identical_to_the_engines(
     (source / "notes.txt").write_text(f"made in {source}\n")
     (source / "share" / "mine").mkdir()
     (source / "share" / "mine" / "link").symlink_to(source / "notes.txt")
+    (source / "share" / "mine" / "deep" / "er").mkdir(parents=True)
+    (source / "share" / "mine" / "deep" / "er" / "x.txt").write_text("x\n")
+    (source / "share" / "textph" / "extra.txt").write_text("not textph's\n")
+    from envtool.envs import link, prefix
+
+    records = prefix.read_records(source, str)
+    untracked = link.untracked(source, records)
+    assert untracked == sorted(prefix.untracked_files(source, records))
+    assert "share/textph/extra.txt" in untracked and "share/mine/link" in untracked
     target = tmp_path / "a-longer-target-name"
     engine, lean = clone_both_ways(cli, monkeypatch, source, target)
     assert sorted(lean) == sorted(engine)
@@ -156,13 +165,14 @@ def test_link_env_links_what_it_can_prove_and_leaves_the_rest(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from envtool.envs import link
+    from envtool.envs import link, prefix
 
     monkeypatch.setenv("CONDA_CHANNELS", link_channel.as_uri())
     source = make_env(["python=3.11", "textph", "binph", "linky", "nopy"], prefix=tmp_path / "s")
+    records = prefix.read_records(source, str)
     stage = tmp_path / "stage"
     stage.mkdir()
-    done = link.link_env(source, stage, tmp_path / "t", conda_home.pkgs, {"linky": ["linky"]})
+    done = link.link_env(records, stage, tmp_path / "t", conda_home.pkgs, {"linky": ["linky"]})
     assert done.left == ("nopy-3.0-h4616a5c_0.json",)  # noarch python: the engine's
     assert sorted(done.linked) == sorted(
         p.name for p in (source / "conda-meta").glob("*.json") if not p.name.startswith("nopy")
@@ -175,7 +185,7 @@ def test_link_env_links_what_it_can_prove_and_leaves_the_rest(
     other.mkdir()
     stage2 = tmp_path / "stage2"
     stage2.mkdir()
-    done = link.link_env(source, stage2, tmp_path / "t", other, {})
+    done = link.link_env(records, stage2, tmp_path / "t", other, {})
     assert done.linked == ()
 
 

@@ -233,16 +233,15 @@ class NativeBackend:
         """One transaction: install into a staged prefix, complete it, move it into place.
         Returns what was left at the target by killed runs and cleaned up."""
         from envtool.backends import engine
-        from envtool.envs import transaction
+        from envtool.envs import link, transaction
         from envtool.envs.staging import StagedPrefix
 
         if clone_of is None:
             _require_engine_records(packages, source)
         with StagedPrefix(target.prefix, replace=replacing) as stage:
             if clone_of is not None:
-                owned = self._clone_packages(clone_of, stage.path, target, packages, specs, options)
-                records = () if owned is not None else self.records(clone_of)
-                untracked = list(prefix.untracked_files(clone_of, records, owned=owned))
+                self._clone_packages(clone_of, stage.path, target, packages, specs, options)
+                untracked = link.untracked(clone_of, self.records(clone_of))
                 if untracked:
                     options.progress.phase(f"copying {len(untracked)} files no package owns")
                 for rel in untracked:
@@ -378,12 +377,11 @@ class NativeBackend:
         packages: tuple[InstalledPackage, ...],
         specs: Sequence[str],
         options: CreateOptions,
-    ) -> frozenset[str] | None:
+    ) -> None:
         """The source env's packages in ``stage``: linked by :mod:`envtool.envs.link` where it
         can prove it does what py-rattler does (one filesystem, the packages extracted in the
         cache), the rest — or everything, when it cannot — installed by py-rattler from the
-        source's records. ``ENVTOOL_CLONE_LINK=engine`` leaves it all to py-rattler. Returns
-        every path the source's records list, when the linker read them all (else None)."""
+        source's records. ``ENVTOOL_CLONE_LINK=engine`` leaves it all to py-rattler."""
         from envtool.backends import engine
         from envtool.envs import link
         from envtool.envs.staging import remove_tree
@@ -391,12 +389,11 @@ class NativeBackend:
         what = f"clone of {source}"
         cache = self.cache_dir()
         linked: tuple[str, ...] = ()
-        owned: frozenset[str] | None = None
         lean = self._environ.get("ENVTOOL_CLONE_LINK", "lean") != "engine" and os.name == "posix"
         if cache is not None and lean:
             try:
                 done = link.link_env(
-                    source,
+                    self.records(source),
                     stage,
                     target.prefix,
                     cache,
@@ -408,8 +405,8 @@ class NativeBackend:
                     remove_tree(stage / entry)
             else:
                 if not done.left:
-                    return done.owned
-                linked, owned = done.linked, done.owned
+                    return
+                linked = done.linked
         by_dist = {f"{_dist(r)}": r for r in engine.read_prefix_records(source)}
         wanted = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
         _require_engine_records(wanted, what)
@@ -424,7 +421,6 @@ class NativeBackend:
             source=what,
             installed=installed,
         )
-        return owned
 
 
 # ----------------------------------------------------------------------------------- helpers

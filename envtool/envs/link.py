@@ -31,12 +31,14 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from envtool.envs.model import NullProgress, Progress
+from envtool.envs.prefix import NOT_ENV_FILES, Record, Span
 
 # py-rattler rewrites a shebang longer than this (Linux's limit) to ``#!/usr/bin/env``
 MAX_SHEBANG = 127
@@ -56,17 +58,15 @@ class Unprovable(Exception):
 
 @dataclass(frozen=True)
 class Linked:
-    """What :func:`link_env` did: the packages it linked (by record file name), those it left
-    for the engine, and every path the source's records list (None: a record has no
-    ``files`` list)."""
+    """What :func:`link_env` did: the packages it linked and those it left for the engine
+    (by record file name)."""
 
     linked: tuple[str, ...]
     left: tuple[str, ...]
-    owned: frozenset[str] | None = None
 
 
 def link_env(
-    source: Path,
+    records: Sequence[Record],
     stage: Path,
     target: Path,
     cache: Path,
@@ -74,45 +74,67 @@ def link_env(
     *,
     progress: Progress | None = None,
 ) -> Linked:
-    """Link the packages of the env at ``source`` into ``stage`` (an empty staging dir whose
-    files must name ``target``), from the extracted packages in ``cache``. ``requested``:
-    package name → the specs py-rattler would record as its ``requested_specs``."""
+    """Link the packages of an env's ``records`` (as :func:`envtool.envs.prefix.read_records`
+    reads them) into ``stage``, an empty staging dir whose files must name ``target``, from
+    the extracted packages in ``cache``. ``requested``: package name → the specs py-rattler
+    would record as its ``requested_specs``."""
     progress = progress or NullProgress()
-    meta = source / "conda-meta"
-    names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and n != ".json")
     out_meta = stage / "conda-meta"
     out_meta.mkdir(parents=True, exist_ok=True)
     (stage / "CACHEDIR.TAG").write_text(CACHEDIR_TAG, encoding="utf-8")
     linker = _Linker(stage, str(target))
     linked: list[str] = []
     left: list[str] = []
-    owned: set[str] | None = set()
-    progress.phase(f"linking {len(names)} packages")
-    for i, name in enumerate(names):
-        with open(meta / name, "rb") as fh:
-            raw = fh.read()
-        record = json.loads(raw)
-        files = record.get("files")
-        if owned is not None and isinstance(files, list):
-            owned.update(files)
+    progress.phase(f"linking {len(records)} packages")
+    for i, record in enumerate(records):
+        name = record.path.name
+        pkg = record.package
+        where = os.path.join(cache, f"{pkg.name}-{pkg.version}-{pkg.build}")
+        specs = list(requested.get(pkg.name, ()))
+        source = record.files_source
+        raw = source.raw if isinstance(source, Span) else None
+        if raw is not None and _plain_bytes(raw, where, len(record.files)):
+            if not os.path.isdir(where):
+                left.append(name)
+                continue
+            linker.link_files(where, record.files)  # plain hard links: no paths_data parse
+            out = _with_requested(raw, specs)
+            if out is None:
+                data = json.loads(raw)
+                data["requested_specs"] = specs
+                out = _dump(data)
         else:
-            owned = None
-        package = _package_dir(record, cache)
-        if package is None or not _plain(record):
-            left.append(name)
-            continue
-        changed = linker.link(package, record["paths_data"]["paths"])
-        specs = list(requested.get(str(record.get("name", "")), ()))
-        if changed:
-            record["requested_specs"] = specs
-            raw = _dump(record)
-        elif record.get("requested_specs") != specs:
-            record["requested_specs"] = specs
-            raw = _with_requested(raw, specs) or _dump(record)
-        _write(out_meta / name, raw)
+            data = json.loads(raw if raw is not None else record.path.read_bytes())
+            package = _package_dir(data, cache)
+            if package is None or not _plain(data):
+                left.append(name)
+                continue
+            changed = linker.link(package, data["paths_data"]["paths"])
+            out = raw if raw is not None else record.path.read_bytes()
+            if changed or data.get("requested_specs") != specs:
+                data["requested_specs"] = specs
+                out = (None if changed else _with_requested(out, specs)) or _dump(data)
+        _write(out_meta / name, out)
         linked.append(name)
-        progress.advance(i + 1, len(names), f"linked {record.get('name', '')}")
-    return Linked(tuple(linked), tuple(left), frozenset(owned) if owned is not None else None)
+        progress.advance(i + 1, len(records), f"linked {pkg.name}")
+    return Linked(tuple(linked), tuple(left))
+
+
+def _plain_bytes(raw: bytes, where: str, files: int) -> bool:
+    """Whether a record (as py-rattler or conda pretty-print one) says, without parsing its
+    thousands of paths, that all of its ``files`` are plain hard links of the cache's
+    extraction at ``where``: as many ``"path_type": "hardlink"`` as files, no placeholder,
+    no ``no_link``, not noarch python, extracted and linked from ``where``."""
+    quoted = json.dumps(where, ensure_ascii=False).encode("utf-8")
+    return (
+        raw.count(b'"path_type": "hardlink"') == files
+        and b'"prefix_placeholder"' not in raw
+        and b'"no_link"' not in raw
+        and b'"noarch": "python"' not in raw
+        and b'"noarch": {' not in raw
+        and b'"extracted_package_dir": ' + quoted in raw
+        and b'"source": ' + quoted in raw
+    )
 
 
 def _dump(record: Mapping[str, Any]) -> bytes:
@@ -123,7 +145,9 @@ def _dump(record: Mapping[str, Any]) -> bytes:
 _REQUESTED = b'\n  "requested_specs": '
 
 
-def _with_requested(raw: bytes, specs: Sequence[str]) -> bytes | None:
+def _with_requested(
+    raw: bytes, specs: Sequence[str], *, unchanged_ok: bool = False
+) -> bytes | None:
     """``raw`` with its top-level ``requested_specs`` value replaced (the rest of the bytes as
     they are: no re-encoding of thousands of paths); None when the layout is not the one
     py-rattler writes."""
@@ -138,7 +162,10 @@ def _with_requested(raw: bytes, specs: Sequence[str]) -> bytes | None:
     else:
         return None
     value = json.dumps(list(specs), indent=2, ensure_ascii=False).replace("\n", "\n  ")
-    return raw[:start] + value.encode("utf-8") + raw[end + 1 :]
+    encoded = value.encode("utf-8")
+    if raw[start : end + 1] == encoded:
+        return raw
+    return raw[:start] + encoded + raw[end + 1 :]
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -188,6 +215,47 @@ class _Linker:
         self.made: set[str] = {self.stage}
         self.hard_links = True
 
+    def mkdir(self, path: str) -> None:
+        """``os.makedirs(path)``, knowing which directories it made (no ``stat`` each)."""
+        try:
+            os.mkdir(path)
+        except FileNotFoundError:
+            parent = path.rpartition("/")[0]
+            if not parent or parent == path:
+                raise
+            self.mkdir(parent)
+            os.mkdir(path)
+        except FileExistsError:
+            if not os.path.isdir(path):
+                raise
+        self.made.add(path)
+
+    def link_files(self, package: str, files: Iterable[str]) -> None:
+        """Hard-link ``files`` of the extracted ``package`` (each a plain file)."""
+        stage = self.stage
+        made = self.made
+        link = os.link if self.hard_links else None
+        try:
+            for rel in files:
+                dst = f"{stage}/{rel}"
+                parent = dst.rpartition("/")[0]
+                if parent not in made:
+                    self.mkdir(parent)
+                if link is not None:
+                    try:
+                        link(f"{package}/{rel}", dst)
+                        continue
+                    except FileExistsError:
+                        raise
+                    except OSError as exc:
+                        if exc.errno not in _HARD_LINK_FAILS:
+                            raise
+                        self.hard_links = False
+                        link = None
+                shutil.copy(f"{package}/{rel}", dst)
+        except FileExistsError as exc:
+            raise Unprovable(f"{exc.filename} is in two packages") from exc
+
     def link(self, package: str, paths: Iterable[dict[str, Any]]) -> bool:
         """Make ``paths`` of the extracted ``package``; True when an entry changed (a
         placeholder's new hash and size)."""
@@ -199,16 +267,15 @@ class _Linker:
             dst = f"{stage}/{rel}"
             parent = dst.rpartition("/")[0]
             if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
+                self.mkdir(parent)
             src = f"{package}/{rel}"
             kind = entry["path_type"]
             try:
                 if kind == "softlink":
                     os.symlink(os.readlink(src), dst)
                 elif kind == "directory":
-                    os.makedirs(dst, exist_ok=True)
-                    made.add(dst)
+                    if dst not in made:
+                        self.mkdir(dst)
                 elif entry.get("prefix_placeholder"):
                     self._rewrite(src, dst, entry)
                     changed = True
@@ -278,3 +345,53 @@ def _replace_cstrings(data: bytes, old: bytes, new: bytes) -> bytes:
         piece = data[start:end].replace(old, new)
         out.append(piece + b"\0" * (end - start - len(piece)))
         at = end
+
+
+def untracked(root: Path, records: Iterable[Record]) -> list[str]:
+    """:func:`envtool.envs.prefix.untracked_files` of ``root``, sorted, by whole directories:
+    one ``listdir`` a directory and a set difference against the paths its records list there,
+    a ``stat`` only for what is left (pip's files, the user's). A path that a record lists as a
+    file is taken as one (a record that lists a directory does not have its contents walked)."""
+    files: dict[str, set[str]] = {}
+    for record in records:
+        for path in record.files:
+            folder, _, name = path.replace("\\", "/").rpartition("/")
+            got = files.get(folder)
+            if got is None:
+                files[folder] = got = set()
+            got.add(name)
+    dirs: dict[str, set[str]] = {}
+    for folder in list(files):
+        while folder:
+            parent, _, name = folder.rpartition("/")
+            sub = dirs.setdefault(parent, set())
+            if name in sub:
+                break
+            sub.add(name)
+            folder = parent
+    out: list[str] = []
+    todo = [""]
+    base = str(root)
+    while todo:
+        rel = todo.pop()
+        full = f"{base}/{rel}" if rel else base
+        try:
+            names = set(os.listdir(full))
+        except NotADirectoryError:
+            out.append(rel)  # a directory of the records' that is a file here
+            continue
+        except OSError:
+            continue  # unreadable: as os.walk, skipped
+        if not rel:
+            names -= NOT_ENV_FILES
+        prefix = f"{rel}/" if rel else ""
+        known = dirs.get(rel, set())
+        todo.extend(f"{prefix}{n}" for n in names & known)
+        for name in names - files.get(rel, set()) - known:
+            path = f"{prefix}{name}"
+            try:
+                is_dir = stat.S_ISDIR(os.lstat(f"{full}/{name}").st_mode)
+            except OSError:
+                is_dir = False
+            (todo if is_dir else out).append(path)
+    return sorted(out)

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -404,15 +404,11 @@ def read_history_text(prefix: Path) -> str:
         ) from exc
 
 
-def untracked_files(
-    prefix: Path, records: Iterable[Record], *, owned: Collection[str] | None = None
-) -> Iterator[str]:
+def untracked_files(prefix: Path, records: Iterable[Record]) -> Iterator[str]:
     """Files of ``prefix`` that no package record lists (pip installs, user files), relative
     with "/" separators; a symlink (to a directory too) is a file. ``conda-meta`` and conda's
-    own top-level dirs are skipped. One ``scandir`` a directory, file types from it (no stat).
-    ``owned``: the records' files when the caller has them already (``records`` unused)."""
-    if owned is None:
-        owned = {f.replace("\\", "/") for r in records for f in r.files}
+    own top-level dirs are skipped. One ``scandir`` a directory, file types from it (no stat)."""
+    owned = {f.replace("\\", "/") for r in records for f in r.files}
     todo = [("", str(prefix))]
     while todo:
         rel_root, full = todo.pop()
