@@ -61,6 +61,8 @@ def link_packages() -> list[Package]:
             },
             entry_points=("nopy = nopy:main",),
         ),
+        Package("clobber-a", "1.0", files={"share/same.txt": b"from a\n"}),
+        Package("clobber-b", "1.0", files={"share/same.txt": b"from b\n"}),
     ]
 
 
@@ -229,3 +231,39 @@ def test_requested_specs_are_spliced_as_a_whole_dump_would_write_them() -> None:
         new = link._dump({**record, "requested_specs": after})
         assert link._with_requested(old, after) == new
     assert link._with_requested(b'{"requested_specs": []}', ["x"]) is None  # not py-rattler's
+
+
+def test_what_the_linker_cannot_prove_goes_to_the_engine_whole(
+    conda_home: CondaHome,
+    link_channel: Path,
+    make_env: Callable[..., Path],
+    cli: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONDA_CHANNELS", link_channel.as_uri())
+    monkeypatch.setenv("CONDA_PKGS_DIRS", str(tmp_path / "pkgs"))  # this test's own cache
+    # two packages that write one path: the engine's clobber rules, not the linker's
+    source = make_env(["python=3.11", "clobber-a", "clobber-b", "textph"], prefix=tmp_path / "s")
+    target = tmp_path / "clone"
+    engine, lean = clone_both_ways(cli, monkeypatch, source, target)
+    # py-rattler leaves empty __clobbers__/<package>/ dirs or not, as its threads race
+    racy = {
+        k for k, v in {**engine, **lean}.items() if k.startswith("__clobbers__") and v[0] == "dir"
+    }
+    assert {k: v for k, v in lean.items() if k not in racy} == {
+        k: v for k, v in engine.items() if k not in racy
+    }
+    assert (target / "share" / "same.txt").is_file()
+    # a cache entry that lost a file: the engine says so (as a clone did before the linker),
+    # in one line, and nothing is left
+    import shutil
+
+    shutil.rmtree(target)
+    source = make_env(["python=3.11", "textph"], prefix=tmp_path / "s2")
+    (tmp_path / "pkgs" / "textph-1.0-h4616a5c_0" / "share" / "textph" / "plain.txt").unlink()
+    r = cli("clone", str(source), "-p", str(target))
+    assert r.code == 2
+    assert r.err.startswith("envtool: error: ") and "cannot install" in r.err
+    assert len(r.err.splitlines()) == 1
+    assert not target.exists() and [p.name for p in tmp_path.iterdir() if "envtool" in p.name] == []

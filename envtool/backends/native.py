@@ -403,6 +403,10 @@ class NativeBackend:
             except link.Unprovable:
                 for entry in os.listdir(stage):  # start again: the engine links everything
                     remove_tree(stage / entry)
+            except OSError as exc:
+                raise BackendError(
+                    f"{what}: cannot link into {target.prefix}: {exc.strerror}"
+                ) from exc
             else:
                 if not done.left:
                     return

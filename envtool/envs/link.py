@@ -86,38 +86,53 @@ def link_env(
     linked: list[str] = []
     left: list[str] = []
     progress.phase(f"linking {len(records)} packages")
-    for i, record in enumerate(records):
-        name = record.path.name
-        pkg = record.package
-        where = os.path.join(cache, f"{pkg.name}-{pkg.version}-{pkg.build}")
-        specs = list(requested.get(pkg.name, ()))
-        source = record.files_source
-        raw = source.raw if isinstance(source, Span) else None
-        if raw is not None and _plain_bytes(raw, where, len(record.files)):
-            if not os.path.isdir(where):
-                left.append(name)
-                continue
-            linker.link_files(where, record.files)  # plain hard links: no paths_data parse
-            out = _with_requested(raw, specs)
-            if out is None:
-                data = json.loads(raw)
-                data["requested_specs"] = specs
-                out = _dump(data)
-        else:
-            data = json.loads(raw if raw is not None else record.path.read_bytes())
-            package = _package_dir(data, cache)
-            if package is None or not _plain(data):
-                left.append(name)
-                continue
-            changed = linker.link(package, data["paths_data"]["paths"])
-            out = raw if raw is not None else record.path.read_bytes()
-            if changed or data.get("requested_specs") != specs:
-                data["requested_specs"] = specs
-                out = (None if changed else _with_requested(out, specs)) or _dump(data)
-        _write(out_meta / name, out)
-        linked.append(name)
-        progress.advance(i + 1, len(records), f"linked {pkg.name}")
+    try:
+        for i, record in enumerate(records):
+            if _link_record(record, linker, out_meta, cache, requested):
+                linked.append(record.path.name)
+            else:
+                left.append(record.path.name)
+            progress.advance(i + 1, len(records), f"linked {record.package.name}")
+    except FileNotFoundError as exc:  # a cache entry that lost a file: the engine's to mend
+        raise Unprovable(f"{exc.filename} is missing") from exc
     return Linked(tuple(linked), tuple(left))
+
+
+def _link_record(
+    record: Record,
+    linker: _Linker,
+    out_meta: Path,
+    cache: Path,
+    requested: Mapping[str, Sequence[str]],
+) -> bool:
+    """One package linked and its record written; False: left for the engine."""
+    name = record.path.name
+    pkg = record.package
+    where = os.path.join(cache, f"{pkg.name}-{pkg.version}-{pkg.build}")
+    specs = list(requested.get(pkg.name, ()))
+    source = record.files_source
+    raw = source.raw if isinstance(source, Span) else None
+    if raw is not None and _plain_bytes(raw, where, len(record.files)):
+        if not os.path.isdir(where):
+            return False
+        linker.link_files(where, record.files)  # plain hard links: no paths_data parse
+        out = _with_requested(raw, specs)
+        if out is None:
+            data = json.loads(raw)
+            data["requested_specs"] = specs
+            out = _dump(data)
+    else:
+        data = json.loads(raw if raw is not None else record.path.read_bytes())
+        package = _package_dir(data, cache)
+        if package is None or not _plain(data):
+            return False
+        changed = linker.link(package, data["paths_data"]["paths"])
+        out = raw if raw is not None else record.path.read_bytes()
+        if changed or data.get("requested_specs") != specs:
+            data["requested_specs"] = specs
+            out = (None if changed else _with_requested(out, specs)) or _dump(data)
+    _write(out_meta / name, out)
+    return True
 
 
 def _plain_bytes(raw: bytes, where: str, files: int) -> bool:
