@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -232,7 +233,6 @@ class NativeBackend:
     ) -> tuple[str, ...]:
         """One transaction: install into a staged prefix, complete it, move it into place.
         Returns what was left at the target by killed runs and cleaned up."""
-        from envtool.backends import engine
         from envtool.envs import link, transaction
         from envtool.envs.staging import StagedPrefix
 
@@ -247,6 +247,8 @@ class NativeBackend:
                 for rel in untracked:
                     copy_with_prefix(clone_of, stage.path, rel, target.prefix)
             else:
+                from envtool.backends import engine
+
                 engine.install(
                     [p.engine_record for p in packages],
                     stage.path,
@@ -382,7 +384,6 @@ class NativeBackend:
         can prove it does what py-rattler does (one filesystem, the packages extracted in the
         cache), the rest — or everything, when it cannot — installed by py-rattler from the
         source's records. ``ENVTOOL_CLONE_LINK=engine`` leaves it all to py-rattler."""
-        from envtool.backends import engine
         from envtool.envs import link
         from envtool.envs.staging import remove_tree
 
@@ -411,6 +412,8 @@ class NativeBackend:
                 if not done.left:
                     return
                 linked = done.linked
+        from envtool.backends import engine  # py-rattler: only for what the linker left
+
         by_dist = {f"{_dist(r)}": r for r in engine.read_prefix_records(source)}
         wanted = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
         _require_engine_records(wanted, what)
@@ -436,13 +439,19 @@ def _require_engine_records(packages: Iterable[InstalledPackage], source: str) -
         raise BackendError(f"{source}: no package record to install {', '.join(missing)}")
 
 
+_BARE_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]*")
+
+
 def _requested_by_name(specs: Sequence[str]) -> dict[str, list[str]]:
     """Package name → the specs py-rattler records as its ``requested_specs`` (each spec as
     py-rattler writes it; one that does not parse is skipped, as the engine skips it)."""
-    from rattler import MatchSpec
-
     out: dict[str, list[str]] = {}
     for text in specs:
+        if _BARE_NAME.fullmatch(text):  # py-rattler writes a bare name as it is
+            out.setdefault(text, []).append(text)
+            continue
+        from rattler import MatchSpec
+
         try:
             spec = MatchSpec(text)
         except (KeyboardInterrupt, SystemExit):
