@@ -109,7 +109,9 @@ def ml_packages(n: int = 462, seed: int = 20261203) -> tuple[list[Package], list
     """``n`` packages whose file counts and sizes follow a real ML env's (one version each, a
     layered dependency graph as :func:`graph_packages`), and the graph's leaves. One is
     ``python`` (what pip packages are found through); half are python packages with a
-    ``.dist-info`` in site-packages, as conda's python packages have."""
+    ``.dist-info`` in site-packages and a dependency on python, as conda's python packages
+    have (conda takes a ``.dist-info`` of a package that does not depend on python for a pip
+    package)."""
     rng = random.Random(seed)
     arch = current_subdir()
     layers = 12
@@ -123,21 +125,27 @@ def ml_packages(n: int = 462, seed: int = 20261203) -> tuple[list[Package], list
         lower = [m for m in names[:i] if layer_of[m] < layer_of[name]]
         k = min(len(lower), rng.randint(0, 6))
         deps = sorted(rng.sample(lower, k)) if k else []
-        needed.update(deps)
         subdir = arch if i % 3 else "noarch"
         build = f"py311h{rng.getrandbits(28):07x}_{rng.randint(0, 3)}"
         version = f"{rng.randint(0, 5)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
         files = _ml_files(name, counts[i], rng)
+        depends = [f"{d} >=0" for d in deps if d != "python"]
         if i == python:
-            version, subdir = "3.11.7", arch
+            # python needs nothing here: what depends on it may sit in a lower layer
+            version, subdir, deps, depends = "3.11.7", arch, [], []
         elif i % 2 == 0:
             dist = f"lib/python3.11/site-packages/{name}-{version}.dist-info"
             files[f"{dist}/METADATA"] = f"Name: {name}\nVersion: {version}\n\n".encode()
             files[f"{dist}/RECORD"] = f"{name}/__init__.py,,\n".encode()
             files[f"{dist}/INSTALLER"] = b"conda\n"
-        packages.append(
-            Package(name, version, build, tuple(f"{d} >=0" for d in deps), subdir, files=files)
-        )
+            # A package with a .dist-info is a python package: conda counts a .dist-info
+            # as conda's only under packages that depend on python, and as pip's otherwise.
+            depends.append("python >=3.11,<3.12.0a0")
+            deps.append("python")
+        elif "python" in deps:
+            depends.append("python >=0")
+        needed.update(deps)
+        packages.append(Package(name, version, build, tuple(sorted(depends)), subdir, files=files))
     leaves = [p.name for p in packages if p.name not in needed]
     return packages, leaves
 
@@ -163,7 +171,7 @@ def add_pip_packages(env: Path, count: int = ML_PIP) -> None:
 
 
 CACHE = Path(__file__).resolve().parent / ".cache"  # built channels and envs (gitignored)
-GENERATION = 3  # bump when a generator changes: cached channels and envs are rebuilt
+GENERATION = 4  # bump when a generator changes: cached channels and envs are rebuilt
 
 
 def cached_env(kind: str, n: int, environ: dict[str, str], cache: Path = CACHE) -> Path:

@@ -6,7 +6,8 @@ prints wall time, peak RSS, peak RSS as a multiple of the input's size, and the 
 
 * ``fanout.yml`` (~55 KB): one anchored 2,000-line ``pip:`` block referenced 2,000 times;
 * ``big50.yml`` (~50 MB) and a variant of it: ``prune --no-builds`` and ``diff``;
-* ``deps100k.yml``: 100,000 dependencies (and a variant): ``check``, ``prune``, ``diff``;
+* ``deps100k.yml``: 100,000 dependencies (and a variant): ``check``, ``prune``, ``rename``,
+  ``diff``;
 * ``line8m.yml``: one dependency line of 8 MB: ``check``, ``prune``, ``rename``, ``diff``.
 
     python bench/resources.py [--only NAME] [--timeout 300] [--envtool-path DIR]
@@ -107,6 +108,7 @@ def main() -> int:
         ("50MB check", ["check", "big50.yml"], "big50.yml"),
         ("100k check", ["check", "deps100k.yml"], "deps100k.yml"),
         ("100k prune", ["prune", "--no-builds", "deps100k.yml"], "deps100k.yml"),
+        ("100k rename", ["rename", "deps100k.yml", "x"], "deps100k.yml"),
         ("100k diff", ["diff", "deps100k.yml", "deps100kb.yml"], "deps100k.yml"),
         ("8MB-line check", ["check", "line8m.yml"], "line8m.yml"),
         ("8MB-line prune", ["prune", "--no-builds", "line8m.yml"], "line8m.yml"),

@@ -5,14 +5,15 @@
                                           # envs: ML-shaped (462) and 300 / 1,000 tiny
                                           # packages, 9 runs a row
     python bench/speed.py --quick         # 2,000 / 20,000 and the ML-shaped env, 5 runs
-    python bench/speed.py --rows files    # only diff/prune/check (or: envs)
+    python bench/speed.py --rows files    # only diff/prune/check/rename (or: envs)
     ENVTOOL_TEST_CONDA=/path/to/conda python bench/speed.py   # add conda's own times
+    python bench/speed.py --compat --packages ml   # export --conda-compat = conda env export?
 
 Each row runs envtool and its floor alternately, so both see the same machine load, and
 prints the median CPU time (user + system, from wait4: steadier than wall time on a shared
 machine), the median wall time and the ratio envtool / floor. The floors:
 
-- diff, check, prune: bare ``python`` composing the same file(s) with libyaml (pyyaml's
+- diff, check, prune, rename: bare ``python`` composing the same file(s) with libyaml (pyyaml's
   ``CBaseLoader``, the parse envtool itself does); peak memory: the same process's max RSS;
 - export: py-rattler reading every ``conda-meta`` record (``PrefixRecord.from_path``) in a
   bare ``python``; and ``conda env export`` when a conda is found;
@@ -213,6 +214,11 @@ def file_rows(work: Path, sizes: Sequence[int]) -> list[Row]:
             Row(
                 f"check {n:,}", [*ENVTOOL, "check", str(old)], [("parse one (libyaml)", parse_one)]
             ),
+            Row(
+                f"rename {n:,}",
+                [*ENVTOOL, "rename", str(old), "renamed"],
+                [("parse one (libyaml)", parse_one)],
+            ),
         ]
     return rows
 
@@ -296,6 +302,44 @@ def env_rows(
     return rows
 
 
+def compat_check(work: Path, sizes: Sequence[str], env: dict[str, str], cache: Path) -> bool:
+    """``envtool export --conda-compat`` beside ``conda env export`` on each env, both with one
+    condarc (no channels configured, offline): whether their outputs are byte for byte equal."""
+    from engine import cached_env
+
+    conda = find_conda()
+    if conda is None:
+        print("--compat: no conda found (see the module's docstring)")
+        return False
+    condarc = work / "compat.condarc"
+    condarc.write_text("channels: []\ndefault_channels: []\noffline: true\n")
+    same = True
+    for size in sizes:
+        kind, n = ("ml", int(size[2:] or 462)) if size.startswith("ml") else ("graph", int(size))
+        source = cached_env(kind, n, env, cache) / "env"
+        environ = dict(env, CONDARC=str(condarc), CONDA_RESTRICT_RC_SEARCH_PATH="1")
+        outputs = [
+            subprocess.run(argv, env=environ, capture_output=True, text=True, check=True).stdout
+            for argv in (
+                [conda, "env", "export", "-p", str(source)],
+                [*ENVTOOL, "--backend", "native", "export", "--conda-compat", "-p", str(source)],
+            )
+        ]
+        lines = outputs[0].count("\n")
+        if outputs[0] == outputs[1]:
+            print(f"--compat {size}: export --conda-compat = conda env export ({lines} lines)")
+            continue
+        same = False
+        import difflib
+
+        print(f"--compat {size}: export --conda-compat differs from conda env export:")
+        diff = difflib.unified_diff(
+            outputs[0].splitlines(), outputs[1].splitlines(), "conda", "envtool", lineterm=""
+        )
+        print("\n".join(list(diff)[:40]))
+    return same
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
@@ -317,6 +361,12 @@ def main() -> int:
         help="where built channels and envs are kept between runs (default bench/.cache)",
     )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    parser.add_argument(
+        "--compat",
+        action="store_true",
+        help="instead of timing: check that export --conda-compat prints what conda env export "
+        "prints on each env of --packages (needs a conda)",
+    )
     parser.add_argument(
         "--src",
         metavar="DIR",
@@ -356,6 +406,11 @@ def main() -> int:
             f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, "
             f"load {os.getloadavg()[0]:.1f}; {runs} runs a row, medians\n"
         )
+        if args.compat:
+            from engine import CACHE
+
+            cache = Path(args.cache).resolve() if args.cache else CACHE
+            return 0 if compat_check(work, packages, env, cache) else 1
         rows: list[Row] = []
         if args.rows in ("all", "files"):
             rows += file_rows(work, sizes)

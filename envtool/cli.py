@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -23,17 +21,19 @@ from envtool.ui import Console
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from envtool.files.prune import PruneOptions
+    from envtool.files.prune_options import PruneOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 BACKENDS = ("auto", "native", "conda", "mamba", "micromamba")
 
 
-@dataclass
 class Globals:
-    console: Console
-    backend_option: str | None = None  # --backend, given before or after the command name
+    """What the group's options give every command (a plain class: start-up time)."""
+
+    def __init__(self, console: Console, backend_option: str | None = None) -> None:
+        self.console = console
+        self.backend_option = backend_option  # --backend, given before or after the command
 
     @property
     def backend(self) -> str:
@@ -245,7 +245,7 @@ def prune_options(func: F) -> F:
 
 
 def _prune_options(kwargs: dict[str, Any]) -> PruneOptions:
-    from envtool.files.prune import PruneOptions
+    from envtool.files.prune_options import PruneOptions
 
     channels = kwargs.pop("channels")
     return PruneOptions(
@@ -971,7 +971,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except EnvtoolError as exc:
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         sys.stderr.write(f"envtool: error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
@@ -986,7 +986,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, (SystemExit, GeneratorExit)):
             raise
         if verbose:
-            traceback.print_exc()
+            _print_traceback()
         detail = str(exc).splitlines()[0] if str(exc) else ""
         name = type(exc).__name__
         sys.stderr.write(
@@ -995,3 +995,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_BUG
     return int(result or 0)
+
+
+def _print_traceback() -> None:
+    import traceback  # (with linecache, tokenize, textwrap): only when -v asks for it
+
+    traceback.print_exc()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
 
@@ -23,13 +22,17 @@ def use_color(stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-@dataclass
 class Console:
-    """Verbosity-aware messages on stderr. Commands get one from the CLI."""
+    """Verbosity-aware messages on stderr (``err``, sys.stderr when None). Commands get one
+    from the CLI. (A plain class: every command makes one, a dataclass costs start-up time.)"""
 
-    verbose: int = 0
-    quiet: bool = False
-    err: TextIO = field(default_factory=lambda: sys.stderr)
+    def __init__(self, verbose: int = 0, quiet: bool = False, err: TextIO | None = None) -> None:
+        self.verbose = verbose
+        self.quiet = quiet
+        self.err: TextIO = sys.stderr if err is None else err
+
+    def __repr__(self) -> str:
+        return f"Console(verbose={self.verbose!r}, quiet={self.quiet!r}, err={self.err!r})"
 
     def info(self, message: str) -> None:
         """Said unless -q."""

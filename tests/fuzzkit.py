@@ -13,9 +13,12 @@ broken invariants (an empty list: all held):
   its message, and every finding of ``check``, is one printable line (no raw control character);
 * one verdict: ``parse`` refuses a file iff ``check`` reports it invalid (E001/E002/E003/E101/
   E102), and ``rename``/``prune`` refuse it then with the very same error;
-* ``rename``'s output re-parses, has the new name and no prefix, and nothing else changed:
+* ``rename``'s line path writes the general path's bytes, and only for files it accepts;
+  its output re-parses, has the new name and no prefix, and nothing else changed:
   not in what it holds, nor in a byte outside those two entries (but aliases written out);
-* ``prune``'s output re-parses to exactly the pruned file;
+* ``prune``'s output re-parses to exactly the pruned file; its line-by-line path
+  (:mod:`envtool.files.line_edit`) takes only files parse accepts, and writes the very bytes
+  of the general path;
 * ``diff(a, a)`` is empty; ``diff(a, b)`` mirrors ``diff(b, a)``; ``diff(a, b)`` renders in
   every format (text, Markdown, JSON that loads, GitHub annotations) with nothing unprintable;
 * each input's work is bounded in time and (:func:`check_bounded`) in memory.
@@ -498,7 +501,7 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
     from yamltree import fast_vs_libyaml  # the fast composer builds libyaml's tree, or declines
 
     from envtool.diff.compare import diff
-    from envtool.files import envfile, fileio, lint
+    from envtool.files import envfile, fileio, line_edit, lint
     from envtool.files.prune import PruneOptions, apply_edits, prune
     from envtool.ops.rename import rename_text
 
@@ -539,6 +542,9 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
         fail("verdict: check and parse disagree", f"check {sorted(invalid)}, parse {parse_error}")
 
     renamed, rename_error = guarded("rename", rename_text, tf.text, "renamed", source=source)
+    by_lines, _ = guarded("rename lines", line_edit.rename, tf.text, "renamed")
+    if by_lines is not None and (rename_error is not None or by_lines != renamed):
+        fail("rename: the line path differs from the general path", rename_error or by_lines)
     if parse_error is not None:
         if rename_error is None or str(rename_error) != str(parse_error):
             fail("verdict: rename does not refuse with parse's error", rename_error)
@@ -555,10 +561,15 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
                 fail("rename: changed bytes outside name and prefix", changed)
 
     options = PruneOptions(no_builds=True, portable=True, pin="minor", drop=("*mutex*",))
+    lines, _ = guarded("prune lines", line_edit.prune, tf.text, options)  # None: not an export
+    if lines is not None and env is None:
+        fail("prune: the line path takes a file parse refuses", parse_error)
     if env is not None:
         result, _ = guarded("prune", prune, env, options)
         if result is not None:
             text, error = guarded("prune edit", apply_edits, tf.text, result, source)
+            if lines is not None and text is not None and lines != text:
+                fail("prune: the line path writes other bytes than the general path", lines)
             if text is not None and text != tf.text:
                 after, error = guarded("prune re-parse", envfile.parse_file, replace(tf, text=text))
                 if after is not None:

@@ -188,3 +188,13 @@ def test_restricted_search_path_reads_only_condarc(home: Path, tmp_path: Path) -
     rc = _write(tmp_path / "only.rc", "channels: [only]\n")
     env = {"HOME": str(home), "CONDARC": str(rc), "CONDA_RESTRICT_RC_SEARCH_PATH": "1"}
     assert load(env).channels == ("only",)
+
+
+def test_a_list_configured_empty_is_empty(home: Path, tmp_path: Path) -> None:
+    """``channels: []`` (as ../shared/realconda's condarc has) means no channels, as in conda:
+    its export then appends none, where an unset list falls back to the default."""
+    rc = _write(tmp_path / "empty.rc", "channels: []\ndefault_channels: []\n")
+    cfg = load({"HOME": str(home), "CONDARC": str(rc), "CONDA_RESTRICT_RC_SEARCH_PATH": "1"})
+    assert cfg.channels == ()
+    assert cfg.default_channels == ()
+    assert load({"HOME": str(home)}).channels == ("defaults",)

@@ -293,3 +293,25 @@ def _python(code: str) -> Run:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def test_unparsed_pins_equal_parsed_ones_for_plain_versions() -> None:
+    """export without prune options makes each spec from its record (no parser, no py-rattler):
+    the same deps as a parse wherever the parse keeps the version as written."""
+    packages = [
+        InstalledPackage("numpy", "1.26.4", "py311h64a7726_0"),
+        InstalledPackage("openssl", "1.1.1w", "hd590300_0"),
+        InstalledPackage("tzdata", "2023c", "h71feb2d_0"),
+        InstalledPackage("_libgcc_mutex", "0.1", "conda_forge"),
+    ]
+    for builds in (True, False):
+        assert export.pinned_deps(packages, builds=builds, parse=False) == export.pinned_deps(
+            packages, builds=builds
+        )
+    pip = [PipPackage("requests", "2.31.0"), PipPackage("zope-interface", "6.0")]
+    assert export.pip_deps(pip, parse=False) == export.pip_deps(pip)
+    # what a parse would normalize keeps its text, and the text is what a file gets
+    odd = InstalledPackage("ca-certificates", "2023.08.22", "h06a4308_0")
+    assert [d.text for d in export.pinned_deps([odd], parse=False)] == [
+        "ca-certificates=2023.08.22=h06a4308_0"
+    ]

@@ -141,3 +141,42 @@ def test_written_block_reads_back_like_condas() -> None:
         "alpha=2.0",
         "delta[version='>=3']",
     )
+
+
+def test_requested_in_text_equals_requested_specs_of_the_parse() -> None:
+    """The reader of header and comment lines only agrees with the full parse, whatever the
+    lines, blank lines, indentation and line breaks."""
+    import random
+
+    pieces = [
+        "==> 2026-11-25 02:54:40 <==",
+        "  ==> 2026 <==  ",
+        "==> no end",
+        "# cmd: conda install x",
+        "# conda version: 26.7.1",
+        "+ch/linux-64::a-1-0",
+        "-ch/noarch::b-2-0",
+        "# update specs: ['beta', 'alpha=2.0', \"delta[version='>=3']\"]",
+        "# install specs: ['a']",
+        "# remove specs: ['beta']",
+        "# neutered specs: ['alpha >=1']",
+        "# update specs: python>=3.5,numpy >=1.0,<2.0",
+        "#  create specs: ['x\\'y']",
+        "",
+        "   ",
+        "\t# update specs: ['gamma']",
+        "\u00a0# update specs: ['nbsp']",
+        "not a history line",
+        "# update specs: [1 +]",
+        "# uninstall specs: ['a']",
+    ]
+    rng = random.Random(13)
+    texts = [history.EXAMPLE]
+    for _ in range(500):
+        sep = rng.choice(["\n", "\n", "\r\n", "\n\n"])
+        texts.append(sep.join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) + "\n")
+    for text in texts:
+        for installed in (None, {"alpha", "beta", "a"}):
+            assert history.requested_in(text, installed) == history.requested_specs(
+                history.parse(text), installed
+            ), text

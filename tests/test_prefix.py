@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -224,3 +225,32 @@ def test_lean_read_of_a_corrupt_files_list_fails_when_asked(tmp_path: Path) -> N
     record = next(r for r in prefix.read_records(root, _canon) if r.package.name == "alpha")
     with pytest.raises(InputError, match="corrupt package record"):
         _ = record.files
+
+
+def test_the_stamp_of_a_read_is_the_stamp_of_the_folder(tmp_path: Path) -> None:
+    """A cache of the records (the native backend's) keeps the stamp the read itself took and
+    compares it with a later meta_stamp: equal until a record is added or rewritten."""
+    root = golden_prefix(tmp_path / "envs", "a")
+    stamp, records = prefix.read_records_stamped(root, _canon)
+    assert records == prefix.read_records(root, _canon)
+    assert stamp == prefix.meta_stamp(root) != ()
+    path = root / "conda-meta" / "alpha-2.0-h4616a5c_0.json"
+    path.write_text(path.read_text())
+    os.utime(path, ns=(stamp[1] + 10**9, stamp[1] + 10**9))
+    assert prefix.meta_stamp(root) != stamp
+    assert (
+        prefix.meta_stamp(tmp_path / "nowhere")
+        == ()
+        == prefix.read_records_stamped(tmp_path / "nowhere", _canon)[0]
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_record_in_another_unicode_encoding_is_read(tmp_path: Path, encoding: str) -> None:
+    """json reads any of the encodings RFC 8259 allows; the small-record path (UTF-8 decoded
+    first) falls back to it."""
+    root = golden_prefix(tmp_path / "envs", "a")
+    path = root / "conda-meta" / "alpha-2.0-h4616a5c_0.json"
+    expected = prefix.read_records(root, _canon)
+    path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    assert prefix.read_records(root, _canon) == expected

@@ -795,7 +795,12 @@ def test_export_form_rewrites_as_the_general_path() -> None:
     the spec it builds for the new text is what parsing that text gives."""
     import itertools
 
-    from envtool.files.spec_rewrite import _EXPORT_FORM, _rewrite_any_form, rewrite_conda
+    from envtool.files.spec_rewrite import (
+        _EXPORT_FORM,
+        _rewrite_any_form,
+        rewrite_conda,
+        rewrite_export_groups,
+    )
     from envtool.files.yaml_edit import _plain_ok, _plain_word
     from envtool.spec import SpecError, parse_conda
 
@@ -814,6 +819,10 @@ def test_export_form_rewrites_as_the_general_path() -> None:
             assert got == want, (text, no_builds, keep, pin)
             if got.spec is not None:
                 assert got.text is not None and got.spec == parse_conda(got.text), got
+            form = _EXPORT_FORM.fullmatch(text)
+            if form is not None:  # prune's line path: the new text alone, from the groups
+                new = rewrite_export_groups(*form.groups(), no_builds, keep, pin)  # type: ignore[arg-type]
+                assert new == got.text, (text, no_builds, keep, pin)
 
 
 def _prune_cases() -> list[tuple[str, str]]:
@@ -836,6 +845,109 @@ PRUNE_OPTION_SETS = [
     {"pip_only": True},
     {"channels": ("conda-forge",)},
 ]
+
+
+LINE_OPTION_SETS = [
+    *PRUNE_OPTION_SETS,
+    {},
+    {"keep_prefix": True, "no_builds": True},
+    {"pin": "minor", "portable": True},
+    {"drop": ("*",)},
+    {"drop": ("py*",), "keep": ("python",), "no_builds": True, "pin": "major"},
+    {"no_builds": True, "keep_variant_builds": True, "pin": "none"},
+    {"portable": True, "pin": "exact", "keep": ("_libgcc*",)},
+]
+
+
+def _line_cases() -> list[tuple[str, str]]:
+    """_prune_cases, and each of them with CRLF line ends and without its last line break."""
+    cases = []
+    for label, text in _prune_cases():
+        cases += [(label, text), (label + " crlf", text.replace("\n", "\r\n"))]
+        cases.append((label + " unterminated", text.rstrip("\n")))
+    return cases
+
+
+def test_the_line_path_writes_what_the_general_path_writes() -> None:
+    """line_edit.prune (an export pruned line by line) writes the general path's bytes for every
+    file and option set it takes, and takes only files the general path accepts."""
+    from envtool.files import line_edit
+    from envtool.ops.prune import _prune
+
+    taken: set[str] = set()
+    for label, text in _line_cases():
+        for options in LINE_OPTION_SETS:
+            opts = PruneOptions(**options)  # type: ignore[arg-type]
+            got = line_edit.prune(text, opts)
+            if got is None:
+                continue
+            taken.add(label)
+            want, _ = _prune(fileio.TextFile(label, text), opts)  # raises if it refuses
+            assert got == want, (label, options)
+    assert len(taken) > 150
+    assert {"bench-export", "bench-export crlf", "bench-export unterminated"} <= taken
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: x\ndependencies:\n  - a=1\n  - b=1\n  - a=1\n",  # no duplicate check needed
+        "# top\nname: x # c\ndependencies:\n  - a=1\n",
+        "name: x\nname: y\ndependencies:\n  - a=1\n",
+        "name: x\nvariables:\n  A: b\ndependencies:\n  - a=1\n",
+        "name: x\nvariables:\n  A: '1'\n  B:\n  # c\n  C: \"x y\"\ndependencies:\n  - a=1=h\n",
+        "variables:\n  A: b\n  A: c\ndependencies:\n  - a=1\n",
+        "variables:\n  A:\n    B: c\ndependencies:\n  - a=1\n",
+        "variables:\n  A: 'it''s'\n  B: x # c\ndependencies:\n  - a=1\n",
+        "variables: {A: b}\ndependencies:\n  - a=1\n",
+        "variables:\n  - a\ndependencies:\n  - a=1\n",
+        "dependencies:\n  - a=1\n  - pip:\n    - b==1\n  - pip:\n    - c==1\n",
+        "dependencies:\n  - a=1\n  - pip:\n",
+        "dependencies:\n  - a=1 # c\n",
+        "dependencies:\n  - 'a=1'\n",
+        "dependencies:\n  - null\n  - a=1\n",
+        "dependencies:\n  - a=1\n\r\n",
+        "dependencies:\n  - a==1.2=h_0\n  - b 1\n",
+        "dependencies:\n  - a>=1,<2\n  - b[version='>=1']\n  - c=1=h_0\n",
+        "dependencies:\n  - a=1=h_0\n",
+        "dependencies:\n  - pip:\n    - -r x.txt\n    - a==1.2.3\n",
+        "dependencies: [a=1]\n",
+        "dependencies:\n- a=1\n",
+        "channels:\n  - x\ndependencies:\n  - x::a=1.2.3=h\nprefix: /p",
+    ],
+)
+def test_the_line_path_on_the_edges_of_its_subset(text: str) -> None:
+    """Files just inside and just outside the subset: where the line path answers, it is the
+    general path's answer; where the general path refuses, the line path declines."""
+    from envtool.errors import EnvtoolError
+    from envtool.files import line_edit
+    from envtool.ops.prune import _prune
+
+    for options in LINE_OPTION_SETS:
+        opts = PruneOptions(**options)  # type: ignore[arg-type]
+        got = line_edit.prune(text, opts)
+        try:
+            want, _ = _prune(fileio.TextFile("env.yml", text), opts)
+        except EnvtoolError:
+            assert got is None, (text, options)
+            continue
+        assert got is None or got == want, (text, options)
+
+
+def test_prune_file_takes_the_line_path_and_works_out_decisions_when_asked(
+    tmp_path: Path,
+) -> None:
+    from envtool.ops.prune import prune_file
+
+    file = tmp_path / "env.yml"
+    file.write_text(EXPORT)
+    pruned = prune_file(str(file), PruneOptions(no_builds=True, portable=True))
+    assert pruned.pruned is None  # the line path: no decisions made yet
+    assert (pruned.text, pruned.changed) == (EXPORT_PRUNED, True)
+    general = prune(envfile.parse(EXPORT), PruneOptions(no_builds=True, portable=True))
+    assert pruned.decisions == general.decisions and pruned.env == general.env
+    file.write_text("dependencies: [a=1=h_0]\n")  # flow style: the general path
+    assert prune_file(str(file), PruneOptions(no_builds=True)).pruned is not None
 
 
 def test_local_edits_read_back_as_pruned_without_a_parse() -> None:

@@ -99,3 +99,77 @@ def test_rename_corpus_byte_preserving(path: Path) -> None:
     ]
     new_lines = [ln for ln in after_text.splitlines(keepends=True) if not ln.startswith("name:")]
     assert new_lines == old_lines
+
+
+# ------------------------------------------------------- the line path agrees with the general one
+
+
+def _rename_cases() -> list[tuple[str, str]]:
+    """The corpus, tests/data and a bench export, each also with CRLF line ends and without
+    its last line break."""
+    import sys
+
+    from conftest import DATA
+
+    sys.path.insert(0, str(DATA.parents[1] / "bench"))
+    from core import make_export
+
+    texts = [("bench-export", make_export(300, 1, 0))]
+    for path in [*corpus_files(), *sorted(DATA.glob("*/*.yml"))]:
+        texts.append((str(path), path.read_text(encoding="utf-8", errors="replace")))
+    cases = []
+    for label, text in texts:
+        cases += [(label, text), (label + " crlf", text.replace("\n", "\r\n"))]
+        cases.append((label + " unterminated", text.rstrip("\n")))
+    return cases
+
+
+def test_the_line_path_renames_as_the_general_path() -> None:
+    """line_edit.rename writes the general path's bytes wherever it answers, and answers only
+    for files the general path accepts."""
+    from envtool.errors import EnvtoolError
+    from envtool.files import line_edit
+    from envtool.ops.rename import _rename
+
+    taken = set()
+    for label, text in _rename_cases():
+        for name, keep_prefix in (("new", False), ("x-1.2", True), ("yes", False)):
+            got = line_edit.rename(text, name, keep_prefix=keep_prefix)
+            try:
+                want = _rename(text, name, keep_prefix, label)
+            except EnvtoolError:
+                assert got is None, label
+                continue
+            if got is not None:
+                taken.add(label)
+                assert got == want, (label, name, keep_prefix)
+    assert len(taken) > 100 and "bench-export crlf" in taken
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dependencies:\n  - a=1\n",
+        "# c\n\nchannels:\n  - x\ndependencies:\n  - a=1\nprefix: /p",
+        "name: old\ndependencies:\n  - a=1=h\n  - pip:\n      - b==1\nprefix: /p\n",
+        "name: old\ndependencies:\n  - a>=1\n  - b[version='>=2']\n",
+        "name: old\ndependencies:\n  - a=1\n  - 'b'\n",
+        "name: old\ndependencies:\n  - a=1\n  - b=1=x=y\n",
+        "name: old\ndependencies:\n  - a=1\n  - pip:\n      - ==1\n",
+        "name:\ndependencies:\n  - a=1\n",
+        "variables:\n  A: '1'\n  B:\ndependencies:\n  - a=1\nprefix: /p\n",
+        "variables:\n  A: b\n  A: c\ndependencies:\n  - a=1\n",
+    ],
+)
+def test_the_line_path_renames_edges_of_its_subset(text: str) -> None:
+    from envtool.errors import EnvtoolError
+    from envtool.files import line_edit
+    from envtool.ops.rename import _rename
+
+    got = line_edit.rename(text, "new")
+    try:
+        want = _rename(text, "new", False, "env.yml")
+    except EnvtoolError:
+        assert got is None
+        return
+    assert got is None or got == want

@@ -57,9 +57,12 @@ def _run_settled(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(_settling(coro))
     hits: list[int] = []
     running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[T]]] = []
+    closing: list[bool] = []
 
     def on_sigint(signum: int, frame: object) -> None:
         hits.append(signum)
+        if closing:
+            return  # the loop is being closed: a KeyboardInterrupt now would leave it half-closed
         if running and len(hits) == 1:
             loop, task = running[0]
             loop.call_soon_threadsafe(task.cancel)
@@ -79,14 +82,19 @@ def _run_settled(coro: Coroutine[Any, Any, T]) -> T:
             if hits:
                 raise KeyboardInterrupt from None
             raise
-        return result
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # Close the loop before Python's own handler is back: a Ctrl-C raised midway through
+        # would leave the loop unclosed, and its __del__ would print a traceback at exit.
+        closing.append(True)
         if not running:
             coro.close()  # never started: nothing to complain about
         with contextlib.suppress(BaseException):
             loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
+        signal.signal(signal.SIGINT, previous)
+    if hits:  # a Ctrl-C that came as the engine finished still stops envtool
+        raise KeyboardInterrupt
+    return result
 
 
 async def _settling(coro: Coroutine[Any, Any, T]) -> T:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from envtool.envs import history, prefix, registry
 from envtool.envs.channel import canonical_name, channel_urls
@@ -40,9 +40,11 @@ from envtool.envs.model import (
     InstalledEnv,
     InstalledPackage,
 )
-from envtool.envs.platform import Platform
 from envtool.errors import BackendError, EnvNotFoundError, InputError, UsageError
 from envtool.files.envfile import EnvFile, check_env_name
+
+if TYPE_CHECKING:
+    from envtool.envs.platform import Platform
 
 T = TypeVar("T")
 
@@ -149,11 +151,10 @@ class NativeBackend:
     def records(self, path: Path) -> tuple[prefix.Record, ...]:
         """The package records of the env at ``path``; read again only when its
         ``conda-meta`` changed since the last read (a record added, removed or rewritten)."""
-        stamp = _meta_stamp(path)
         cached = self._read_records.get(path)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == prefix.meta_stamp(path):
             return cached[1]
-        records = prefix.read_records(path, self._canonical)
+        stamp, records = prefix.read_records_stamped(path, self._canonical)
         self._read_records[path] = (stamp, records)
         return records
 
@@ -162,12 +163,13 @@ class NativeBackend:
         _require_env(path)
         records = self.records(path)
         packages = tuple(r.package for r in records)
-        revisions = history.parse(prefix.read_history_text(path))
         return InstalledEnv(
             location=location,
             packages=packages,
             pip=prefix.read_pip(path, records),
-            history_specs=history.requested_specs(revisions, {p.name for p in packages}),
+            history_specs=history.requested_in(
+                prefix.read_history_text(path), {p.name for p in packages}
+            ),
             variables=prefix.read_variables(path),
             configured_channels=self.config.channels,
             platform=env_platform(packages),
@@ -190,6 +192,7 @@ class NativeBackend:
         if not specs:
             return ()
         from envtool.backends import engine  # py-rattler's solver: only when solving
+        from envtool.envs.platform import Platform
 
         records = engine.solve(
             self.solve_channels(channels, options.base_dir),
@@ -465,18 +468,6 @@ def _requested_by_name(specs: Sequence[str]) -> dict[str, list[str]]:
 
 def _is_env(path: Path) -> bool:
     return prefix.is_env(path)  # methods whose -p argument is called ``prefix`` use this
-
-
-def _meta_stamp(path: Path) -> tuple[int, ...]:
-    """What changes when a record in ``path/conda-meta`` is added, removed or rewritten: the
-    directory's and its newest record's modification times (records are written whole)."""
-    meta = path / "conda-meta"
-    try:
-        stats = [meta.stat()]
-        stats += [e.stat() for e in os.scandir(meta) if e.name.endswith(".json")]
-    except OSError:
-        return ()
-    return (len(stats), max(st.st_mtime_ns for st in stats), max(st.st_ctime_ns for st in stats))
 
 
 def _require_env(path: Path) -> None:

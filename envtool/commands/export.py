@@ -34,7 +34,7 @@ from envtool.files.envfile import EnvFile, check_env_name, dump_json, dump_yaml
 from envtool.ui import Console, plural
 
 if TYPE_CHECKING:
-    from envtool.files.prune import PruneOptions
+    from envtool.files.prune_options import PruneOptions
 
 FORMATS = ("yaml", "json", "explicit")
 
@@ -66,8 +66,11 @@ def run(
     location = engine.locate(name=name, prefix=prefix)
     console.detail(f"export: reading {location.prefix}")
     installed = engine.read(location)
+    # Specs are parsed only for pruning: a file that is only written needs none (and a version
+    # such as 2023.08.22 would load py-rattler to parse it).
+    parse = options.prunes
     if conda_compat:
-        env = export.to_envfile(installed, from_history=from_history)
+        env = export.to_envfile(installed, from_history=from_history, parse=parse)
     else:
         env = export.recreating_envfile(
             installed,
@@ -75,6 +78,7 @@ def run(
             pin_history=options.pin is not None and options.pin != "none",
             keep_variant_builds=options.keep_variant_builds,
             config=getattr(engine, "config", None) or load_config(),  # native: already read
+            parse=parse,
         )
     pruned = False
     if options.prunes:

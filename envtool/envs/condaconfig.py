@@ -153,10 +153,11 @@ def load(
         pkgs_dirs=tuple(
             _unique_paths(absolute_path(expand(p)) for p in lists.get("pkgs_dirs", []))
         ),
-        channels=tuple(lists.get("channels") or base.channels),
+        # a list configured empty (`channels: []`) is empty, as in conda; unset: the default
+        channels=tuple(lists.get("channels", base.channels)),
         channel_alias=(scalars.get("channel_alias") or base.channel_alias).rstrip("/"),
         default_channels=tuple(
-            c.rstrip("/") for c in (lists.get("default_channels") or base.default_channels)
+            c.rstrip("/") for c in lists.get("default_channels", base.default_channels)
         ),
         custom_channels=tuple(sorted(custom.items())),
         channel_priority=scalars.get("channel_priority", base.channel_priority).lower(),

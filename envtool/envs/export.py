@@ -33,35 +33,42 @@ from envtool import __version__
 from envtool.envs.channel import canonical_name
 from envtool.envs.condaconfig import UNKNOWN_CHANNEL, CondaConfig
 from envtool.envs.history import env_form, spec_name
-from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage
-from envtool.envs.platform import current_subdir
+from envtool.envs.model import EnvLocation, InstalledEnv, InstalledPackage, PipPackage
 from envtool.errors import UsageError
-from envtool.files.envfile import EnvFile, check_env_name, make_conda_dep, make_pip_dep
+from envtool.files.envfile import (
+    CondaDep,
+    EnvFile,
+    PipDep,
+    check_env_name,
+    make_conda_dep,
+    make_pip_dep,
+)
 from envtool.secrets import strip_credentials
-from envtool.spec import variant_glob
+from envtool.spec import CondaSpec, PipLine, normalize_pip_name, variant_glob
 
 NODEFAULTS = "nodefaults"
 
 
 def to_envfile(
-    env: InstalledEnv, *, from_history: bool = False, no_builds: bool = False
+    env: InstalledEnv, *, from_history: bool = False, no_builds: bool = False, parse: bool = True
 ) -> EnvFile:
-    """The environment file ``conda env export`` prints for ``env``."""
+    """The environment file ``conda env export`` prints for ``env``.
+
+    Without ``parse`` the packages' specs are made from their records (:func:`pinned_deps`),
+    for a file that is only written."""
     if from_history and env.history_specs:
-        deps = [env_form(s) for s in env.history_specs]
-    elif no_builds:
-        deps = [f"{p.name}={p.version}" for p in env.packages]
+        conda = tuple(make_conda_dep(env_form(s)) for s in env.history_specs)
     else:
-        deps = [f"{p.name}={p.version}={p.build}" for p in env.packages]
+        conda = pinned_deps(env.packages, builds=not no_builds, parse=parse)
     channels = [] if from_history else [p.channel for p in env.packages]
     channels += list(env.configured_channels)
     pip = None
     if env.pip and not from_history:
-        pip = tuple(make_pip_dep(f"{p.name}=={p.version}") for p in env.pip)
+        pip = pip_deps(env.pip, parse=parse)
     return EnvFile(
         name=env.location.display_name,
         channels=tuple(dict.fromkeys(c for c in channels if c and c != UNKNOWN_CHANNEL)),
-        conda=tuple(make_conda_dep(d) for d in deps),
+        conda=conda,
         pip=pip,
         variables=dict(env.variables),
         prefix=str(env.location.prefix),
@@ -76,6 +83,7 @@ def recreating_envfile(
     pin_history: bool = False,
     keep_variant_builds: bool = True,
     config: CondaConfig | None = None,
+    parse: bool = True,
 ) -> EnvFile:
     """An environment file that recreates ``env`` from its own channels only.
 
@@ -85,6 +93,7 @@ def recreating_envfile(
     ``keep_variant_builds``). The pip section is kept in both forms. ``config`` (conda's
     defaults when None) names the configured channels as the packages name theirs
     (``https://conda.anaconda.org/conda-forge`` → ``conda-forge``, ``/srv/c`` → ``file:///srv/c``).
+    Without ``parse`` the packages' specs are made from their records (:func:`pinned_deps`).
     """
     cfg = config if config is not None else CondaConfig()
     if from_history and env.history_specs:
@@ -97,20 +106,68 @@ def recreating_envfile(
                 deps.append(f"{package.name}={package.version}" + (f"={glob}" if glob else ""))
             else:
                 deps.append(env_form(spec))
+        conda = tuple(make_conda_dep(d) for d in deps)
     else:
-        deps = [f"{p.name}={p.version}={p.build}" for p in env.packages]
-    pip = tuple(make_pip_dep(f"{p.name}=={p.version}") for p in env.pip) or None
+        conda = pinned_deps(env.packages, parse=parse)
     return EnvFile(
         name=recreate_name(env.location),
         channels=recreate_channels(
             env.packages, env.configured_channels, lambda c: canonical_name(c, cfg)
         ),
-        conda=tuple(make_conda_dep(d) for d in deps),
-        pip=pip,
+        conda=conda,
+        pip=pip_deps(env.pip, parse=parse) or None,
         variables=dict(env.variables),
         prefix=str(env.location.prefix),
         source=str(env.location.prefix),
     )
+
+
+def pinned_deps(
+    packages: Iterable[InstalledPackage], *, builds: bool = True, parse: bool = True
+) -> tuple[CondaDep, ...]:
+    """``name=version=build`` (``name=version`` without ``builds``) of each package.
+
+    Without ``parse`` each spec is made from the record as the text pins it (the version as
+    recorded, where rattler would normalize ``2023.08.22`` to ``2023.8.22``): the same as a
+    parse for every plain version, and no spec parser (nor py-rattler, which parses the others)
+    for a file that is only written, never compared or pruned.
+
+    >>> p = InstalledPackage("ca-certificates", "2023.08.22", "h06a4308_0")
+    >>> pinned_deps([p], parse=False)[0].spec
+    CondaSpec(name='ca-certificates', version='==2023.08.22', build='h06a4308_0', channel=None, pinned='2023.08.22')
+    """  # noqa: E501
+    if parse:
+        if builds:
+            return tuple(make_conda_dep(f"{p.name}={p.version}={p.build}") for p in packages)
+        return tuple(make_conda_dep(f"{p.name}={p.version}") for p in packages)
+    if builds:
+        return tuple(
+            CondaDep(
+                f"{p.name}={p.version}={p.build}",
+                CondaSpec(p.name.lower(), f"=={p.version}", p.build, None, p.version),
+            )
+            for p in packages
+        )
+    return tuple(
+        CondaDep(
+            f"{p.name}={p.version}",
+            CondaSpec(p.name.lower(), f"{p.version}.*", None, None, p.version),
+        )
+        for p in packages
+    )
+
+
+def pip_deps(packages: Iterable[PipPackage], *, parse: bool = True) -> tuple[PipDep, ...]:
+    """``name==version`` of each pip package; without ``parse`` made from the package as the
+    text pins it (no requirement parser: see :func:`pinned_deps`)."""
+    if parse:
+        return tuple(make_pip_dep(f"{p.name}=={p.version}") for p in packages)
+    deps = []
+    for p in packages:
+        text = f"{p.name}=={p.version}"
+        line = PipLine(text, "requirement", normalize_pip_name(p.name), f"=={p.version}")
+        deps.append(PipDep(text, line))
+    return tuple(deps)
 
 
 def recreate_name(location: EnvLocation) -> str:
@@ -226,6 +283,8 @@ def to_explicit(env: InstalledEnv, names: Iterable[str] | None = None) -> str:
         raise UsageError(
             f"cannot write an explicit file: no package URL recorded for {', '.join(missing)}"
         )
+    from envtool.envs.platform import current_subdir  # (and its classes): only here
+
     lines = [
         "# This file may be used to create an environment using:",
         "# $ conda create --name <env> --file <this file>",
@@ -242,4 +301,6 @@ def env_platform(packages: Iterable[InstalledPackage]) -> str:
     for p in packages:
         if p.subdir and p.subdir != "noarch":
             return p.subdir
+    from envtool.envs.platform import current_subdir  # (and its classes): only here
+
     return current_subdir()

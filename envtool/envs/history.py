@@ -30,13 +30,15 @@ a conda newer than itself, and envtool is not conda.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from envtool.spec import SpecError, parse_conda
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 EXAMPLE = """\
 ==> 2026-11-25 02:54:40 <==
@@ -52,6 +54,10 @@ _SPECS = re.compile(r"#\s*(\w+)\s*specs:\s*(.+)?")
 _RELATION = re.compile(r"^\s*(=|==|!=|<|<=|>|>=|~=)")
 _NAME_END = re.compile(r"[\s=<>!~\[(]")
 _ENV_FORM = re.compile(r"^==?([^=<>!~|,*\[\]\s]+)(?:=([^=<>!~|,*\[\]\s]+))?$")
+# A list of plain quoted strings, as Python's repr writes conda's specs: read without ``ast``.
+_QUOTED = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+_PLAIN_LIST = re.compile(rf"\[\s*(?:{_QUOTED}\s*(?:,\s*{_QUOTED}\s*)*,?\s*)?\]")
+_ITEM = re.compile(r"'([^']*)'|\"([^\"]*)\"")
 _UPDATE_ACTIONS = ("update", "install", "create")
 _REMOVE_ACTIONS = ("remove", "uninstall")
 
@@ -122,12 +128,10 @@ def _parse_comment(line: str) -> dict[str, object]:
     action, text = m.group(1), (m.group(2) or "").strip()
     specs: list[str] = []
     if text.startswith("["):
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        value = _literal_list(text)
+        if value is None:
             return {}
-        if isinstance(value, (list, tuple)):
-            specs = [str(s) for s in value]
+        specs = value
     elif "[" not in text:
         specs = _old_format_specs(text)
     specs = [s for s in specs if s and not s.endswith("@")]
@@ -140,6 +144,27 @@ def _parse_comment(line: str) -> dict[str, object]:
     if action == "neutered":
         return {"neutered_specs": specs}
     return {}
+
+
+def _literal_list(text: str) -> list[str] | None:
+    """The strings of a Python list literal (``['a', "b[version='>=1']"]``), None when it is
+    not one. The form conda writes is read with a regex; anything else (escapes, other
+    literals) with ``ast.literal_eval``, imported only then.
+
+    >>> _literal_list('''['beta', 'alpha=2.0', "delta[version='>=3']"]''')
+    ['beta', 'alpha=2.0', "delta[version='>=3']"]
+    >>> _literal_list("['a', 3]"), _literal_list("[1 +]")
+    (['a', '3'], None)
+    """
+    if _PLAIN_LIST.fullmatch(text):
+        return [a or b for a, b in _ITEM.findall(text)]
+    import ast  # an unusual list only
+
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return [str(s) for s in value] if isinstance(value, (list, tuple)) else None
 
 
 def _old_format_specs(text: str) -> list[str]:
@@ -159,6 +184,32 @@ def spec_name(spec: str) -> str:
     head, sep, rest = spec.partition("::")
     text = rest if sep and "[" not in head else spec
     return _NAME_END.split(text.strip(), maxsplit=1)[0].lower()
+
+
+# What str.splitlines breaks a line at besides "\n": a history holding any is read by parse().
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_HEADER_OR_COMMENT = re.compile(r"^\s*(?:==>|#).*", re.MULTILINE)
+
+
+def requested_in(text: str, installed: Collection[str] | None = None) -> tuple[str, ...]:
+    """``requested_specs(parse(text), installed)``, reading only the header and comment lines.
+
+    A long-lived env's history holds thousands of ``+``/``-`` lines (every package of every
+    install), which the requested specs do not need: a regex finds the others in one pass.
+
+    >>> requested_in(EXAMPLE) == requested_specs(parse(EXAMPLE))
+    True
+    """
+    if any(b in text for b in _OTHER_BREAKS):
+        return requested_specs(parse(text), installed)
+    blocks: list[dict[str, object]] = []
+    for m in _HEADER_OR_COMMENT.finditer(text):
+        line = m.group().strip()
+        if _HEADER.match(line):
+            blocks.append({})
+        elif blocks and line.startswith("#"):
+            blocks[-1].update(_parse_comment(line))
+    return requested_specs((_revision("", [], [], items) for items in blocks), installed)
 
 
 def requested_specs(

@@ -38,7 +38,7 @@ class EnvLocation:
         return self.name if self.name is not None else str(self.prefix)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class InstalledPackage:
     """One conda package record of an installed environment."""
 
@@ -55,6 +55,28 @@ class InstalledPackage:
     # The engine's own record of the package (py-rattler's RepoDataRecord/PrefixRecord) when a
     # solve or a prefix produced this value: what the native backend installs. Not compared.
     engine_record: object = field(default=None, compare=False, repr=False)
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        build: str,
+        build_number: int = 0,
+        channel: str = "",
+        subdir: str = "",
+        url: str = "",
+        depends: tuple[str, ...] = (),
+        md5: str = "",
+        flags: tuple[str, ...] = (),
+        engine_record: object = None,
+    ) -> None:
+        # One a record, a thousand an export: the fields in one step (a frozen dataclass's own
+        # __init__ sets each through object.__setattr__, several times slower).
+        self.__dict__.update(
+            name=name, version=version, build=build, build_number=build_number,
+            channel=channel, subdir=subdir, url=url, depends=depends, md5=md5, flags=flags,
+            engine_record=engine_record,
+        )  # fmt: skip
 
     @property
     def dist(self) -> str:
@@ -145,6 +167,8 @@ class CreateOptions:
 
 @dataclass(frozen=True)
 class CreateResult:
+    """What a create or clone made (or, with ``dry_run``, would make)."""
+
     location: EnvLocation
     packages: tuple[InstalledPackage, ...]  # what was (or, with dry_run, would be) installed
     pip_lines: tuple[str, ...] = ()  # pip requirement lines installed (or to install)

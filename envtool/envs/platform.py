@@ -62,6 +62,8 @@ class VirtualPackage:
 
 @dataclass(frozen=True)
 class Platform:
+    """A subdir to solve for and the virtual packages a solve for it sees."""
+
     subdir: str  # "linux-64", "osx-arm64", "win-64", "noarch", ...
     virtual_packages: tuple[VirtualPackage, ...] = ()
 

@@ -51,16 +51,36 @@ NOT_ENV_FILES = frozenset(
 ANCHOR_ENDS = ("/RECORD", ".egg-info", "/PKG-INFO")  # what a pip package's anchor ends with
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Record:
     """A package record as read from ``conda-meta``: the package plus what a clone needs."""
 
     package: InstalledPackage
-    path: Path  # the record's JSON file
+    json_path: str  # the record's JSON file (see :attr:`path`)
     site_packages: str | None = None  # python's "python_site_packages_path", when recorded
     # the "files" list, or where its JSON text is while nobody has asked for it (a Span is a
     # tuple too: test for it first)
     files_source: tuple[str, ...] | Span = field(default=(), repr=False)
+
+    def __init__(
+        self,
+        package: InstalledPackage,
+        json_path: str,
+        site_packages: str | None = None,
+        files_source: tuple[str, ...] | Span = (),
+    ) -> None:
+        # the fields in one step, as InstalledPackage does (one a record, a thousand a read)
+        self.__dict__.update(
+            package=package,
+            json_path=json_path,
+            site_packages=site_packages,
+            files_source=files_source,
+        )
+
+    @property
+    def path(self) -> Path:
+        """The record's JSON file (a Path made when asked: an export reads a thousand)."""
+        return Path(self.json_path)
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -72,7 +92,7 @@ class Record:
         try:
             data = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(str(self.path), "corrupt package record (not JSON)") from exc
+            raise InputError(self.json_path, "corrupt package record (not JSON)") from exc
         return tuple(map(str, data or ()))  # thousands a package: no Python loop
 
     def anchor_files(self, ends: tuple[str, ...] = ANCHOR_ENDS) -> set[str]:
@@ -105,17 +125,27 @@ def is_env(path: Path) -> bool:
     return (path / "conda-meta" / "history").is_file()
 
 
+Stamp = tuple[int, ...]
+
+
 def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record, ...]:
     """Every package record of ``prefix``, sorted by name; channels through ``canonical``."""
-    meta = prefix / "conda-meta"
-    records: list[Record] = []
+    return read_records_stamped(prefix, canonical)[1]
+
+
+def read_records_stamped(
+    prefix: Path, canonical: Callable[[str], str]
+) -> tuple[Stamp, tuple[Record, ...]]:
+    """:func:`read_records`, and the :func:`meta_stamp` of what was read, from the same
+    ``stat`` calls (a cache of the records compares it with a later :func:`meta_stamp`)."""
+    meta = os.path.join(prefix, "conda-meta")
     try:
+        stats = [os.stat(meta)]
         names = sorted(n for n in os.listdir(meta) if n.endswith(".json") and n != ".json")
     except FileNotFoundError:
-        return ()
+        return (), ()
     except OSError as exc:
-        raise InputError(str(meta), f"cannot read: {exc.strerror}") from exc
-    entries = [meta / n for n in names]
+        raise InputError(meta, f"cannot read: {exc.strerror}") from exc
     seen: dict[str, str] = {}  # most records share a channel: canonical once each
 
     def canonical_once(channel: str) -> str:
@@ -123,62 +153,88 @@ def read_records(prefix: Path, canonical: Callable[[str], str]) -> tuple[Record,
             seen[channel] = canonical(channel)
         return seen[channel]
 
-    for path in entries:
-        record = _read_record(path, canonical_once)
+    records: list[Record] = []
+    for name in names:
+        record = _read_record(os.path.join(meta, name), name[:-5], canonical_once, stats)
         if record is not None:
             records.append(record)
     records.sort(key=lambda r: r.package.name)
-    return tuple(records)
+    return _stamp(stats), tuple(records)
 
 
-def _read_record(path: Path, canonical: Callable[[str], str]) -> Record | None:
+def meta_stamp(prefix: Path) -> Stamp:
+    """What changes when a record in ``prefix/conda-meta`` is added, removed or rewritten: the
+    directory's and its newest record's modification times (records are written whole)."""
+    meta = os.path.join(prefix, "conda-meta")
     try:
-        raw = _read_bytes(path)
+        stats = [os.stat(meta)]
+        with os.scandir(meta) as entries:
+            stats += [e.stat() for e in entries if e.name.endswith(".json") and e.name != ".json"]
+    except OSError:
+        return ()
+    return _stamp(stats)
+
+
+def _stamp(stats: list[os.stat_result]) -> Stamp:
+    return (len(stats), max(st.st_mtime_ns for st in stats), max(st.st_ctime_ns for st in stats))
+
+
+def _read_record(
+    path: str, stem: str, canonical: Callable[[str], str], stats: list[os.stat_result]
+) -> Record | None:
+    try:
+        raw = _read_bytes(path, stats)
     except OSError as exc:
-        raise InputError(str(path), f"cannot read package record: {exc.strerror}") from exc
+        raise InputError(path, f"cannot read package record: {exc.strerror}") from exc
     try:
-        data, files_json = _parse_lean(raw)
+        data, files_json = _parse(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(str(path), "corrupt package record (not JSON)") from exc
+        raise InputError(path, "corrupt package record (not JSON)") from exc
     if not isinstance(data, dict):
-        raise InputError(str(path), "corrupt package record (not a JSON object)")
-    name, version, build = (str(data.get(k, "")) for k in ("name", "version", "build"))
-    if not name or f"{name}-{version}-{build}" != path.stem:
+        raise InputError(path, "corrupt package record (not a JSON object)")
+    get = data.get
+    name, version, build = str(get("name", "")), str(get("version", "")), str(get("build", ""))
+    if not name or f"{name}-{version}-{build}" != stem:
         return None  # conda ignores a record whose file name does not match it
-    url = str(data.get("url") or "")
-    channel = str(data.get("channel") or "") or _channel_from_url(url)
+    url = str(get("url") or "")
+    channel = str(get("channel") or "") or _channel_from_url(url)
+    number = get("build_number")
+    flags = get("flags")
     package = InstalledPackage(
         name=name.lower(),
         version=version,
         build=build,
-        build_number=_int(data.get("build_number")),
+        build_number=number if type(number) is int else _int(number),
         channel=canonical(channel) if channel else "",
-        subdir=str(data.get("subdir") or ""),
+        subdir=str(get("subdir") or ""),
         url=url,
-        depends=tuple(map(str, data.get("depends") or ())),
-        md5=str(data.get("md5") or ""),
-        flags=tuple(str(f) for f in data.get("flags") or ()),
+        depends=tuple(map(str, get("depends") or ())),
+        md5=str(get("md5") or ""),
+        flags=tuple(map(str, flags)) if flags else (),
     )
-    site = data.get("python_site_packages_path")
+    site = get("python_site_packages_path")
     if files_json is None:
-        files = data.get("files") or ()
+        files = get("files") or ()
         source: tuple[str, ...] | Span = tuple(map(str, files)) if files else ()
     else:
         source = files_json
     return Record(
         package=package,
-        path=path,
+        json_path=path,
         site_packages=str(site) if site else None,
         files_source=source,
     )
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: str, stats: list[os.stat_result]) -> bytes:
     """The file's bytes: one ``read`` of the size ``fstat`` gives (no buffered file object,
-    no second read for EOF); a file that is shorter or longer than that is read on to EOF."""
+    no second read for EOF); a file that is shorter or longer than that is read on to EOF.
+    The ``fstat`` goes on ``stats``."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        stats.append(st)
+        size = st.st_size
         data = os.read(fd, size + 1)
         if len(data) == size:
             return data
@@ -190,8 +246,22 @@ def _read_bytes(path: Path) -> bytes:
         os.close(fd)
 
 
+# Records smaller than this are parsed whole: below ~4 KB (tens of files) cutting out ``files``
+# and ``paths_data`` costs more than parsing them (measured on conda's and py-rattler's records).
+LEAN_FROM = 4096
 _TOP_INDENT = re.compile(rb"\s*\{\r?\n([ \t]+)\"")
 _BULKY = (b"files", b"paths_data")
+
+
+def _parse(raw: bytes) -> tuple[object, Span | None]:
+    """:func:`_parse_lean`, or for a small record one whole parse when that succeeds (a record
+    that does not parse whole may still read lean: a broken ``files`` fails only when asked)."""
+    if len(raw) < LEAN_FROM:
+        try:  # UTF-8 as conda writes it (json.loads of bytes would guess the encoding first)
+            return json.loads(raw.decode()), None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            pass
+    return _parse_lean(raw)
 
 
 def _parse_lean(raw: bytes) -> tuple[object, Span | None]:

@@ -19,8 +19,9 @@ from envtool.errors import UsageError
 from envtool.files import yaml_edit
 from envtool.files.envfile import CondaDep, EnvFile, Path_, PipDep, make_conda_dep, make_pip_dep
 from envtool.files.portable import platform_only
+from envtool.files.prune_options import PruneOptions as PruneOptions  # re-exported
 from envtool.files.spec_rewrite import rewrite_parsed, rewrite_pip
-from envtool.spec import CondaSpec, PinLevel, normalize_pip_name
+from envtool.spec import CondaSpec, normalize_pip_name
 from envtool.ui import plural
 
 Action = Literal["drop", "rewrite", "keep"]
@@ -32,38 +33,7 @@ LEAVES_NEEDS_ENV = (
 )
 
 
-@dataclass(frozen=True)
-class PruneOptions:
-    """The PRUNE OPTIONS of DESIGN §2 (shared by ``prune``, ``export`` and ``clone``)."""
-
-    no_builds: bool = False
-    keep_variant_builds: bool = True
-    leaves: bool = False
-    portable: bool = False
-    pin: PinLevel | None = None
-    no_pip: bool = False
-    pip_only: bool = False
-    drop: tuple[str, ...] = ()
-    keep: tuple[str, ...] = ()
-    channels: tuple[str, ...] | None = None  # None: leave the channel list alone
-    keep_prefix: bool = False
-
-    @property
-    def prunes(self) -> bool:
-        """Whether any option would change a file (``--keep`` alone does not)."""
-        return bool(
-            self.no_builds
-            or self.leaves
-            or self.portable
-            or self.pin is not None
-            or self.no_pip
-            or self.pip_only
-            or self.drop
-            or self.channels is not None
-        )
-
-
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class Decision:
     """One thing pruning did (or deliberately did not do) to one item of the file."""
 
@@ -87,12 +57,13 @@ class Decision:
         line: int | None = None,
         path: Path_ = (),
     ) -> None:
-        # One Decision a line: the fields in one step (a frozen dataclass's own __init__ sets
-        # each through object.__setattr__, several times slower).
-        self.__dict__.update(
-            section=section, action=action, name=name, old=old, new=new, reason=reason,
-            line=line, path=path,
-        )  # fmt: skip
+        # One Decision a line: slots (no __dict__: ~half the memory), each set through its
+        # descriptor (a frozen dataclass's own __init__ goes through object.__setattr__,
+        # several times slower).
+        for set_field, value in zip(
+            _DECISION_SETTERS, (section, action, name, old, new, reason, line, path), strict=True
+        ):
+            set_field(self, value)
 
     @property
     def changes(self) -> bool:
@@ -102,6 +73,12 @@ class Decision:
         """``drop x=1=b — reason`` / ``rewrite a → b — reason`` / ``keep x — reason``."""
         arrow = f" → {self.new}" if self.action == "rewrite" and self.new is not None else ""
         return f"{self.action} {self.old}{arrow} — {self.reason}"
+
+
+_DECISION_SETTERS = tuple(
+    Decision.__dict__[name].__set__
+    for name in ("section", "action", "name", "old", "new", "reason", "line", "path")
+)
 
 
 @dataclass(frozen=True)
@@ -282,20 +259,23 @@ def _prune_pip(
             else:
                 kept.append(make_pip_dep(rw.text, dep.line, dep.path))
     if options.no_pip and not kept and env.pip:
-        # One decision for the whole section rather than one per line.
-        first = env.pip[0]
-        n = len(env.pip)
+        # One decision for the whole section rather than one per line (one per "- pip:"
+        # when the file has several: each goes).
+        sections: dict[Path_, list[PipDep]] = {}
+        for dep in env.pip:
+            sections.setdefault(dep.path[:2], []).append(dep)
         return None, [
             Decision(
                 "pip-section",
                 "drop",
                 "pip",
-                f"pip section ({plural(n, 'line')})",
+                f"pip section ({plural(len(deps), 'line')})",
                 None,
                 "the pip section is dropped (--no-pip)",
-                first.line,
-                first.path[:2],
+                deps[0].line,
+                path,
             )
+            for path, deps in sections.items()
         ]
     if env.pip and not kept:
         return None, decisions  # every line dropped: the empty section goes too

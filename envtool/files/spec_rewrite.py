@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Literal
 
 from envtool.files.portable import pip_platform_marker
@@ -336,7 +337,9 @@ def _rewrite_export_form(
             return Rewrite(
                 head, tuple(reasons), (), CondaSpec(spec.name, None, None, spec.channel, None)
             )
-        version = f"=={ver}" if op == "==" else f"{ver}.*"
+        # Versions repeat across a file: one string each, as spec.parse_conda keeps them.
+        ver = intern(ver)
+        version = intern(f"=={ver}" if op == "==" else f"{ver}.*")
         return Rewrite(
             head + op + ver,
             tuple(reasons),
@@ -349,6 +352,54 @@ def _rewrite_export_form(
             notes=("spec written in a form envtool cannot rewrite safely: left as written",)
         )
     return Rewrite(new, tuple(reasons))
+
+
+def rewrite_export_groups(
+    head: str,
+    op: str,
+    ver: str,
+    build: str | None,
+    no_builds: bool,
+    keep_variant_builds: bool,
+    pin: PinLevel | None,
+) -> str | None:
+    """The new text :func:`rewrite_conda` gives the export-form spec ``head op ver [=build]``
+    (the groups of ``_EXPORT_FORM``), or None when it leaves it alone: string operations only,
+    no :class:`Rewrite` and no spec (what ``prune`` needs line by line when it only writes the
+    file). ``tests/test_prune.py`` checks it against :func:`rewrite_conda` over the corpus."""
+    stripped = False
+    if build is not None:
+        if not no_builds:
+            if pin == "none" or (pin in _KEEP and ver.count(".") >= _KEEP[pin]):
+                return _checked_export_form(head, op, ver, build, no_builds, False, pin)
+            return None
+        hint = keep_variant_builds and _VARIANT_HINT.search(build.lower()) is not None
+        if hint and variant_glob(build) is not None:  # kept as a glob: the path that checks it
+            return _checked_export_form(head, op, ver, build, no_builds, True, pin)
+        stripped = True
+    if pin == "none":
+        return head
+    if pin in _KEEP and ver.count(".") >= _KEEP[pin]:
+        return f"{head}=" + ".".join(ver.split(".", _KEEP[pin])[: _KEEP[pin]])
+    return f"{head}{op}{ver}" if stripped else None
+
+
+def _checked_export_form(
+    head: str,
+    op: str,
+    ver: str,
+    build: str,
+    no_builds: bool,
+    keep_variant_builds: bool,
+    pin: PinLevel | None,
+) -> str | None:
+    """:func:`rewrite_export_groups` where the new text keeps a build: it is parsed back and
+    compared, as :func:`_rewrite_export_form` does (rare: a variant, or a pin with a build)."""
+    text = f"{head}{op}{ver}={build}"
+    form = _EXPORT_FORM.fullmatch(text)
+    assert form is not None
+    spec = parse_conda(text)
+    return _rewrite_export_form(text, spec, form, no_builds, keep_variant_builds, pin).text
 
 
 def _same_meaning(new_text: str, old: CondaSpec, build: str | None, version: str | None) -> bool:

@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from envtool import locks
-from envtool.files import envfile, fileio
+from envtool.files import envfile, fileio, line_edit
 from envtool.files.envfile import EnvFile
 from envtool.files.prune import Decision, PruneOptions, PruneResult, edit_text, prune, reads_as
 
@@ -17,11 +18,22 @@ from envtool.files.prune import Decision, PruneOptions, PruneResult, edit_text, 
 @dataclass(frozen=True)
 class PrunedFile:
     """A pruned file: the new ``text``, what pruning decided (``result``), and the ``file``
-    it came from (its text before, and the encoding the new text goes back to disk in)."""
+    it came from (its text before, and the encoding the new text goes back to disk in).
+
+    When the text came from the line-by-line path (an export), ``result`` is worked out by
+    the general path on first use: writing the file needs only the text.
+    """
 
     text: str
-    result: PruneResult
+    pruned: PruneResult | None = field(repr=False)  # None: not worked out yet
     file: fileio.TextFile
+    options: PruneOptions = field(default_factory=PruneOptions, repr=False)
+
+    @cached_property
+    def result(self) -> PruneResult:
+        if self.pruned is not None:
+            return self.pruned
+        return _prune(self.file, self.options)[1]
 
     @property
     def changed(self) -> bool:
@@ -49,6 +61,15 @@ def prune_file(path: str, options: PruneOptions) -> PrunedFile:
     """
     tf = fileio.read(path)
     locks.refuse(tf, "prune")
+    fast = line_edit.prune(tf.text, options)  # an export: straight from its lines to the output
+    if fast is not None:
+        return PrunedFile(fast, None, tf, options)
+    text, result = _prune(tf, options)
+    return PrunedFile(text, result, tf, options)
+
+
+def _prune(tf: fileio.TextFile, options: PruneOptions) -> tuple[str, PruneResult]:
+    """The general path: parse, decide, edit the text, and check what the edits made."""
     root = envfile.compose(tf.text, tf.source)  # one parse: the edits reuse its node tree
     env = envfile.parse_node(root, tf.source).validate()
     result = prune(env, options)
@@ -59,7 +80,7 @@ def prune_file(path: str, options: PruneOptions) -> PrunedFile:
     # (reads_as); anything else is parsed again and compared (_verify).
     if text != tf.text and not (edited.local and reads_as(env, ops, result.env)):
         _verify(text, tf.source, result.env)
-    return PrunedFile(text, result, tf)
+    return text, result
 
 
 def _verify(text: str, source: str, expected: EnvFile) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from envtool import locks
-from envtool.files import envfile, fileio, yaml_edit
+from envtool.files import envfile, fileio, line_edit, yaml_edit
 from envtool.files.envfile import EnvFile, check_env_name
 
 
@@ -38,6 +38,12 @@ def rename_text(
 
     A file every other command calls invalid (``check``'s errors) is refused with their error.
     """
+    fast = line_edit.rename(text, new_name, keep_prefix=keep_prefix)  # an export: by its lines
+    return fast if fast is not None else _rename(text, new_name, keep_prefix, source)
+
+
+def _rename(text: str, new_name: str, keep_prefix: bool, source: str) -> str:
+    """The general path: parse (and so validate), then edit at the node positions."""
     root = envfile.compose(text, source)  # one parse: the edits reuse its node tree
     envfile.parse_node(root, source).validate()
     ops: list[yaml_edit.Op] = [yaml_edit.SetKey("name", new_name)]
