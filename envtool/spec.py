@@ -88,6 +88,12 @@ def parse_conda(text: str) -> CondaSpec:
     """
     if parse_conda.cache_info().currsize >= SPEC_CACHE_SIZE:  # (runs on a cache miss only)
         parse_conda.cache_clear()
+    return read_conda(text)
+
+
+def read_conda(text: str) -> CondaSpec:
+    """:func:`parse_conda` without its cache: for a reader that parses each line of a large file
+    once, where a cache would only keep every spec alive."""
     text = text.strip()
     fast = _FAST_SPEC.fullmatch(text)
     if fast is not None:
@@ -109,6 +115,16 @@ def parse_conda(text: str) -> CondaSpec:
     return _parse_with_rattler(text)
 
 
+def conda_name(text: str) -> str:
+    """``read_conda(text).name`` of a ``text`` :data:`PLAIN_BARE_SPEC` matches, without making
+    the rest of the spec: ``name[=version[=build]]``, and a name holds no "=" (no regex).
+
+    >>> conda_name("PyYAML=6.0.1=py311_0")
+    'pyyaml'
+    """
+    return text.partition("=")[0].lower()
+
+
 # The fast path: plain channel and name, a version of numbers without leading zeros (each may
 # end in one release letter: 1.1.1w, 2023c), a build of plain characters.
 _FAST_NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
@@ -116,6 +132,14 @@ _FAST_SPEC = re.compile(
     r"(?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?"
     r"([A-Za-z0-9_][A-Za-z0-9_.-]*)"
     rf"(?:(==?)({_FAST_NUMBER}(?:\.{_FAST_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?)?"
+)
+PLAIN_SPEC = _FAST_SPEC  # the plain form: read_conda reads it directly (so it parses)
+# The plain form without a channel or spaces around it, as nearly every line of a file is:
+# a text it matches parses (read_conda's direct path) and conda_name names it. (For a text
+# with no ":", the same answer as PLAIN_SPEC, 40% sooner.)
+PLAIN_BARE_SPEC = re.compile(
+    r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+    rf"(?:==?{_FAST_NUMBER}(?:\.{_FAST_NUMBER})*(?:=[A-Za-z0-9_][A-Za-z0-9_.+]*)?)?"
 )
 
 

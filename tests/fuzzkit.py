@@ -496,6 +496,58 @@ def check_bounded(data: bytes, other: bytes | None = None) -> list[Failure]:
     return failures
 
 
+def lean_vs_eager(text: str, env: Any) -> str | None:
+    """None when every conda dependency of ``env`` (parsed from ``text``) is what an eager
+    parse makes of its line: the same spec (or problem) and name, whether its spec is read
+    lazily or kept, equal and hashed alike, and its ``path`` leads to its line in the YAML
+    tree; else the first difference."""
+    from envtool.files import envfile
+    from envtool.spec import SpecError, parse_conda
+
+    root = envfile.compose(text, "env.yml")
+    for dep in env.conda:
+        try:
+            spec, problem = parse_conda(dep.text), None
+        except SpecError as exc:
+            spec, problem = None, str(exc)
+        eager = envfile.CondaDep(dep.text, spec, problem, dep.line, dep.path)
+        parts = None if spec is None else (spec.name, spec.channel, spec.build)
+        # Read before dep.spec, which keeps the spec: the lazy paths first.
+        lazy = (envfile.conda_parts(dep), envfile.conda_key(dep), dep.name, dep.parsed())
+        want = (parts, eager.name.strip(), eager.name, spec)
+        if lazy != want:
+            return f"{dep.text!r}: {lazy} != {want}"
+        if (dep.spec, dep.problem, dep.name) != (spec, problem, eager.name):
+            return f"{dep.text!r}: {dep!r} != {eager!r}"
+        if dep != eager or hash(dep) != hash(eager):
+            return f"{dep.text!r}: not equal to an eager CondaDep"
+        node: Any = root
+        for step in dep.path:
+            node = node.value[step] if isinstance(step, int) else _value_of(node, step)
+        line = envfile.node_line(node)
+        if (node.value, line) != (dep.text, dep.line):
+            return f"{dep.text!r}: path {dep.path} leads to {node.value!r} on line {line}"
+    return None
+
+
+def diff_by_index(old: Any, new: Any, *, ignore: tuple[str, ...] = ()) -> Any:
+    """``diff(old, new)`` with the conda packages paired through a name index of each file
+    (``Comparison._index_conda``) instead of ``diff``'s merge by name."""
+    from envtool.diff.compare import Comparison, ignorer
+
+    class Indexed(Comparison):
+        def _merge_conda(self) -> tuple[dict[str, Any], dict[str, Any]]:
+            return self._index_conda(self.old), self._index_conda(self.new)
+
+    builder = Indexed(old, new, False, ignorer(ignore))
+    builder.compare()
+    return builder.result(ignore)
+
+
+def _value_of(mapping: Any, key: str) -> Any:
+    return next(v for k, v in mapping.value if k.value == key)
+
+
 def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml") -> list[Failure]:
     """Run ``data`` through every file command; the invariants it broke (empty: none)."""
     from yamltree import fast_vs_libyaml  # the fast composer builds libyaml's tree, or declines
@@ -537,6 +589,10 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
     if tree_difference:
         fail("fast compose: a tree unlike libyaml's", tree_difference)
     env, parse_error = guarded("parse", envfile.parse_file, tf)
+    if env is not None:
+        lean_difference, _ = guarded("lean model", lean_vs_eager, tf.text, env)
+        if lean_difference:
+            fail("parse: the lean model differs from an eager parse", lean_difference)
     invalid = {f.code for f in findings or ()} & INVALID_CODES
     if findings is not None and bool(invalid) != (parse_error is not None):
         fail("verdict: check and parse disagree", f"check {sorted(invalid)}, parse {parse_error}")
@@ -606,6 +662,9 @@ def check_input(data: bytes, other: bytes | None = None, source: str = "env.yml"
             if b is not None:
                 ab, _ = guarded("diff a b", diff, env, b)
                 ba, _ = guarded("diff b a", diff, b, env)
+                indexed, _ = guarded("diff a b by index", diff_by_index, env, b)
+                if ab is not None and indexed is not None and indexed != ab:
+                    fail("diff: the sorted merge and the index disagree", (ab, indexed))
                 if ab is not None:
                     _check_rendered(ab, guarded, fail)
                 if ab is not None and ba is not None:

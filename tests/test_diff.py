@@ -721,3 +721,33 @@ def test_docstring_examples() -> None:
 
     assert doctest.testmod(diff_module).failed == 0
     assert doctest.testmod(compare).failed == 0
+
+
+def test_sorted_files_merge_as_the_index_compares() -> None:
+    """diff pairs conda packages in a merge by name (in the file's order when sorted, else
+    in a sorted order of positions): the same changes and warnings, in the same order, as
+    through a name index of each file."""
+    import random
+
+    import fuzzkit
+
+    rng = random.Random(11)
+    for case in range(60):
+        names = sorted({f"p{rng.randrange(300):03d}" for _ in range(rng.randrange(1, 120))})
+        lines = []
+        for name in names:
+            for _ in range(1 + (case % 2 and rng.random() < 0.05)):  # now and then twice
+                lines.append(
+                    f"{name.upper() if rng.random() < 0.1 else name}="
+                    f"{rng.randrange(3)}.{rng.randrange(3)}=h{rng.randrange(2)}_0"
+                )
+        texts = []
+        for _ in range(2):
+            kept = [x for x in lines if rng.random() < 0.8]
+            if case % 5 == 0:
+                rng.shuffle(kept)  # not sorted by name
+            pip = "\n".join(f"{n}=={rng.randrange(3)}" for n in names[:3])
+            texts.append(env("\n".join(kept), pip=pip))
+        a, b = (envfile.parse(t, f"{i}.yml") for i, t in enumerate(texts))
+        for ignore in ((), ("p0*",)):
+            assert diff(a, b, ignore=ignore) == fuzzkit.diff_by_index(a, b, ignore=ignore)

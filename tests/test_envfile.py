@@ -216,3 +216,91 @@ def test_dump_yaml_of_real_files_is_ruamels() -> None:
         plain = envfile._dump_plain(data)
         if plain is not None:
             assert plain == _ruamel_yaml(data), path
+
+
+# ------------------------------------------------------------------ the lean model (issue 11)
+
+
+def _text(data: bytes) -> str | None:
+    try:
+        return fileio.decode(data, "x.yml").text
+    except InputError:
+        return None
+
+
+def test_lean_dependencies_are_eager_ones_over_real_files() -> None:
+    """A dependency read from a file parses its spec when asked (or not at all: ``parsed()``)
+    and keeps its path as an int: the same spec, problem, name, equality, hash and path as an
+    eager parse, over every real file."""
+    import fuzzkit
+
+    lazy = 0
+    for data in fuzzkit.seeds():
+        text = _text(data)
+        if text is None:
+            continue
+        try:
+            env = envfile.parse(text, "x.yml")
+        except InputError:
+            continue
+        lazy += sum(dep._spec is envfile._LATER for dep in env.conda)
+        assert fuzzkit.lean_vs_eager(text, env) is None, text[:300]
+    assert lazy > 1000
+
+
+def test_lean_dependencies_far_from_their_index_keep_their_path() -> None:
+    """Where a line is far from its index (many comments), the path is kept as a tuple."""
+    import fuzzkit
+
+    text = "dependencies:\n" + "".join(
+        f"  - a{i}=1.{i}=h{i}_0\n" + "  # note\n" * (i * 7) for i in range(60)
+    )
+    env = envfile.parse(text, "x.yml")
+    assert fuzzkit.lean_vs_eager(text, env) is None
+    assert env.conda[59].path == ("dependencies", 59)
+    assert env.conda[59].line == 2 + sum(1 + 7 * i for i in range(59))
+    assert isinstance(env.conda[59]._path, tuple) and isinstance(env.conda[0]._path, int)
+
+
+def test_lean_dependency_is_a_frozen_value() -> None:
+    env = envfile.parse("dependencies:\n  - numpy=1.26.4=py311_0\n  - 'bad spec ['\n", "x.yml")
+    dep, bad = env.conda
+    assert dep.parsed() is not dep.parsed()  # parsed, not kept
+    assert dep._spec is envfile._LATER
+    assert dep.spec is dep.spec and dep._spec is not envfile._LATER  # kept once read
+    assert dep.name == "numpy" and dep.spec is not None and dep.spec.pinned == "1.26.4"
+    assert bad.spec is None and bad.problem and bad.name == "bad spec ["
+    with pytest.raises(AttributeError):
+        dep.text = "x"  # type: ignore[misc]
+    same = envfile.CondaDep(dep.text, None, None)
+    assert dep != same and dep == envfile.make_conda_dep(dep.text, 99, ("x",))
+    assert len({dep, envfile.make_conda_dep(dep.text)}) == 1
+    assert "numpy=1.26.4=py311_0" in repr(dep) and "('dependencies', 0)" in repr(dep)
+
+
+def test_bare_plain_specs_parse_and_conda_name_names_them() -> None:
+    """What the model reads lazily (PLAIN_BARE_SPEC) parses by read_conda's direct path, and
+    conda_name gives its name; for a text with no ":" it is PLAIN_SPEC's answer."""
+    import fuzzkit
+
+    from envtool.spec import PLAIN_BARE_SPEC, PLAIN_SPEC, SpecError, conda_name, read_conda
+
+    bare = 0
+    texts = {"a", " A ", "x::Y=1.2", "b==1", "c=1=h_0", "d=01", "e>=1", "f=1.2a=x+y", "=1", ""}
+    texts |= {"G-H.i_9==10.0.1b", "j=1.2.3=", "k=1..2", "l=1234567890", "M=0=py_0"}
+    for data in fuzzkit.seeds():
+        texts.update(re.findall(r"^\s*- (.*)$", (_text(data) or ""), re.MULTILINE))
+    for text in texts:
+        if ":" not in text:
+            assert (PLAIN_BARE_SPEC.fullmatch(text) is None) == (
+                PLAIN_SPEC.fullmatch(text) is None
+            ), text
+        if PLAIN_BARE_SPEC.fullmatch(text) is None:
+            continue
+        bare += 1
+        try:
+            spec = read_conda(text)
+        except SpecError:
+            raise AssertionError(text) from None
+        assert conda_name(text) == spec.name, text
+    assert bare > 500

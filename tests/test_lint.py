@@ -462,3 +462,31 @@ def test_ignore_leaves_out_findings_by_code_or_name(cli, tmp_path) -> None:
     assert cli("check", str(f), "--ignore", "editable").code == 0
     bad = cli("check", str(f), "--ignore", "W999")
     assert bad.code == 2 and "unknown finding 'W999'" in bad.err
+
+
+def test_names_listed_again_in_a_large_file_are_all_found() -> None:
+    """W103 on a file of 20,000 names: exactly the lines a dict of every name would report
+    (``_Names`` keeps a bit a name and looks again only at candidates)."""
+    import random
+
+    rng = random.Random(5)
+    names = [f"pkg{i}" for i in range(20_000)]
+    names += [rng.choice(names).upper() for _ in range(40)]  # listed again, another case
+    rng.shuffle(names)
+    text = "dependencies:\n" + "".join(f"  - {n}=1.0\n" for n in names) + "  - bad [\n"
+    first: dict[str, int] = {}
+    want = []
+    for line, name in enumerate(names, 2):
+        key = name.lower()
+        if key in first:
+            want.append((line, first[key]))
+        else:
+            first[key] = line
+    found = lint(fileio.TextFile("x.yml", text))
+    got = [
+        (f.line, int(re.search(r"first on line (\d+)", f.message).group(1)))  # type: ignore[union-attr]
+        for f in found
+        if f.code == "W103"
+    ]
+    assert got == want and len(want) >= 40
+    assert [f.code for f in found if f.line == len(names) + 2] == ["E101"]

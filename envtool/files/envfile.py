@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 
 from envtool.errors import InputError, UsageError
 from envtool.files import fileio
 from envtool.files.fileio import TextFile
-from envtool.spec import CondaSpec, PipLine, SpecError, parse_conda, parse_pip
+from envtool.spec import (
+    PLAIN_BARE_SPEC,
+    CondaSpec,
+    PipLine,
+    SpecError,
+    conda_name,
+    parse_conda,
+    parse_pip,
+    read_conda,
+)
 
 FORBIDDEN_IN_NAMES = ("/", " ", ":", "#")  # CEP 24: characters an environment name must not contain
 
@@ -87,19 +96,177 @@ _AMBIGUOUS_BREAKS = {
 Path_ = tuple[str | int, ...]  # where an item lives: ("dependencies", 3) or (..., "pip", 0)
 
 
-@dataclass(frozen=True, slots=True)
 class CondaDep:
-    """One conda dependency line. ``spec`` is None when the text does not parse (``problem``)."""
+    """One conda dependency line. ``spec`` is None when the text does not parse (``problem``).
+
+    A value: frozen, equal (and hashed) by ``text``, ``spec`` and ``problem``; ``line`` and
+    ``path`` say where it was read and do not count. Built as a dataclass was, with
+    ``CondaDep(text, spec, problem=None, line=None, path=())``.
+
+    Read from a file it is lean (a 100,000-line file keeps 100,000 of them): a spec in the plain
+    form every export writes is checked when the file is read but parsed only when ``spec`` is
+    first read (then kept), and :meth:`parsed` parses it without keeping it, for a pass over
+    every line that needs each spec once; its ``path`` is kept as the small distance between
+    its line and its index in ``dependencies:`` (see :func:`_read_dep`).
+    """
+
+    __slots__ = ("_path", "_spec", "line", "problem", "text")
 
     text: str
-    spec: CondaSpec | None
-    problem: str | None = None
-    line: int | None = field(default=None, compare=False)
-    path: Path_ = field(default=(), compare=False)
+    problem: str | None
+    line: int | None
+    _spec: Any  # a CondaSpec, None, or _LATER
+    _path: Any  # a Path_, or an int: see _read_dep
+
+    def __init__(
+        self,
+        text: str,
+        spec: CondaSpec | None,
+        problem: str | None = None,
+        line: int | None = None,
+        path: Path_ = (),
+    ) -> None:
+        _SET_TEXT(self, text)
+        _SET_SPEC(self, spec)
+        _SET_PROBLEM(self, problem)
+        _SET_LINE(self, line)
+        _SET_PATH(self, _compact_path(path, line))
+
+    @property
+    def spec(self) -> CondaSpec | None:
+        spec = self._spec
+        if spec is _LATER:
+            spec = read_conda(self.text)
+            _SET_SPEC(self, spec)
+        return spec  # type: ignore[no-any-return]
+
+    def parsed(self) -> CondaSpec | None:
+        """``spec``, parsed now if it was not yet, and not kept: for one pass over every line."""
+        spec = self._spec
+        return read_conda(self.text) if spec is _LATER else spec
+
+    @property
+    def path(self) -> Path_:
+        path = self._path
+        if path.__class__ is int:
+            return ("dependencies", self.line - path)  # type: ignore[operator]
+        return path  # type: ignore[no-any-return]
 
     @property
     def name(self) -> str:
-        return self.spec.name if self.spec else self.text
+        spec = self._spec
+        if spec is _LATER:
+            return conda_name(self.text)
+        return spec.name if spec else self.text
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not CondaDep:
+            return NotImplemented
+        assert isinstance(other, CondaDep)
+        if self.text != other.text or self.problem != other.problem:
+            return False
+        return self._spec is other._spec or self.parsed() == other.parsed()
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.problem))  # (equal deps have these equal: no parse)
+
+    def __repr__(self) -> str:
+        return (
+            f"CondaDep(text={self.text!r}, spec={self.parsed()!r}, problem={self.problem!r}, "
+            f"line={self.line!r}, path={self.path!r})"
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CondaDep, (self.text, self.spec, self.problem, self.line, self.path))
+
+
+_LATER: Any = object()  # CondaDep._spec of a plain spec: parsed when read (check_conda)
+_SETTERS = tuple(
+    CondaDep.__dict__[slot].__set__ for slot in ("text", "_spec", "problem", "line", "_path")
+)
+_SET_TEXT, _SET_SPEC, _SET_PROBLEM, _SET_LINE, _SET_PATH = _SETTERS
+_NEW = object.__new__
+
+
+def conda_keys(
+    deps: Sequence[CondaDep], order: Iterable[int] | None = None
+) -> Iterator[tuple[str, CondaDep]]:
+    """(key, dependency) for each of ``deps`` (those at ``order``'s positions, when given):
+    what identifies a dependency across two files, its spec's name, or (a line that does not
+    parse) its text, stripped. As ``dep.name.strip()``, without parsing a spec or making more
+    than the name: a diff of two large files asks it of every line, some of them twice."""
+    for dep in deps if order is None else map(deps.__getitem__, order):
+        spec = dep._spec
+        if spec is _LATER:  # the bare plain form: name[=version[=build]] (conda_name)
+            yield dep.text.partition("=")[0].lower(), dep
+        else:
+            yield (spec.name if spec else dep.text.strip()), dep
+
+
+def conda_key(dep: CondaDep) -> str:
+    """The key of one dependency (:func:`conda_keys`)."""
+    spec = dep._spec
+    if spec is _LATER:  # (conda_name)
+        return dep.text.partition("=")[0].lower()
+    return spec.name if spec else dep.text.strip()
+
+
+def conda_parts(dep: CondaDep) -> tuple[str, str | None, str | None] | None:
+    """(name, channel, build) of ``dep``'s spec, None when it does not parse: for a bare
+    plain line (``name[=version[=build]]`` or ``name==version[=build]``, the form every export
+    writes) read from its text, without making a spec (a check of every line asks it)."""
+    spec = dep._spec
+    if spec is _LATER:
+        name, _, rest = dep.text.partition("=")
+        if rest[:1] == "=":  # name==version[=build]
+            rest = rest[1:]
+        return name.lower(), None, rest.partition("=")[2] or None
+    if spec is None:
+        return None
+    return spec.name, spec.channel, spec.build
+
+
+def conda_names(deps: Sequence[CondaDep]) -> list[str]:
+    """The keys of :func:`conda_keys`, as a list (made in one loop: a sort takes them)."""
+    later = _LATER
+    names: list[str] = []
+    append = names.append
+    for dep in deps:
+        spec = dep._spec
+        if spec is later:  # (conda_name)
+            append(dep.text.partition("=")[0].lower())
+        else:
+            append(spec.name if spec else dep.text.strip())
+    return names
+
+
+def _compact_path(path: Path_, line: int | None) -> Path_ | int:
+    """``path`` as CondaDep keeps it: ("dependencies", index) as ``line - index`` where that
+    is a small int (see :func:`_read_dep`), anything else as it is."""
+    if line is not None and len(path) == 2 and path[0] == "dependencies":
+        index = path[1]
+        if index.__class__ is int and 0 <= line - index <= _SMALL_INT:
+            return line - index
+    return path
+
+
+def _read_dep(text: str, line: int, index: int) -> CondaDep:
+    """The dependency at ``index`` of ``dependencies:``, on ``line``, its spec parsed now (a
+    line not in the bare plain form, which :func:`_dependencies` reads lazily), or its
+    ``problem`` when it does not parse."""
+    try:
+        return CondaDep(text, read_conda(text), None, line, ("dependencies", index))
+    except SpecError as exc:
+        return CondaDep(text, None, str(exc), line, ("dependencies", index))
+
+
+_SMALL_INT = 256  # CPython keeps one object for each int from -5 to 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,27 +282,6 @@ class PipDep:
     @property
     def key(self) -> str:
         return self.req.key if self.req else self.text
-
-
-# A frozen dataclass's __init__ sets each field through object.__setattr__; setting the slots
-# directly builds the same frozen CondaDep 2.5x faster, which a 100,000-line file notices.
-_NEW = object.__new__
-_SET_TEXT, _SET_SPEC, _SET_PROBLEM, _SET_LINE, _SET_PATH = (
-    CondaDep.__dict__[name].__set__ for name in ("text", "spec", "problem", "line", "path")
-)
-
-
-def _conda_dep(
-    text: str, spec: CondaSpec | None, problem: str | None, line: int, path: Path_
-) -> CondaDep:
-    """``CondaDep(text, spec, problem, line, path)``, faster (see above)."""
-    dep: CondaDep = _NEW(CondaDep)
-    _SET_TEXT(dep, text)
-    _SET_SPEC(dep, spec)
-    _SET_PROBLEM(dep, problem)
-    _SET_LINE(dep, line)
-    _SET_PATH(dep, path)
-    return dep
 
 
 @dataclass(frozen=True)
@@ -195,11 +341,19 @@ def parse_file(tf: TextFile, *, strict: bool = True) -> EnvFile:
 
 def parse(text: str, source: str = "<string>") -> EnvFile:
     """Parse environment-file text (already decoded, BOM removed)."""
-    return parse_node(compose(text, source), source)
+    return parse_node(compose(text, source), source, consume=True)
 
 
-def parse_node(root: Any, source: str) -> EnvFile:
-    """The environment file in a node tree from :func:`compose` (None: an empty file)."""
+def parse_node(root: Any, source: str, *, consume: bool = False) -> EnvFile:
+    """The environment file in a node tree from :func:`compose` (None: an empty file).
+
+    With ``consume``, the caller is done with the tree: the dependency items are let go as the
+    model takes them (when the fast composer built it: libyaml's may share nodes between
+    aliases), so the tree and the model are not both whole at once.
+    """
+    from envtool.files import fastyaml
+
+    consume = consume and isinstance(root, fastyaml.MappingNode)
     if root is None:
         raise InputError(source, "empty file: expected a mapping with a 'dependencies' list")
     if root.id != "mapping":
@@ -231,7 +385,7 @@ def parse_node(root: Any, source: str) -> EnvFile:
     prefix = _scalar_or_none(fields.get("prefix"), "prefix", source)
     channels = tuple(_scalar_list(fields.get("channels"), "channels", source))
     variables = _variables(fields.get("variables"), source)
-    conda, pip = _dependencies(fields.get("dependencies"), source)
+    conda, pip = _dependencies(fields.get("dependencies"), source, consume)
     return EnvFile(
         name=name,
         channels=channels,
@@ -475,27 +629,52 @@ def _variables(node: Any, source: str) -> dict[str, str]:
     return out
 
 
-def _dependencies(node: Any, source: str) -> tuple[tuple[CondaDep, ...], tuple[PipDep, ...] | None]:
+def _dependencies(
+    node: Any, source: str, consume: bool
+) -> tuple[tuple[CondaDep, ...], tuple[PipDep, ...] | None]:
     if node is None or is_null(node):
         return (), None
     if node.id != "sequence":
         raise InputError(source, "'dependencies' must be a list", node_line(node))
     conda: list[CondaDep] = []
+    append = conda.append
     pip: list[PipDep] | None = None
-    for index, item in enumerate(node.value):
-        path: Path_ = ("dependencies", index)
-        if item.id == "scalar":
+    items = node.value
+    bare = PLAIN_BARE_SPEC.fullmatch
+    later, new, small = _LATER, _NEW, _SMALL_INT
+    set_text, set_spec, set_problem, set_line, set_path = _SETTERS
+    from envtool.files.fastyaml import ScalarNode as plain_node  # (not QuotedNode: style "")
+
+    for index, item in enumerate(items):
+        if consume:
+            items[index] = None  # the model keeps what it needs of the node; let it go
+        if item.__class__ is plain_node:  # the fast composer's plain scalar (every export's)
+            text, line = item.value, item.lineno
+            if text in _NULL_WORDS:
+                continue
+        elif item.id == "scalar":
             text = item.value
             if not item.style and text in _NULL_WORDS:
                 continue
-            line = getattr(item, "lineno", None)  # node_line(item), inlined: one call per item
-            if line is None:
-                line = item.start_mark.line + 1
-            try:
-                conda.append(_conda_dep(text, parse_conda(text), None, line, path))
-            except SpecError as exc:
-                conda.append(CondaDep(text, None, str(exc), line, path))
+            lineno = getattr(item, "lineno", None)  # node_line(item), inlined
+            line = item.start_mark.line + 1 if lineno is None else lineno
+        else:
+            text = None
+        if text is not None:
+            if ":" in text or bare(text) is None:  # parsed now: a channel, spaces, rattler's
+                append(_read_dep(text, line, index))
+                continue
+            # A bare plain spec: it parses (read when asked); no int for its path.
+            dep = new(CondaDep)
+            set_text(dep, text)
+            set_spec(dep, later)
+            set_problem(dep, None)
+            set_line(dep, line)
+            delta = line - index
+            set_path(dep, delta if 0 <= delta <= small else ("dependencies", index))
+            append(dep)
         elif item.id == "mapping":
+            path: Path_ = ("dependencies", index)
             for k, v in item.value:
                 if k.id != "scalar" or k.value != "pip":
                     raise InputError(
@@ -585,7 +764,7 @@ def dump_data_yaml(data: dict[str, Any]) -> str:
 
 # Scalars ruamel writes as they are: a letter, "_" or "/" first; no space, quote, "#" or "!";
 # no ":" at the end (file:///x is plain); no word YAML reads as a boolean or null.
-_PLAIN_SCALAR = re.compile(r"[A-Za-z_/][A-Za-z0-9_.=*+/<>,:-]*(?<!:)")
+_PLAIN_SCALAR = r"[A-Za-z_/][A-Za-z0-9_.=*+/<>,:-]*(?<!:)"  # compiled when first dumped
 _WIDTH = 81  # ruamel's line width (80), plus the newline
 _NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null"})
 
@@ -593,7 +772,7 @@ _NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "nu
 def _plain_word(text: object) -> bool:
     return (
         isinstance(text, str)
-        and _PLAIN_SCALAR.fullmatch(text) is not None
+        and re.fullmatch(_PLAIN_SCALAR, text) is not None
         and text.lower() not in _NOT_PLAIN
     )
 

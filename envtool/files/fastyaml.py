@@ -15,6 +15,7 @@ libyaml. ``tests/test_fastyaml.py`` and the fuzzer compare both trees on every i
 from __future__ import annotations
 
 import re
+from array import array
 from typing import Final
 
 STR_TAG: Final = "tag:yaml.org,2002:str"
@@ -46,6 +47,25 @@ class Mark:
         return f"Mark({self.line}, {self.column}, {self.index})"
 
 
+class LineStarts:
+    """Where each line of a text starts, found when first asked: a list item's node asks it its
+    index (only an edit or a test reads marks) instead of keeping an int of its own (~30 bytes
+    an item of a 100,000-line file, freed too late to be reused)."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: array[int] | None = None
+
+    def index(self, line: int, column: int) -> int:
+        """The character index of 0-based ``line`` and ``column``."""
+        if self._starts is None:
+            self._starts = array("Q", [0])
+            self._starts.extend(m.end() for m in re.finditer("\n", self._text))
+        return self._starts[line] + column
+
+
 class ScalarNode:
     """A plain scalar on one line: its end is its start plus its length."""
 
@@ -54,22 +74,30 @@ class ScalarNode:
     tag = STR_TAG
     style = ""  # plain, as libyaml reports it
 
-    def __init__(self, value: str, line: int, column: int, index: int) -> None:
+    def __init__(self, value: str, line: int, column: int, index: int | LineStarts) -> None:
         self.value = value
         # 1-based: what envfile.node_line reads without making a Mark, and a dependency keeps
         # (one int for both)
         self.lineno = line + 1
         self._column = column
-        self._index = index
+        self._index = index  # the start's character index, or the text's LineStarts
+
+    @property
+    def index(self) -> int:
+        """The character index it starts at."""
+        index = self._index
+        if isinstance(index, LineStarts):
+            return index.index(self.lineno - 1, self._column)
+        return index
 
     @property
     def start_mark(self) -> Mark:
-        return Mark(self.lineno - 1, self._column, self._index)
+        return Mark(self.lineno - 1, self._column, self.index)
 
     @property
     def end_mark(self) -> Mark:
         n = len(self.value)
-        return Mark(self.lineno - 1, self._column + n, self._index + n)
+        return Mark(self.lineno - 1, self._column + n, self.index + n)
 
 
 class QuotedNode(ScalarNode):
@@ -84,7 +112,7 @@ class QuotedNode(ScalarNode):
     @property
     def end_mark(self) -> Mark:
         n = len(self.value) + 2
-        return Mark(self.lineno - 1, self._column + n, self._index + n)
+        return Mark(self.lineno - 1, self._column + n, self.index + n)
 
 
 class SequenceNode:
@@ -143,10 +171,6 @@ def _scalar(rest: str, line: int, column: int, index: int) -> ScalarNode:
     return ScalarNode(text, line, column, index)
 
 
-# A plain scalar with no space or colon (an export's every line): certain as it is.
-_SIMPLE = re.compile(r"[A-Za-z0-9_./~$^+=<(\\][!-9;-~]*")
-
-
 def _plain(rest: str) -> str | None:
     """The plain scalar that ``rest`` (a line's remainder, not empty, not a comment) holds,
     its trailing comment and spaces dropped; None when its reading is not certain."""
@@ -163,41 +187,49 @@ def _plain(rest: str) -> str | None:
 
 
 class _Scan:
-    """The lines of the text and a cursor on the next one that holds something."""
+    """A cursor on the next line of the text that holds something. Lines are found in the text
+    as they are reached (no list of lines: on a 100,000-line file that list alone was the size
+    of the finished model)."""
 
     def __init__(self, text: str, crlf: bool) -> None:
-        self.lines = text.split("\n")
-        if crlf:  # every line but the last ends in "\r" (checked by the caller)
-            self.lines = [line[:-1] for line in self.lines[:-1]] + [self.lines[-1]]
-        self.step = 2 if crlf else 1  # characters of a line break
+        self.text = text
+        self.crlf = int(crlf)  # a line's content ends one character before its "\n"
+        self.n_lines = text.count("\n") + 1
         self.i = 0  # the current line
         self.pos = 0  # the index of its first character
+        self.following = 0  # the index of the next line's first character
         self.indent = 0  # the current line's indentation
         self.body = ""  # the current line without it
         self.eof = False
-        n_breaks = len(self.lines) - 1
-        end_line = n_breaks if self.lines[-1] == "" else n_breaks + 1  # libyaml ends on a new line
-        self.end = Mark(end_line, 0, len(text))
+        n_breaks = self.n_lines - 1
+        end_line = n_breaks if text.endswith("\n") or not text else n_breaks + 1
+        self.end = Mark(end_line, 0, len(text))  # libyaml ends on a new line
         self.nodes = 0
+        self.starts = LineStarts(text)  # shared by the list items' nodes
 
     def next(self) -> None:
         """Move past the current line to the next one that is not blank or a comment."""
-        self.pos += len(self.lines[self.i]) + self.step
+        self.pos = self.following
         self.i += 1
         self.settle()
 
     def settle(self) -> None:
         """Stay on the current line if it holds something, else move to the next that does."""
-        lines, i, pos, step = self.lines, self.i, self.pos, self.step
-        n = len(lines)
+        text, i, pos, n, crlf = self.text, self.i, self.pos, self.n_lines, self.crlf
+        find = text.find
         while i < n:
-            line = lines[i]
+            cut = find("\n", pos)
+            end = len(text) if cut < 0 else cut - crlf
+            if end - pos > _MAX_LINE:
+                raise _Outside  # a value that long: libyaml's path gives the error
+            line = text[pos:end]
             body = line.lstrip(" ")
             if body and body[0] != "#":
                 self.i, self.pos, self.body = i, pos, body
+                self.following = cut + 1 if cut >= 0 else len(text)
                 self.indent = len(line) - len(body)
                 return
-            pos += len(line) + step
+            pos = cut + 1 if cut >= 0 else len(text)
             i += 1
         self.i, self.pos, self.eof = i, pos, True
 
@@ -214,12 +246,11 @@ def compose(text: str) -> Node | Unsure | None:
     if crlf and not text.count("\r") == text.count("\r\n") == text.count("\n"):
         return UNSURE  # a lone CR, or mixed line ends
     scan = _Scan(text, crlf)
-    last = scan.lines[-1].lstrip(" ")
-    if scan.lines[-1] and (not last or last[0] == "#"):
+    last_line = text[text.rfind("\n") + 1 :]
+    last = last_line.lstrip(" ")
+    if last_line and (not last or last[0] == "#"):
         return UNSURE  # libyaml closes blocks deeper than where such a last line ends there
-    if max(map(len, scan.lines)) > _MAX_LINE:
-        return UNSURE  # a value that long: libyaml's path gives the error
-    try:
+    try:  # (a line longer than _MAX_LINE is outside too: _Scan measures each)
         root = _document(scan)
     except _Outside:
         return UNSURE
@@ -312,22 +343,31 @@ def _sequence(scan: _Scan, indent: int, parent: int) -> SequenceNode:
     scalars or, in a top-level key's sequence, a one-key mapping (``- pip:`` and its list)."""
     start = scan.mark()
     items: list[Node] = []
-    lines, step = scan.lines, scan.step
-    n_lines = len(lines)
+    text, crlf, find = scan.text, scan.crlf, scan.text.find
+    size = len(text)
     prefix = " " * indent + "- "
     width = len(prefix)
-    simple = _SIMPLE.fullmatch
+    first = _FIRST
+    starts = scan.starts
     while True:
         # The common line first: "- word" at this indent, the next line another such item.
         i, pos = scan.i, scan.pos
-        line = lines[i]
-        while line.startswith(prefix) and simple(line, width):
-            items.append(ScalarNode(line[width:], i, width, pos + width))
-            pos += len(line) + step
-            i += 1
-            if i == n_lines:
+        while text.startswith(prefix, pos):
+            cut = find("\n", pos)
+            end = size if cut < 0 else cut - crlf
+            if end - pos > _MAX_LINE:
+                break  # (settle() then refuses a line that long)
+            # A plain scalar with no space or colon (an export's every line) is certain as it
+            # is: a first character in _FIRST, then (compose() let through printable ASCII
+            # only) anything but a space or a colon. Three C calls, no regex.
+            value = text[pos + width : end]
+            if not value or value[0] not in first or " " in value or ":" in value:
                 break
-            line = lines[i]
+            items.append(ScalarNode(value, i, width, starts))
+            i += 1
+            if cut < 0:
+                break  # the last line
+            pos = cut + 1
         if i != scan.i:
             scan.i, scan.pos = i, pos
             scan.settle()
@@ -347,11 +387,8 @@ def _sequence(scan: _Scan, indent: int, parent: int) -> SequenceNode:
         if parent == 0 and _KEY.match(rest) is not None:
             items.append(_item_mapping(scan, indent, column, rest))
         else:
-            at = scan.i
-            items.append(_scalar(rest, at, column, scan.pos + column))
-            scan.pos += len(lines[at]) + step
-            scan.i = at + 1
-            scan.settle()
+            items.append(_scalar(rest, scan.i, column, scan.pos + column))
+            scan.next()
         if scan.eof or scan.indent < indent:
             break
         if scan.indent > indent:

@@ -43,7 +43,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,6 +55,7 @@ from envtool.files.envfile import (
     CondaDep,
     EnvFile,
     check_env_name,
+    conda_parts,
     conflict_markers,
     is_null,
     node_line,
@@ -116,13 +118,17 @@ def lint(tf: TextFile) -> list[Finding]:
         return conflicts
     try:
         root = envfile.compose(tf.text, tf.source)
-        env = envfile.parse_node(root, tf.source)  # unparseable specs are findings, not errors
+        lines = _Lines.of(root) if root is not None and root.id == "mapping" else _NO_LINES
+        # Unparseable specs are findings, not errors; the model takes the tree's place.
+        env = envfile.parse_node(root, tf.source, consume=True)
     except InputError as exc:
         return [_finding(tf.source, exc.line, "E001", exc.reason)]
-    lines = _Lines.of(root)
-    found: list[Finding] = []
-    for check in _CHECKS:
-        found.extend(check(env, lines))
+    del root
+    found: list[Finding] = list(_schema(env))
+    facts = _conda(env, found)
+    found.extend(_pip(env, lines, facts))
+    found.extend(_channels(env, lines))
+    found.extend(_portability(env))
     return sorted(found, key=lambda f: (f.line, f.code))
 
 
@@ -169,6 +175,9 @@ class _Lines:
         return self.channels[index] if index < len(self.channels) else fallback
 
 
+_NO_LINES = _Lines((), None)
+
+
 # ------------------------------------------------------------------------- the file itself
 
 
@@ -183,7 +192,7 @@ def _conflict_markers(tf: TextFile) -> Iterator[Finding]:
         )
 
 
-def _schema(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
+def _schema(env: EnvFile) -> Iterator[Finding]:
     if not env.has_dependencies:
         yield _finding(env.source, 1, "E003", envfile.NO_DEPENDENCIES)
     if env.name is not None:
@@ -211,31 +220,174 @@ def _schema(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- dependencies
 
 
-def _dependencies(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
-    conda_seen: dict[str, int | None] = {}
+@dataclass(frozen=True)
+class _CondaFacts:
+    """What the pip rules need to know of the conda dependencies."""
+
+    lines_by_pip_name: dict[str, int | None]  # a conda package pip also lists → its line
+    has_pip: bool  # "pip" is among them
+
+
+_PLATFORMS = {"linux": "Linux", "win": "Windows", "osx": "macOS", "unix": "Unix"}
+
+
+def _conda(env: EnvFile, found: list[Finding]) -> _CondaFacts:
+    """Every rule about conda dependencies, in one pass that reads each spec once and keeps
+    none (a 100,000-line file: memory is the model's, not the model's plus its specs').
+
+    E101 invalid spec · W103 listed again · E202 nodefaults as a channel or package · E201 a
+    credential · W304 a local path · W302 pinned builds (one finding) · W303 platform-only
+    packages (one finding per platform).
+    """
+    source = env.source
+    add = found.append
+    pip_names = {p.req.name for p in env.pip or () if p.req is not None and p.req.name}
+    names = _Names(len(env.conda))
+    pip_hits: list[tuple[str, str, int | None]] = []  # (pip name, conda name, line)
+    has_pip = False
+    pinned = 0
+    first_pinned: CondaDep | None = None
+    groups: dict[str, list[tuple[str, int | None, str]]] = {}  # platform → (name, line, why)
     for dep in env.conda:
-        if dep.spec is None:
-            yield _finding(
-                env.source,
-                dep.line,
-                "E101",
-                f"invalid conda spec {redact(dep.text)!r}: {redact(dep.problem or '')}",
+        parts = conda_parts(dep)  # (name, channel, build): no spec made for a plain line
+        text, line = dep.text, dep.line
+        secret = credential(text)
+        if secret:
+            add(
+                _finding(
+                    source,
+                    line,
+                    "E201",
+                    f"conda spec {redact(text)!r} carries {secret}: anyone who reads the file "
+                    "can use it — keep credentials in .condarc or a keyring",
+                )
             )
+        if parts is None:
+            add(
+                _finding(
+                    source,
+                    line,
+                    "E101",
+                    f"invalid conda spec {redact(text)!r}: {redact(dep.problem or '')}",
+                )
+            )
+            names.skip()
             continue
-        name = dep.spec.name
-        if name in conda_seen:
-            yield _finding(
-                env.source,
-                dep.line,
-                "W103",
-                f"{name!r} is listed again (first on line {conda_seen[name]}): conda merges "
-                "the specs and fails when they disagree — keep one line",
+        name, channel, build = parts
+        names.add(name)
+        has_pip = has_pip or name == "pip"
+        if pip_names:
+            pip_name = normalize_pip_name(name)
+            if pip_name in pip_names:
+                pip_hits.append((pip_name, name, line))
+        if channel == "nodefaults":
+            add(
+                _finding(
+                    source,
+                    line,
+                    "E202",
+                    f"{redact(text)!r}: 'nodefaults' is not a channel (it only belongs in "
+                    "channels:, to stop conda adding defaults)",
+                )
+            )
+        elif name == "nodefaults":
+            add(
+                _finding(
+                    source,
+                    line,
+                    "E202",
+                    "'nodefaults' is not a package: it belongs in channels:, to stop conda "
+                    "adding defaults",
+                )
+            )
+        if _local_path(text):
+            add(
+                _finding(
+                    source,
+                    line,
+                    "W304",
+                    f"{redact(text)!r} names a path on this machine: "
+                    "it will not exist on another one",
+                )
+            )
+        if build and "*" not in build and not _NOARCH_BUILD.match(build):
+            pinned += 1
+            first_pinned = first_pinned or dep
+        only = platform_only(name)
+        if only:
+            groups.setdefault(only[0], []).append((name, line, only[1]))
+    if first_pinned is not None:
+        found.append(_builds(source, first_pinned, pinned))
+    found.extend(_platform_only(source, groups))
+    first: dict[str, int | None] = {}  # W103: a name listed again, and where it was first
+    for dep in names.maybe_repeated(env.conda):
+        name = dep.name
+        if name in first:
+            add(
+                _finding(
+                    source,
+                    dep.line,
+                    "W103",
+                    f"{name!r} is listed again (first on line {first[name]}): conda merges "
+                    "the specs and fails when they disagree — keep one line",
+                )
             )
         else:
-            conda_seen[name] = dep.line
+            first[name] = dep.line
+    in_pip: dict[str, int | None] = {}  # W105: the first line of each name pip lists too
+    seen: set[str] = set()
+    for pip_name, name, line in pip_hits:
+        if name not in seen:
+            seen.add(name)
+            in_pip[pip_name] = line
+    return _CondaFacts(in_pip, has_pip)
 
+
+class _Names:
+    """Which of a file's conda names may be listed twice, in a few bits a name.
+
+    Keeping every name (to find the ones listed again) cost more memory than the rest of
+    ``check``: instead each name's hash marks one bit of a table 64 times larger than the
+    number of names, and a name whose bit is already marked is a candidate. Only the (few)
+    candidates are looked at again by name, so the answer is exact.
+    """
+
+    def __init__(self, n: int) -> None:
+        size = 64
+        while size < 64 * n:
+            size *= 2
+        self.mask = size - 1
+        self.bits = bytearray(size // 8)
+        self.slots = array("L")  # each dependency's bit, in order (NONE: not a valid spec)
+        self.repeated: set[int] = set()
+
+    NONE = 1 << 32  # no bit: the table never has that many
+
+    def add(self, name: str) -> None:
+        slot = hash(name) & self.mask
+        byte, bit = slot >> 3, 1 << (slot & 7)
+        if self.bits[byte] & bit:
+            self.repeated.add(slot)
+        else:
+            self.bits[byte] |= bit
+        self.slots.append(slot)
+
+    def skip(self) -> None:
+        self.slots.append(self.NONE)
+
+    def maybe_repeated(self, deps: Sequence[CondaDep]) -> Iterator[CondaDep]:
+        """The dependencies whose name may be listed twice, in order (all that are)."""
+        if not self.repeated:
+            return
+        repeated = self.repeated
+        for dep, slot in zip(deps, self.slots, strict=True):
+            if slot in repeated:
+                yield dep
+
+
+def _pip(env: EnvFile, lines: _Lines, facts: _CondaFacts) -> Iterator[Finding]:
     pip_seen: dict[str, int | None] = {}
-    conda_by_pip_name = {normalize_pip_name(name): line for name, line in conda_seen.items()}
+    conda_by_pip_name = facts.lines_by_pip_name
     for pdep in env.pip or ():
         if pdep.req is None:
             yield _finding(
@@ -267,7 +419,7 @@ def _dependencies(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
                 "by pip, which overwrites conda's copy — keep one",
             )
 
-    if env.pip and "pip" not in conda_seen:
+    if env.pip and not facts.has_pip:
         line = lines.pip_key or env.pip[0].line
         yield _finding(
             env.source,
@@ -319,32 +471,6 @@ def _channels(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
             "both 'defaults' and 'nodefaults' are listed: nodefaults only stops conda from "
             "adding defaults, a listed 'defaults' is still used — keep one",
         )
-    for dep in env.conda:
-        if dep.spec and dep.spec.channel == "nodefaults":
-            yield _finding(
-                env.source,
-                dep.line,
-                "E202",
-                f"{redact(dep.text)!r}: 'nodefaults' is not a channel (it only belongs in "
-                "channels:, to stop conda adding defaults)",
-            )
-        elif dep.spec and dep.spec.name == "nodefaults":
-            yield _finding(
-                env.source,
-                dep.line,
-                "E202",
-                "'nodefaults' is not a package: it belongs in channels:, to stop conda "
-                "adding defaults",
-            )
-        secret = credential(dep.text)
-        if secret:
-            yield _finding(
-                env.source,
-                dep.line,
-                "E201",
-                f"conda spec {redact(dep.text)!r} carries {secret}: anyone who reads the file "
-                "can use it — keep credentials in .condarc or a keyring",
-            )
     for pdep in env.pip or ():
         secret = credential(pdep.text, conda=False)
         if secret:
@@ -373,7 +499,7 @@ def _local_path(text: str) -> bool:
     return bool(_LOCAL_PATH.search(text))
 
 
-def _portability(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
+def _portability(env: EnvFile) -> Iterator[Finding]:
     if env.prefix is not None:
         yield _finding(
             env.source,
@@ -383,17 +509,6 @@ def _portability(env: EnvFile, lines: _Lines) -> Iterator[Finding]:
             "and env create installs there unless given -n/-p — drop the line "
             "(envtool prune does)",
         )
-    yield from _builds(env)
-    yield from _platform_only(env)
-    for dep in env.conda:
-        if dep.spec is not None and _local_path(dep.text):
-            yield _finding(
-                env.source,
-                dep.line,
-                "W304",
-                f"{redact(dep.text)!r} names a path on this machine: "
-                "it will not exist on another one",
-            )
     for pdep in env.pip or ():
         if _local_path(pdep.text):
             yield _finding(
@@ -421,64 +536,41 @@ def _editable_message(text: str) -> str:
     )
 
 
-_PLATFORMS = {"linux": "Linux", "win": "Windows", "osx": "macOS", "unix": "Unix"}
-
-
-def _platform_only(env: EnvFile) -> Iterator[Finding]:
-    groups: dict[str, list[tuple[CondaDep, str]]] = {}
-    for dep in env.conda:
-        only = platform_only(dep.spec.name) if dep.spec else None
-        if only:
-            groups.setdefault(only[0], []).append((dep, only[1]))
+def _platform_only(
+    source: str, groups: dict[str, list[tuple[str, int | None, str]]]
+) -> Iterator[Finding]:
+    """W303: one finding per platform, on its first package's line."""
     for platform, deps in groups.items():
         label = f"{_PLATFORMS[platform]}-only" if platform in _PLATFORMS else "machine-specific"
-        first, why = deps[0]
+        first, line, why = deps[0]
         if len(deps) == 1:
-            what = f"{first.name!r} is {label} ({why})"
+            what = f"{first!r} is {label} ({why})"
         else:
-            names = [dep.name for dep, _ in deps]
+            names = [name for name, _, _ in deps]
             shown = ", ".join(names[:6]) + (f", +{len(names) - 6} more" if len(names) > 6 else "")
             what = f"{len(deps)} packages are {label} (this line and {len(deps) - 1} more: {shown})"
         yield _finding(
-            env.source,
-            first.line,
+            source,
+            line,
             "W303",
             f"{what}: env create fails on other platforms — envtool prune --portable drops "
             f"{'it' if len(deps) == 1 else 'them'}",
         )
 
 
-def _builds(env: EnvFile) -> Iterator[Finding]:
-    pinned = [
-        dep
-        for dep in env.conda
-        if dep.spec is not None
-        and dep.spec.build
-        and "*" not in dep.spec.build
-        and not _NOARCH_BUILD.match(dep.spec.build)
-    ]
-    if not pinned:
-        return
-    first = pinned[0]
-    if len(pinned) == 1:
+def _builds(source: str, first: CondaDep, pinned: int) -> Finding:
+    """W302: one finding for every build string pinned, on the first one's line."""
+    if pinned == 1:
         what = f"{redact(first.text)!r} pins a build string"
     else:
         what = (
-            f"{len(pinned)} packages pin build strings (this line and {len(pinned) - 1} more, "
+            f"{pinned} packages pin build strings (this line and {pinned - 1} more, "
             f"from {redact(first.text)!r})"
         )
-    yield _finding(
-        env.source,
+    return _finding(
+        source,
         first.line,
         "W302",
         f"{what}: builds are platform-specific, so env create fails on another OS or CPU "
         "— envtool prune --no-builds strips them",
     )
-
-
-_CHECKS: tuple[Callable[[EnvFile, _Lines], Iterator[Finding]], ...] = (
-    _schema,
-    _dependencies,
-    _channels,
-    _portability,
-)

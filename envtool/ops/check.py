@@ -17,8 +17,7 @@ from envtool.files.lint import Finding
 
 def check_file(path: str, *, ignore: Collection[str] = ()) -> tuple[Finding, ...]:
     """The findings of the file at ``path`` ("-": standard input), less the ``ignore`` codes."""
-    data, source = fileio.read_bytes(path)
-    return tuple(f for f in _lint(data, source) if f.code not in ignore)
+    return tuple(f for f in _lint(*fileio.read_bytes(path)) if f.code not in ignore)
 
 
 def _lint(data: bytes, source: str) -> list[Finding]:
@@ -29,8 +28,9 @@ def _lint(data: bytes, source: str) -> list[Finding]:
         tf = fileio.decode(data, source)
     except EnvtoolError:
         return lint.lint_bytes(data, source)
+    del data  # decoded once, linted as text: the bytes are not kept beside it (a large file)
     if not locks.sniff(tf.text):
-        return lint.lint_bytes(data, source)
+        return lint.lint(tf)
     try:
         locks.parse(tf)
     except InputError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,20 +35,29 @@ _LIVE = re.compile(r"^(env|prefix):(.*)$", re.DOTALL)
 _EXAMPLE = {"env": "ml", "prefix": "/opt/conda/envs/ml"}
 
 
-@dataclass(frozen=True)
 class Side:
     """One side of a diff: an environment file, or an installed environment, and its label.
 
     ``env`` is the file (for an installed env: its export, as ``conda env export`` would write
     it, channels being those its packages came from); ``installed`` the records of an
     installed env (None for a file); ``path`` the file on disk or in git (None for stdin and
-    installed envs).
+    installed envs). (A plain class, not a dataclass: making one costs a diff's start-up
+    ~1 ms, and a Side is only made and read.)
     """
 
-    env: envfile.EnvFile
-    label: str
-    path: str | None = None
-    installed: InstalledEnv | None = None
+    __slots__ = ("env", "installed", "label", "path")
+
+    def __init__(
+        self,
+        env: envfile.EnvFile,
+        label: str,
+        path: str | None = None,
+        installed: InstalledEnv | None = None,
+    ) -> None:
+        self.env, self.label, self.path, self.installed = env, label, path, installed
+
+    def __repr__(self) -> str:
+        return f"Side({self.label!r}, path={self.path!r}, live={self.live})"
 
     @property
     def live(self) -> bool:
@@ -200,15 +209,23 @@ def _is_path(arg: str) -> bool:
 # ------------------------------------------------------------------------------------ options
 
 
-@dataclass(frozen=True)
 class Options:
-    """What to compare and what fails: the command line over the repository's policy."""
+    """What to compare and what fails: the command line over the repository's policy.
+    (A plain class: see :class:`Side`.)"""
 
-    fail_on: FailPolicy | None
-    fail_on_source: str  # "--fail-on", or "policy file PATH"
-    ignore_builds: bool
-    ignore: tuple[str, ...]
-    env_files: tuple[str, ...] | None
+    __slots__ = ("env_files", "fail_on", "fail_on_source", "ignore", "ignore_builds")
+
+    def __init__(
+        self,
+        *,
+        fail_on: FailPolicy | None,
+        fail_on_source: str,  # "--fail-on", or "policy file PATH"
+        ignore_builds: bool,
+        ignore: tuple[str, ...],
+        env_files: tuple[str, ...] | None,
+    ) -> None:
+        self.fail_on, self.fail_on_source = fail_on, fail_on_source
+        self.ignore_builds, self.ignore, self.env_files = ignore_builds, ignore, env_files
 
 
 def resolve_options(

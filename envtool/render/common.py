@@ -106,13 +106,15 @@ def arrow(ascii_only: bool) -> str:
 
 # C0/C1 controls, Unicode line/paragraph separators and bidi controls (which reorder what a
 # reader sees: "Trojan Source").
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def clean(text: str) -> str:
     """One printable line: control characters (newlines, ANSI escapes, bidi overrides) shown
     escaped."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    if text.isprintable():  # (each character _CONTROL matches is not): nothing to escape
+        return text
+    return re.sub(_CONTROL, lambda m: repr(m.group())[1:-1], text)
 
 
 def label(change: Change) -> tuple[str, bool]:

@@ -8,7 +8,6 @@ is a summary line, then each file's block.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from envtool.diff.model import NOTE_VALUE_HIDDEN, Change, DiffSet, EnvDiff
 from envtool.render import common
@@ -25,15 +24,23 @@ _KIND_COLOR = {
 }
 
 
-@dataclass(frozen=True)
 class _Row:
-    symbol: str
-    name: str
-    old: str | None
-    new: str | None
-    tail: str
-    risky: bool
-    kind: str
+    """One change as a line shows it (a plain class: a dataclass costs start-up ~1 ms)."""
+
+    __slots__ = ("kind", "name", "new", "old", "risky", "symbol", "tail")
+
+    def __init__(
+        self,
+        symbol: str,
+        name: str,
+        old: str | None,
+        new: str | None,
+        tail: str,
+        risky: bool,
+        kind: str,
+    ) -> None:
+        self.symbol, self.name, self.old, self.new = symbol, name, old, new
+        self.tail, self.risky, self.kind = tail, risky, kind
 
 
 def render_text(
