@@ -18,7 +18,8 @@ machine), the median wall time and the ratio envtool / floor. The floors:
 - export: py-rattler reading every ``conda-meta`` record (``PrefixRecord.from_path``) in a
   bare ``python``; and ``conda env export`` when a conda is found;
 - clone: py-rattler installing the same records into a new prefix from the warm cache
-  (``rattler.install``); and ``conda create --clone`` when a conda is found.
+  (``rattler.install``); a bare loop hard-linking the same files from the cache (the kernel's
+  share: ``link`` and ``mkdir``); and ``conda create --clone`` when a conda is found.
 
 The ML-shaped env (``--packages ml``) is what the issue measured: 462 packages whose file counts
 and sizes follow a real pytorch + CUDA env (a few with thousands of files, most with tens;
@@ -76,6 +77,28 @@ source, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 records = [PrefixRecord.from_path(p) for p in sorted((source / "conda-meta").glob("*.json"))]
 asyncio.run(install(records, target, cache_dir=pathlib.Path(sys.argv[3]), show_progress=False))
 os._exit(0)  # as envtool does: py-rattler's runtime threads can crash the interpreter's teardown
+"""
+
+# The kernel's floor for a clone: every file of the source's records hard-linked from the
+# cache's extracted package into a fresh prefix by a bare single-threaded loop (directories
+# made as met); no records written, no untracked files, no history.
+FLOOR_LINK = """
+import json, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+meta = os.path.join(src, "conda-meta")
+made = set()
+for name in sorted(os.listdir(meta)):
+    if not name.endswith(".json"):
+        continue
+    with open(os.path.join(meta, name), "rb") as fh:
+        record = json.loads(fh.read())
+    pkg = record["extracted_package_dir"]
+    for rel in record["files"]:
+        parent = os.path.dirname(dst + "/" + rel)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        os.link(pkg + "/" + rel, dst + "/" + rel)
 """
 
 
@@ -240,11 +263,13 @@ def env_rows(
             return lambda: [shutil.rmtree(p, ignore_errors=True) for p in paths]  # type: ignore[func-returns-value]
 
         export_floors = [("py-rattler PrefixRecord read", [PY, "-c", FLOOR_RECORDS, str(source)])]
+        link_clone = work / f"link-clone-{base.name}"
         clone_floors = [
             (
                 "py-rattler install",
                 [PY, "-c", FLOOR_INSTALL, str(source), str(floor_clone), str(pkgs)],
-            )
+            ),
+            ("bare hard-link loop", [PY, "-c", FLOOR_LINK, str(source), str(link_clone)]),
         ]
         if conda:
             export_floors.append(("conda env export", [conda, "env", "export", "-p", str(source)]))
@@ -268,7 +293,7 @@ def env_rows(
                     f"clone ({what}, warm cache)",
                     [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
                     clone_floors,
-                    prepare=wipe(clone, floor_clone, conda_clone),
+                    prepare=wipe(clone, floor_clone, conda_clone, link_clone),
                     environ=environ,
                 ),
             )
