@@ -18,7 +18,8 @@ machine), the median wall time and the ratio envtool / floor. The floors:
 - export: py-rattler reading every ``conda-meta`` record (``PrefixRecord.from_path``) in a
   bare ``python``; and ``conda env export`` when a conda is found;
 - clone: py-rattler installing the same records into a new prefix from the warm cache
-  (``rattler.install``); and ``conda create --clone`` when a conda is found.
+  (``rattler.install``); a bare loop hard-linking the same files from the cache (the kernel's
+  share: ``link`` and ``mkdir``); and ``conda create --clone`` when a conda is found.
 
 The ML-shaped env (``--packages ml``) is what the issue measured: 462 packages whose file counts
 and sizes follow a real pytorch + CUDA env (a few with thousands of files, most with tens;
@@ -78,6 +79,28 @@ asyncio.run(install(records, target, cache_dir=pathlib.Path(sys.argv[3]), show_p
 os._exit(0)  # as envtool does: py-rattler's runtime threads can crash the interpreter's teardown
 """
 
+# The kernel's floor for a clone: every file of the source's records hard-linked from the
+# cache's extracted package into a fresh prefix by a bare single-threaded loop (directories
+# made as met); no records written, no untracked files, no history.
+FLOOR_LINK = """
+import json, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+meta = os.path.join(src, "conda-meta")
+made = set()
+for name in sorted(os.listdir(meta)):
+    if not name.endswith(".json"):
+        continue
+    with open(os.path.join(meta, name), "rb") as fh:
+        record = json.loads(fh.read())
+    pkg = record["extracted_package_dir"]
+    for rel in record["files"]:
+        parent = os.path.dirname(dst + "/" + rel)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        os.link(pkg + "/" + rel, dst + "/" + rel)
+"""
+
 
 @dataclass
 class Run:
@@ -122,6 +145,12 @@ class Row:
     prepare: Callable[[], None] | None = None
     memory: bool = False
     environ: dict[str, str] | None = None  # the bench's environment when None
+    cleanup: Callable[[], None] | None = None  # after the row's runs
+
+
+def _nth(argv: list[str], n: int) -> list[str]:
+    """``argv`` for run ``n``: ``{run}`` in an argument becomes ``n`` (a fresh target a run)."""
+    return [a.replace("{run}", str(n)) for a in argv]
 
 
 def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) -> None:
@@ -134,11 +163,13 @@ def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) ->
         floors: list[list[Run]] = [[] for _ in row.floors]
         for n in range(runs):  # alternate, so both sides see the same load
             environ = row.environ or env
-            mine.append(run(row.argv, environ, row.prepare))
+            mine.append(run(_nth(row.argv, n), environ, row.prepare))
             for i, (label, argv) in enumerate(row.floors):
                 if label.startswith("conda") and n >= conda_runs:
                     continue  # conda takes seconds to minutes a run
-                floors[i].append(run(argv, environ, row.prepare))
+                floors[i].append(run(_nth(argv, n), environ, row.prepare))
+        if row.cleanup is not None:
+            row.cleanup()
         m = _median(mine)
         for i, (label, _) in enumerate(row.floors):
             if not floors[i]:
@@ -217,9 +248,15 @@ def env_rows(
     env: dict[str, str],
     cache: Path,
     ops: Sequence[str] = ("export", "clone"),
+    after_delete: bool = False,
 ) -> list[Row]:
     """Export and clone rows of each env (``ml``: 462 packages shaped like a real ML env, 27 MB
-    of conda-meta; a number: that many tiny packages), built once into ``cache``."""
+    of conda-meta; a number: that many tiny packages), built once into ``cache``.
+
+    Each clone run makes a fresh target and the targets are deleted after the row, as a user
+    clones into a new path. With ``after_delete`` every run first deletes the previous targets
+    (ext4 then makes each new directory slowly for a few seconds: its inode search skips
+    recently freed inodes, which weighs on the fast cloners most)."""
     from engine import cached_env
 
     conda = find_conda()
@@ -232,19 +269,28 @@ def env_rows(
         pkgs = base / "pkgs"
         environ = dict(env, CONDA_PKGS_DIRS=str(pkgs), RATTLER_CACHE_DIR=str(pkgs))
         installed = len(list((source / "conda-meta").glob("*.json")))
-        clone = work / f"clone-{base.name}"
-        floor_clone = work / f"floor-clone-{base.name}"
-        conda_clone = work / f"conda-clone-{base.name}"
+        run_tag = "" if after_delete else "-{run}"
+        clone = work / f"clone-{base.name}{run_tag}"
+        floor_clone = work / f"floor-clone-{base.name}{run_tag}"
+        conda_clone = work / f"conda-clone-{base.name}{run_tag}"
+        link_clone = work / f"link-clone-{base.name}{run_tag}"
+        targets = [clone, floor_clone, conda_clone, link_clone]
 
-        def wipe(*paths: Path) -> Callable[[], None]:
-            return lambda: [shutil.rmtree(p, ignore_errors=True) for p in paths]  # type: ignore[func-returns-value]
+        def wipe(paths: list[Path]) -> Callable[[], None]:
+            def remove() -> None:
+                for path in paths:
+                    for made in path.parent.glob(path.name.replace("{run}", "*")):
+                        shutil.rmtree(made, ignore_errors=True)
+
+            return remove
 
         export_floors = [("py-rattler PrefixRecord read", [PY, "-c", FLOOR_RECORDS, str(source)])]
         clone_floors = [
             (
                 "py-rattler install",
                 [PY, "-c", FLOOR_INSTALL, str(source), str(floor_clone), str(pkgs)],
-            )
+            ),
+            ("bare hard-link loop", [PY, "-c", FLOOR_LINK, str(source), str(link_clone)]),
         ]
         if conda:
             export_floors.append(("conda env export", [conda, "env", "export", "-p", str(source)]))
@@ -268,8 +314,9 @@ def env_rows(
                     f"clone ({what}, warm cache)",
                     [*ENVTOOL, "--backend", "native", "clone", str(source), "-p", str(clone)],
                     clone_floors,
-                    prepare=wipe(clone, floor_clone, conda_clone),
+                    prepare=wipe(targets) if after_delete else None,
                     environ=environ,
+                    cleanup=wipe(targets),
                 ),
             )
             if row.label.split()[0] in ops
@@ -337,6 +384,12 @@ def main() -> int:
     )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
     parser.add_argument(
+        "--clone-after-delete",
+        action="store_true",
+        help="clone rows: delete the previous targets before each run (default: a fresh "
+        "target a run, all deleted after the row)",
+    )
+    parser.add_argument(
         "--compat",
         action="store_true",
         help="instead of timing: check that export --conda-compat prints what conda env export "
@@ -393,7 +446,9 @@ def main() -> int:
             from engine import CACHE
 
             cache = Path(args.cache).resolve() if args.cache else CACHE
-            rows += env_rows(work, packages, env, cache, args.ops.split(","))
+            rows += env_rows(
+                work, packages, env, cache, args.ops.split(","), args.clone_after_delete
+            )
         measure(rows, runs, env, args.conda_runs)
     finally:
         if not args.keep:

@@ -82,6 +82,11 @@ class Package:
     files: Mapping[str, bytes] = field(default_factory=dict)
     timestamp: int = MTIME  # seconds since the epoch, as published (--as-of tests vary it)
     flags: tuple[str, ...] = ()  # CEP 45 variant flags ("gpu:cuda"), when the record has them
+    # extra paths.json fields of a file ("prefix_placeholder", "file_mode": "text"/"binary")
+    placeholders: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    symlinks: Mapping[str, str] = field(default_factory=dict)  # path -> link target
+    noarch: str | None = None  # "python": paths under site-packages/ and python-scripts/
+    entry_points: tuple[str, ...] = ()  # noarch python: "name = module:function"
 
     @property
     def filename(self) -> str:
@@ -102,7 +107,7 @@ def _index_json(pkg: Package) -> dict[str, object]:
     if pkg.flags:
         data["flags"] = list(pkg.flags)
     if pkg.subdir == "noarch":
-        data["noarch"] = "generic"
+        data["noarch"] = pkg.noarch or "generic"
     else:
         os_, _, arch = pkg.subdir.partition("-")
         data["platform"] = os_
@@ -110,36 +115,56 @@ def _index_json(pkg: Package) -> dict[str, object]:
     return data
 
 
-def _member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+def _member(tar: tarfile.TarFile, name: str, data: bytes, link: str | None = None) -> None:
     info = tarfile.TarInfo(name)
-    info.size = len(data)
     info.mtime = MTIME
     info.mode = 0o755 if name.startswith("bin/") else 0o644
     info.uid = info.gid = 0
     info.uname = info.gname = ""
+    if link is not None:
+        info.type = tarfile.SYMTYPE
+        info.linkname = link
+        tar.addfile(info)
+        return
+    info.size = len(data)
     tar.addfile(info, io.BytesIO(data))
+
+
+def _path_entry(pkg: Package, path: str, data: bytes) -> dict[str, object]:
+    if path in pkg.symlinks:
+        target = pkg.symlinks[path].encode()
+        return {
+            "_path": path,
+            "path_type": "softlink",
+            "sha256": hashlib.sha256(target).hexdigest(),
+            "size_in_bytes": len(target),
+        }
+    entry: dict[str, object] = {
+        "_path": path,
+        "path_type": "hardlink",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_in_bytes": len(data),
+    }
+    entry.update(pkg.placeholders.get(path, {}))
+    return entry
 
 
 def write_package(channel: Path, pkg: Package) -> Path:
     """Write ``pkg`` into ``channel/<subdir>/`` as a reproducible ``.tar.bz2``."""
     files = dict(pkg.files) or {f"share/{pkg.name}/VERSION": f"{pkg.version}\n".encode()}
+    files.update(dict.fromkeys(pkg.symlinks, b""))
     paths = {
         "paths_version": 1,
-        "paths": [
-            {
-                "_path": p,
-                "path_type": "hardlink",
-                "sha256": hashlib.sha256(b).hexdigest(),
-                "size_in_bytes": len(b),
-            }
-            for p, b in sorted(files.items())
-        ],
+        "paths": [_path_entry(pkg, p, b) for p, b in sorted(files.items())],
     }
     info = {
         "info/files": "".join(f"{p}\n" for p in sorted(files)).encode(),
         "info/index.json": json.dumps(_index_json(pkg), indent=2, sort_keys=True).encode(),
         "info/paths.json": json.dumps(paths, indent=2, sort_keys=True).encode(),
     }
+    if pkg.entry_points:
+        link = {"noarch": {"type": "python", "entry_points": list(pkg.entry_points)}}
+        info["info/link.json"] = json.dumps(dict(link, package_metadata_version=1)).encode()
     out = channel / pkg.subdir / pkg.filename
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = io.BytesIO()
@@ -147,7 +172,7 @@ def write_package(channel: Path, pkg: Package) -> Path:
         for name, data in sorted(info.items()):
             _member(tar, name, data)
         for name, data in sorted(files.items()):
-            _member(tar, name, data)
+            _member(tar, name, data, pkg.symlinks.get(name))
     out.write_bytes(bz2.compress(raw.getvalue(), 9))
     return out
 

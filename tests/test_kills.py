@@ -209,6 +209,17 @@ def test_a_killed_create(
 CLONE_POINTS = {"staging": staging, "link": linking}
 
 
+@pytest.fixture(scope="module")
+def bulky_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The standard channel and a package of 5,000 files: a clone from a warm cache links
+    plain files in milliseconds, and the kill points must fall while it is still linking."""
+    from channelkit import standard_packages
+
+    files = {f"share/bulky/d{i // 100:02d}/f{i:04d}.txt": b"%d\n" % i for i in range(5000)}
+    bulky = Package("bulky", "1.0", files=files)
+    return build_channel(tmp_path_factory.mktemp("bulky"), [*standard_packages(), bulky])
+
+
 @pytest.mark.parametrize("cache", ["warm", "cold"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["INT", "KILL"])
 @pytest.mark.parametrize("where", list(CLONE_POINTS))
@@ -219,9 +230,14 @@ def test_a_killed_clone(
     where: str,
     sig: signal.Signals,
     cache: str,
+    bulky_channel: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("CONDA_CHANNELS", bulky_channel.as_uri())
     file = write_env_file(
-        tmp_path / "src.yml", ["python=3.11", "pip", "gamma", "delta"], pip=["toyreq==1.0"]
+        tmp_path / "src.yml",
+        ["python=3.11", "pip", "gamma", "delta", "bulky"],
+        pip=["toyreq==1.0"],
     )
     source = tmp_path / "source"
     made = cli("create", "-f", str(file), "-p", str(source))

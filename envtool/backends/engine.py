@@ -404,6 +404,18 @@ def install(
     run(coro, f"{source}: cannot install" if source else "cannot install")
 
 
+def read_prefix_record(path: Path) -> Any:
+    """One ``conda-meta`` record as a py-rattler PrefixRecord."""
+    from rattler import PrefixRecord
+
+    try:
+        return PrefixRecord.from_path(path)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise BackendError(f"{path}: cannot read package record: {first_line(exc)}") from exc
+
+
 def read_prefix_records(prefix: Path) -> list[Any]:
     """The env's records as py-rattler PrefixRecords (what a clone installs)."""
     from rattler import PrefixRecord

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from envtool.envs import history, prefix, registry
 from envtool.envs.channel import canonical_name, channel_urls
@@ -236,33 +236,31 @@ class NativeBackend:
     ) -> tuple[str, ...]:
         """One transaction: install into a staged prefix, complete it, move it into place.
         Returns what was left at the target by killed runs and cleaned up."""
-        from envtool.backends import engine
-        from envtool.envs import transaction
+        from envtool.envs import link, transaction
         from envtool.envs.staging import StagedPrefix
 
-        missing = [p.dist for p in packages if p.engine_record is None]
-        if missing:
-            raise BackendError(f"{source}: no package record to install {', '.join(missing)}")
-        walk: _Background[list[str]] | None = None
-        if clone_of is not None:  # the source's walk runs while the engine links (its threads)
-            records = self.records(clone_of)
-            walk = _Background(lambda: list(prefix.untracked_files(clone_of, records)))
+        if clone_of is None:
+            _require_engine_records(packages, source)
         with StagedPrefix(target.prefix, replace=replacing) as stage:
-            engine.install(
-                [p.engine_record for p in packages],
-                stage.path,
-                target_prefix=target.prefix,
-                cache_dir=self.cache_dir(),
-                requested_specs=specs,
-                progress=options.progress,
-                source=source,
-            )
-            if clone_of is not None and walk is not None:
-                untracked = walk.result()
+            if clone_of is not None:
+                self._clone_packages(clone_of, stage.path, target, packages, specs, options)
+                untracked = link.untracked(clone_of, self.records(clone_of))
                 if untracked:
                     options.progress.phase(f"copying {len(untracked)} files no package owns")
                 for rel in untracked:
                     copy_with_prefix(clone_of, stage.path, rel, target.prefix)
+            else:
+                from envtool.backends import engine
+
+                engine.install(
+                    [p.engine_record for p in packages],
+                    stage.path,
+                    target_prefix=target.prefix,
+                    cache_dir=self.cache_dir(),
+                    requested_specs=specs,
+                    progress=options.progress,
+                    source=source,
+                )
             transaction.complete(
                 stage.path,
                 target.prefix,
@@ -364,10 +362,6 @@ class NativeBackend:
         specs = history.requested_specs(revisions, {p.name for p in packages}) or tuple(
             _pinned_spec(p) for p in packages
         )
-        from envtool.backends import engine
-
-        by_dist = {str(_dist(r)): r for r in engine.read_prefix_records(source.prefix)}
-        packages = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
         cleaned = self._install(
             packages,
             target,
@@ -380,35 +374,100 @@ class NativeBackend:
         )
         return CreateResult(target, packages, replaced=replacing, cleaned=cleaned)
 
+    def _clone_packages(
+        self,
+        source: Path,
+        stage: Path,
+        target: EnvLocation,
+        packages: tuple[InstalledPackage, ...],
+        specs: Sequence[str],
+        options: CreateOptions,
+    ) -> None:
+        """The source env's packages in ``stage``: linked by :mod:`envtool.envs.link` where it
+        can prove it does what py-rattler does (one filesystem, the packages extracted in the
+        cache), the rest — or everything, when it cannot — installed by py-rattler from the
+        source's records. ``ENVTOOL_CLONE_LINK=engine`` leaves it all to py-rattler."""
+        from envtool.envs import link
+        from envtool.envs.staging import remove_tree
+
+        what = f"clone of {source}"
+        cache = self.cache_dir()
+        linked: tuple[str, ...] = ()
+        lean = self._environ.get("ENVTOOL_CLONE_LINK", "lean") != "engine" and os.name == "posix"
+        if cache is not None and lean:
+            try:
+                done = link.link_env(
+                    self.records(source),
+                    stage,
+                    target.prefix,
+                    cache,
+                    _requested_by_name(specs),
+                    progress=options.progress,
+                )
+            except link.Unprovable:
+                for entry in os.listdir(stage):  # start again: the engine links everything
+                    remove_tree(stage / entry)
+            except OSError as exc:
+                raise BackendError(
+                    f"{what}: cannot link into {target.prefix}: {exc.strerror}"
+                ) from exc
+            else:
+                if not done.left:
+                    return
+                linked = done.linked
+        from envtool.backends import engine  # py-rattler: only for what the linker left
+
+        by_dist = {f"{_dist(r)}": r for r in engine.read_prefix_records(source)}
+        wanted = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
+        _require_engine_records(wanted, what)
+        installed = [engine.read_prefix_record(stage / "conda-meta" / name) for name in linked]
+        engine.install(
+            [p.engine_record for p in wanted],
+            stage,
+            target_prefix=target.prefix,
+            cache_dir=cache,
+            requested_specs=specs,
+            progress=options.progress,
+            source=what,
+            installed=installed,
+        )
+
 
 # ----------------------------------------------------------------------------------- helpers
 
 
+def _require_engine_records(packages: Iterable[InstalledPackage], source: str) -> None:
+    missing = [p.dist for p in packages if p.engine_record is None]
+    if missing:
+        raise BackendError(f"{source}: no package record to install {', '.join(missing)}")
+
+
+_BARE_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]*")
+
+
+def _requested_by_name(specs: Sequence[str]) -> dict[str, list[str]]:
+    """Package name → the specs py-rattler records as its ``requested_specs`` (each spec as
+    py-rattler writes it; one that does not parse is skipped, as the engine skips it)."""
+    out: dict[str, list[str]] = {}
+    for text in specs:
+        if _BARE_NAME.fullmatch(text):  # py-rattler writes a bare name as it is
+            out.setdefault(text, []).append(text)
+            continue
+        from rattler import MatchSpec
+
+        try:
+            spec = MatchSpec(text)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            continue
+        if spec.name is not None:
+            out.setdefault(spec.name.normalized, []).append(str(spec))
+    return out
+
+
 def _is_env(path: Path) -> bool:
     return prefix.is_env(path)  # methods whose -p argument is called ``prefix`` use this
-
-
-class _Background(Generic[T]):
-    """``fn()`` on a thread of its own; :meth:`result` waits for it (and raises what it
-    raised). A daemon: a run that fails or is interrupted does not wait for it."""
-
-    def __init__(self, fn: Callable[[], T]) -> None:
-        self._value: list[T] = []
-        self._error: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[], T]) -> None:
-        try:
-            self._value.append(fn())
-        except BaseException as exc:  # handed to the caller by result()
-            self._error.append(exc)
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error:
-            raise self._error[0]
-        return self._value[0]
 
 
 def _require_env(path: Path) -> None:

@@ -77,20 +77,17 @@ def run(
                 raise UsageError(
                     f"{source} is a lock file: it installs as it is (no PRUNE OPTIONS, no -o)"
                 )
-            lock = locks.parse(tf, environment=environment)
-            for warning in fidelity.lock(lock):
-                console.warn(warning)
-            result = ops.install_lock(
-                lock,
+            result = ops.install_lock_file(
+                tf,
+                source,
+                args=["clone", source],
                 name=name,
                 prefix=prefix,
-                options=CreateOptions(
-                    on_exists=on_exists,
-                    override_frozen=override_frozen,
-                    dry_run=dry_run,
-                    base_dir=ops.file_dir(source),
-                    command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
-                ),
+                environment=environment,
+                on_exists=on_exists,
+                override_frozen=override_frozen,
+                dry_run=dry_run,
+                check=fidelity.lock,
                 backend=backend,
                 console=console,
             )
@@ -109,9 +106,8 @@ def run(
         override_frozen=override_frozen,
         base_dir=Path.cwd(),
         command=ops.command_line(["clone", source, *ops.target_args(name, prefix)]),
-        platform=variants.target(cuda),
         exclude_newer=when,
-    )
+    )  # the platform (this machine's virtual packages, via py-rattler): only a solve needs it
 
     if loaded is not None:
         env, warnings = loaded
@@ -121,7 +117,9 @@ def run(
         if options.prunes:
             env = _prune(env, options, None, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
-        create_options = replace(create_options, base_dir=ops.file_dir(source))
+        create_options = replace(
+            create_options, base_dir=ops.file_dir(source), platform=variants.target(cuda)
+        )
         checked = _Checked(fidelity, source_records)
         return _create(
             engine, env, target, dry_run, output, create_options, console, as_json, checked
@@ -133,6 +131,7 @@ def run(
         env = _prune(env, options, installed, explain, console)
         env = ops.named(env, target_name, keep_prefix=options.keep_prefix)
         checked = _Checked(fidelity, installed.packages)
+        create_options = replace(create_options, platform=variants.target(cuda))
         return _create(
             engine, env, target, dry_run, output, create_options, console, as_json, checked
         )

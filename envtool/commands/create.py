@@ -43,19 +43,18 @@ def run(
 
     tf = fileio.read(file)
     if locks.sniff(tf.text):  # a lock or explicit file: exactly its records, no solve
-        lock = locks.parse(tf, environment=environment)
-        for warning in variants.check_lock("create", lock, cuda, allow=allow_variant_change):
-            console.warn(warning)
-        result = ops.install_lock(
-            lock,
+        result = ops.install_lock_file(
+            tf,
+            file,
+            args=["create", "-f", file],
             name=name,
             prefix=prefix,
-            options=CreateOptions(
-                on_exists=on_exists,
-                override_frozen=override_frozen,
-                dry_run=dry_run,
-                base_dir=ops.file_dir(file),
-                command=ops.command_line(["create", "-f", file, *ops.target_args(name, prefix)]),
+            environment=environment,
+            on_exists=on_exists,
+            override_frozen=override_frozen,
+            dry_run=dry_run,
+            check=lambda lock: variants.check_lock(
+                "create", lock, cuda, allow=allow_variant_change
             ),
             backend=backend,
             console=console,

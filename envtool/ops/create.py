@@ -17,13 +17,20 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from envtool.envs import export
-from envtool.envs.model import CreateOptions, CreateResult, EnvLocation, InstalledEnv, Progress
+from envtool.envs.model import (
+    CreateOptions,
+    CreateResult,
+    EnvLocation,
+    InstalledEnv,
+    OnExists,
+    Progress,
+)
 from envtool.errors import InputError, UsageError
 from envtool.files import envfile
 from envtool.files.envfile import EnvFile
@@ -31,6 +38,7 @@ from envtool.ui import plural
 
 if TYPE_CHECKING:
     from envtool.backends import Backend
+    from envtool.files import fileio
     from envtool.files.prune import PruneOptions, PruneResult
     from envtool.locks.model import Lock
     from envtool.ui import Console
@@ -217,6 +225,46 @@ def report(
         fileio.write_text_output(None, shown.stdout)
     if shown.stderr is not None:
         console.info(shown.stderr)
+
+
+def install_lock_file(
+    text: fileio.TextFile,
+    file: str,
+    *,
+    args: list[str],
+    name: str | None,
+    prefix: str | None,
+    environment: str,
+    on_exists: OnExists,
+    override_frozen: bool,
+    dry_run: bool,
+    check: Callable[[Lock], Iterable[str]],
+    backend: str,
+    console: Console,
+) -> CreateResult:
+    """``create -f LOCK`` and ``clone LOCK`` alike: the lock's environment parsed, its variants
+    checked (``check``: the ``--cuda`` fidelity warnings, said on ``console``), then
+    :func:`install_lock` with the options both commands give it (``args``: the command's words
+    for the history)."""
+    from envtool import locks
+
+    lock = locks.parse(text, environment=environment)
+    for warning in check(lock):
+        console.warn(warning)
+    return install_lock(
+        lock,
+        name=name,
+        prefix=prefix,
+        options=CreateOptions(
+            on_exists=on_exists,
+            override_frozen=override_frozen,
+            dry_run=dry_run,
+            base_dir=file_dir(file),
+            command=command_line([*args, *target_args(name, prefix)]),
+        ),
+        backend=backend,
+        console=console,
+    )
 
 
 def install_lock(

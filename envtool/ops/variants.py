@@ -105,6 +105,9 @@ def check_exact(
     doing: str, packages: Iterable[InstalledPackage], cuda: str | None, *, allow: bool
 ) -> tuple[str, ...]:
     """Stop when exact records need a virtual package this machine (or ``--cuda``) lacks."""
+    packages = tuple(packages)
+    if cuda is None and not any(d.startswith("__") for p in packages for d in p.depends):
+        return ()  # nothing needs one: no need to probe the machine (py-rattler, /proc, ...)
     return variants.check(doing, variants.missing(packages, target(cuda), cuda=cuda), allow=allow)
 
 
