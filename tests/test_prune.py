@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import doctest
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -870,6 +871,17 @@ def commented(text: str) -> str:
     return "\n".join(lines)
 
 
+def quoted(text: str) -> str:
+    """``text`` with every third item of a simple list quoted, in single or double quotes."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        found = re.fullmatch(r"( *- )([A-Za-z0-9_.=<>!:*,\[\] -]*[A-Za-z0-9_.=*\]])", line)
+        if found and i % 3 == 0:
+            mark = "'" if i % 2 else '"'
+            lines[i] = found[1] + mark + found[2] + mark
+    return "\n".join(lines)
+
+
 def _line_cases() -> list[tuple[str, str]]:
     """_prune_cases, and each of them with CRLF line ends, without its last line break and
     with trailing comments (also with CRLF line ends)."""
@@ -879,6 +891,7 @@ def _line_cases() -> list[tuple[str, str]]:
         cases.append((label + " unterminated", text.rstrip("\n")))
         cases.append((label + " commented", commented(text)))
         cases.append((label + " commented crlf", commented(text).replace("\n", "\r\n")))
+        cases.append((label + " quoted", quoted(text)))
     return cases
 
 
@@ -902,6 +915,7 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
     assert {"bench-export", "bench-export crlf", "bench-export unterminated"} <= taken
     assert {"bench-export commented", "bench-export commented crlf"} <= taken
     assert sum(label.endswith(("commented", "commented crlf")) for label in taken) > 40
+    assert sum(label.endswith(" quoted") for label in taken) > 20
 
 
 @pytest.mark.parametrize(
@@ -945,6 +959,12 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
         "name: x\n---\ndependencies:\n  - a=1=h_0\n",
         "---\ndependencies:\n  - a=1=h_0\n...\n",
         "--- name: x\ndependencies:\n  - a=1=h_0\n",
+        "dependencies:\n  - 'a=1=h_0'\n  - \"b=2=h_1\" # c\n  - 'python=3.11.4=h'\n",
+        "dependencies:\n  - 'a>=1'\n  - \"b[version='>=2']\"\n  - 'null'\n  - ''\n",
+        "dependencies:\n  - 'it''s'\n  - \"a\\tb\"\n  - 'a=1'x\n  - 'a=1'#c\n",
+        "channels:\n  - 'conda-forge'\n  - \"nodefaults\"\ndependencies:\n  - a=1=h_0\n",
+        "dependencies:\n  - 'a=1=h_0'\n  - pip:\n    - 'b==1.2.3'\n    - \"c<5.0.0\" # c\n",
+        "dependencies:\n  - a=1=h_0\n  - pip:\n    - \"-e .\"\n    - ' d==1'\n    - ''\n",
         "dependencies:\n  - 'a=1'\n",
         "dependencies:\n  - null\n  - a=1\n",
         "dependencies:\n  - a=1\n\r\n",

@@ -14,12 +14,12 @@ Only a strict subset is taken, where what libyaml's tree and
 :mod:`envtool.files.yaml_edit`'s edits make of the file is certain: ASCII; LF or CRLF line
 ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies``,
 ``variables`` and ``prefix``, once each, at column 0; list items as ``  - value`` (pip's
-deeper), variables as ``  NAME: value``; every value a plain scalar on its line (a variable's
-may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word), maybe followed by
-spaces and a trailing comment (kept on a rewritten line, gone with a dropped one, as the
-general path's edits do); blank (or spaces only) and comment lines; a ``---`` line before the
-first key; and options that change nothing
-but single lines. Anything else returns None: the
+deeper), variables as ``  NAME: value``; every value a plain scalar on its line (no anchor,
+tag, ``: ``, `` #``, null word) or, for an item or a variable, simply quoted (no escape, no
+doubled quote: a rewrite keeps the quotes), maybe followed by spaces and a trailing comment
+(kept on a rewritten line, gone with a dropped one, as the general path's edits do); blank
+(or spaces only) and comment lines; a ``---`` line before the first key; and options that
+change nothing but single lines. Anything else returns None: the
 caller takes the general path, which also gives every error. ``tests/test_prune.py``,
 ``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
 """
@@ -46,8 +46,8 @@ _KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_V
 # A variable: ``  NAME: value`` (plain, or quoted with nothing to unescape) or ``  NAME:``.
 _QUOTED = "'[ !#-&(-\\[\\]-~]*'|\"[ !#-&(-\\[\\]-~]*\""
 _VARIABLE = re.compile(rf"  ([A-Za-z_][A-Za-z0-9_.-]*):(?: (?:{_VALUE}|{_QUOTED}))?{_TAIL}")
-_ITEM = re.compile(rf"  - ({_VALUE}){_TAIL}")
-_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE}){_TAIL}")
+_ITEM = re.compile(rf"  - ({_VALUE}|{_QUOTED}){_TAIL}")
+_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE}|{_QUOTED}){_TAIL}")
 _PIP_KEY = re.compile(rf"  - pip:{_TAIL}")
 # An item in the export form: the groups of spec_rewrite._EXPORT_FORM, after "  - ".
 _NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
@@ -170,11 +170,16 @@ def _edit(
                 if found is None:
                     return None
                 value, tail = found.groups()
-                if value in _NULL_WORDS:
+                style = value[0] if value[0] in "'\"" else ""
+                if style:
+                    value = value[1:-1]  # simply quoted: nothing to unescape
+                elif value in _NULL_WORDS:
                     return None
                 new = other_rule(value)
                 if new == _INVALID:
                     return None
+                if new:
+                    new = _rendered(new, style)
             if new is None:
                 out.append(line)
                 conda_kept += 1
@@ -289,8 +294,7 @@ def _general_conda(value: str, options: PruneOptions) -> _Verdict:
     kept = _prune_conda(dep, options, None, False, decisions, {})
     if kept is None:
         return ""
-    new = next((d.new for d in decisions if d.action == "rewrite"), None)
-    return _line_value(new) if new is not None else None
+    return next((d.new for d in decisions if d.action == "rewrite"), None)
 
 
 def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
@@ -299,7 +303,7 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
     found = _pip_values(lines)
     if found is None:
         return None
-    indent, values, tails = found
+    indent, values, tails, styles = found
     deps = tuple(make_pip_dep(v, None, ("dependencies", 0, "pip", j)) for j, v in enumerate(values))
     if any(d.problem for d in deps):
         return None
@@ -308,35 +312,42 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
     kept, decisions = _prune_pip(EnvFile(pip=deps), options)
     if kept is None:
         return None
-    new_values: list[str | None] = list(values)
+    new_values: list[str | None] = [st + v + st for v, st in zip(values, styles, strict=True)]
     for d in decisions:
         index = d.path[-1]
         assert isinstance(index, int)
         if d.action == "drop":
             new_values[index] = None
         elif d.action == "rewrite" and d.new is not None:
-            new_values[index] = _line_value(d.new)
+            new_values[index] = _rendered(d.new, styles[index])
     return [
         None if v is None else indent + v + tail for v, tail in zip(new_values, tails, strict=True)
     ]
 
 
-def _pip_values(lines: list[str]) -> tuple[str, list[str], list[str]] | None:
-    """The pip list's indent ("    - "), values and trailing comments ("" for none), or None
-    when a line is not a plain item at the one indent."""
+def _pip_values(lines: list[str]) -> tuple[str, list[str], list[str], list[str]] | None:
+    """The pip list's indent ("    - "), values, line tails ("" for none) and quote styles
+    ("" for plain), or None when a line is not a plain or simply quoted item at the one
+    indent."""
     indent = ""
     values: list[str] = []
     tails: list[str] = []
+    styles: list[str] = []
     for line in lines:
         found = _PIP_ITEM.fullmatch(line)
         if found is None or (indent and found[1] != indent) or found[2] in _NULL_WORDS:
             return None
-        indent = found[1]
-        values.append(found[2])
+        indent, value = found[1], found[2]
+        style = value[0] if value[0] in "'\"" else ""
+        values.append(value[1:-1] if style else value)
         tails.append(found[3] or "")
-    return indent, values, tails
+        styles.append(style)
+    return indent, values, tails, styles
 
 
-def _line_value(new: str) -> str:
-    """A new value as the edit writes it in place of a plain item (quoted when it must be)."""
+def _rendered(new: str, style: str) -> str:
+    """A new value as the edit writes it in place of an item: of a plain one, plain unless it
+    must be quoted; of a quoted one, in its quotes."""
+    if style:
+        return _scalar_text(new, style, False)
     return new if _plain_word(new) else _scalar_text(new, None, False)
