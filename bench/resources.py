@@ -7,7 +7,8 @@ prints wall time, peak RSS, peak RSS as a multiple of the input's size, and the 
 * ``fanout.yml`` (~55 KB): one anchored 2,000-line ``pip:`` block referenced 2,000 times;
 * ``big50.yml`` (~50 MB) and a variant of it: ``prune --no-builds`` and ``diff``;
 * ``deps100k.yml``: 100,000 dependencies (and a variant): ``check``, ``prune``, ``rename``,
-  ``diff``;
+  ``diff``; ``deps100kc.yml``, the same with a trailing comment on every tenth item:
+  ``prune``, ``rename``;
 * ``line8m.yml``: one dependency line of 8 MB: ``check``, ``prune``, ``rename``, ``diff``.
 
     python bench/resources.py [--only NAME] [--timeout 300] [--envtool-path DIR]
@@ -34,13 +35,15 @@ def fanout(n_lines: int = 2000, n_refs: int = 2000) -> str:
     return head + block + "  - pip: *p\n" * n_refs
 
 
-def export(n: int, variant: int, target_bytes: int | None = None) -> str:
+def export(n: int, variant: int, target_bytes: int | None = None, comments: bool = False) -> str:
     lines = ["name: big", "channels:", "  - conda-forge", "dependencies:"]
     i = 0
     size = 0
     while (target_bytes is None and i < n) or (target_bytes is not None and size < target_bytes):
         minor = (i * 3) % 20 + (1 if variant and i % 50 == 0 else 0)
         line = f"  - pkg{i:07d}-lib={i % 7}.{minor}.{(i * 7) % 11}=h{i * 2654435761 % 2**32:08x}_0"
+        if comments and i % 10 == 0:  # a hand-written file's trailing comments
+            line += f"  # note {i}"
         if not (variant and i % 400 == 2):
             lines.append(line)
             size += len(line) + 1
@@ -91,6 +94,7 @@ def main() -> int:
         "big50b.yml": export(0, 1, 50 * 10**6),
         "deps100k.yml": export(100_000, 0),
         "deps100kb.yml": export(100_000, 1),
+        "deps100kc.yml": export(100_000, 0, comments=True),
         "line8m.yml": long_line(),
     }
     for name, text in files.items():
@@ -109,6 +113,8 @@ def main() -> int:
         ("100k check", ["check", "deps100k.yml"], "deps100k.yml"),
         ("100k prune", ["prune", "--no-builds", "deps100k.yml"], "deps100k.yml"),
         ("100k rename", ["rename", "deps100k.yml", "x"], "deps100k.yml"),
+        ("100k-commented prune", ["prune", "--no-builds", "deps100kc.yml"], "deps100kc.yml"),
+        ("100k-commented rename", ["rename", "deps100kc.yml", "x"], "deps100kc.yml"),
         ("100k diff", ["diff", "deps100k.yml", "deps100kb.yml"], "deps100k.yml"),
         ("8MB-line check", ["check", "line8m.yml"], "line8m.yml"),
         ("8MB-line prune", ["prune", "--no-builds", "line8m.yml"], "line8m.yml"),

@@ -223,6 +223,50 @@ def m_indent(rng: random.Random, data: bytes) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+_TAILS = (
+    " # c",
+    "  ",
+    " ",
+    "  # note",
+    "   #",
+    " #c: d",
+    "#c",
+    "\t# tab",
+    " # \u00e9",
+    " # ' \"",
+    " #-",
+)
+
+
+def m_comment(rng: random.Random, data: bytes) -> bytes:
+    """Trailing comments on a few lines, or on every line (a hand-written file's)."""
+    text = data.decode("utf-8", "replace")
+    lines = _lines(text)
+    every = rng.random() < 0.3
+    picked = [rng.randrange(len(lines)) for _ in range(rng.randint(1, 3))]
+    for i in range(len(lines)) if every else picked:
+        body = lines[i].rstrip("\r\n")
+        if body.strip() and (not every or i % 2):
+            lines[i] = body + rng.choice(_TAILS) + lines[i][len(body) :]
+    return "".join(lines).encode("utf-8")
+
+
+def m_quote(rng: random.Random, data: bytes) -> bytes:
+    """An item's text (up to a comment) in single or double quotes, maybe with one inside."""
+    text = data.decode("utf-8", "replace")
+    lines = _lines(text)
+    for _ in range(rng.randint(1, 4)):
+        i = rng.randrange(len(lines))
+        found = re.match(r"( *- )([^#\r\n]*?)( *(?:#[^\r\n]*)?)(\r?\n?)$", lines[i])
+        if found:
+            mark = rng.choice("'\"")
+            inner = found[2] + (
+                rng.choice(["'", '"', "\\", " #x", ""]) if rng.random() < 0.2 else ""
+            )
+            lines[i] = found[1] + mark + inner + mark + found[3] + found[4]
+    return "".join(lines).encode("utf-8")
+
+
 def m_deep(rng: random.Random, data: bytes) -> bytes:
     """Nesting past the parser's limits: flow or block style, under a key or as an item."""
     depth = rng.choice([5, 99, 101, 150, 1000, 5000])
@@ -330,6 +374,8 @@ MUTATORS = (
     m_duplicate_key,
     m_delete_line,
     m_indent,
+    m_comment,
+    m_quote,
     m_deep,
     m_huge,
     m_control,

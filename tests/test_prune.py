@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import doctest
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -859,12 +860,38 @@ LINE_OPTION_SETS = [
 ]
 
 
+def commented(text: str) -> str:
+    """``text`` with a trailing comment on every other line that holds something (a
+    hand-written file's ``  - numpy=1.26  # arrays``), in one, two or several spaces; every
+    eighth line gets the spaces only."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i % 2 == 0 and line.strip() and not line.lstrip().startswith("#"):
+            lines[i] = line + " " * (1 + i % 3) + (f"# note {i}" if i % 8 else "")
+    return "\n".join(lines)
+
+
+def quoted(text: str) -> str:
+    """``text`` with every third item of a simple list quoted, in single or double quotes."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        found = re.fullmatch(r"( *- )([A-Za-z0-9_.=<>!:*,\[\] -]*[A-Za-z0-9_.=*\]])", line)
+        if found and i % 3 == 0:
+            mark = "'" if i % 2 else '"'
+            lines[i] = found[1] + mark + found[2] + mark
+    return "\n".join(lines)
+
+
 def _line_cases() -> list[tuple[str, str]]:
-    """_prune_cases, and each of them with CRLF line ends and without its last line break."""
+    """_prune_cases, and each of them with CRLF line ends, without its last line break and
+    with trailing comments (also with CRLF line ends)."""
     cases = []
     for label, text in _prune_cases():
         cases += [(label, text), (label + " crlf", text.replace("\n", "\r\n"))]
         cases.append((label + " unterminated", text.rstrip("\n")))
+        cases.append((label + " commented", commented(text)))
+        cases.append((label + " commented crlf", commented(text).replace("\n", "\r\n")))
+        cases.append((label + " quoted", quoted(text)))
     return cases
 
 
@@ -886,6 +913,9 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
             assert got == want, (label, options)
     assert len(taken) > 150
     assert {"bench-export", "bench-export crlf", "bench-export unterminated"} <= taken
+    assert {"bench-export commented", "bench-export commented crlf"} <= taken
+    assert sum(label.endswith(("commented", "commented crlf")) for label in taken) > 40
+    assert sum(label.endswith(" quoted") for label in taken) > 20
 
 
 @pytest.mark.parametrize(
@@ -904,6 +934,37 @@ def test_the_line_path_writes_what_the_general_path_writes() -> None:
         "dependencies:\n  - a=1\n  - pip:\n    - b==1\n  - pip:\n    - c==1\n",
         "dependencies:\n  - a=1\n  - pip:\n",
         "dependencies:\n  - a=1 # c\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - b=2=h_1  #\n  - c=3=h_2\t# tab\n",
+        "dependencies:\n  - a=1=h_0#c\n  - b=2=h_1 # c: d\n",
+        "name: x  # n\ndependencies:  # deps\n  - a=1=h_0  # c\nprefix: /p # p\n",
+        "name: # n\ndependencies:\n  - a=1=h_0\n",
+        "channels: # c\n  - x # c\ndependencies:\n  - a=1=h_0 # c\n",
+        "dependencies:\n  - python=3.11.4=h_0 # c\n  - numpy # c\n",
+        "dependencies:\n  - a>=1 # c\n  - b # c\n  - c=1 # c\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - pip: # c\n    - b==1.2.3 # c\n    - c # c\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - pip:\n    - b==1.2.3 # c\n    - -e . # c\n",
+        "variables:\n  A: b # c\n  B: 'x' # c\n  C: # c\ndependencies:\n  - a=1\n",
+        "dependencies:\n  - a=1=h_0 # c\n  - b=2=h_1 # c",
+        "dependencies:\n  - a=1=h_0 # \u00e9\n",
+        "dependencies:\n  - a=1=h_0 \n  \n  - b=2=h_1  \n \n  - pip:  \n    - c==1.2.3 \n",
+        "name: x \nchannels: \n  - y \n   \ndependencies: \n  - a=1=h_0\n  \n",
+        "dependencies:\n  - a=1=h_0\n  - b=2=h_1\n    \n",
+        "dependencies:\n  - a=1=h_0\n  - pip:\n    - c==1.2.3\n      \n    - d==1\n",
+        "dependencies:\n  - a=1=h_0\n  - pip:\n    - c==1.2.3\n  \n    - d==1\n",
+        "dependencies:\n  - a=1=h_0\n  - b=2=h_1\n\t\n",
+        "---\nname: x\ndependencies:\n  - a=1=h_0\n",
+        "# c\n--- # doc\n\ndependencies:\n  - a=1=h_0\n",
+        "---\n---\ndependencies:\n  - a=1=h_0\n",
+        "---x\ndependencies:\n  - a=1=h_0\n",
+        "name: x\n---\ndependencies:\n  - a=1=h_0\n",
+        "---\ndependencies:\n  - a=1=h_0\n...\n",
+        "--- name: x\ndependencies:\n  - a=1=h_0\n",
+        "dependencies:\n  - 'a=1=h_0'\n  - \"b=2=h_1\" # c\n  - 'python=3.11.4=h'\n",
+        "dependencies:\n  - 'a>=1'\n  - \"b[version='>=2']\"\n  - 'null'\n  - ''\n",
+        "dependencies:\n  - 'it''s'\n  - \"a\\tb\"\n  - 'a=1'x\n  - 'a=1'#c\n",
+        "channels:\n  - 'conda-forge'\n  - \"nodefaults\"\ndependencies:\n  - a=1=h_0\n",
+        "dependencies:\n  - 'a=1=h_0'\n  - pip:\n    - 'b==1.2.3'\n    - \"c<5.0.0\" # c\n",
+        "dependencies:\n  - a=1=h_0\n  - pip:\n    - \"-e .\"\n    - ' d==1'\n    - ''\n",
         "dependencies:\n  - 'a=1'\n",
         "dependencies:\n  - null\n  - a=1\n",
         "dependencies:\n  - a=1\n\r\n",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Run, corpus_files, needs_corpus
+from test_prune import commented
 
 from envtool.files import envfile, fileio
 from envtool.ops.rename import rename_text
@@ -121,6 +122,7 @@ def _rename_cases() -> list[tuple[str, str]]:
     for label, text in texts:
         cases += [(label, text), (label + " crlf", text.replace("\n", "\r\n"))]
         cases.append((label + " unterminated", text.rstrip("\n")))
+        cases.append((label + " commented", commented(text)))
     return cases
 
 
@@ -144,6 +146,8 @@ def test_the_line_path_renames_as_the_general_path() -> None:
                 taken.add(label)
                 assert got == want, (label, name, keep_prefix)
     assert len(taken) > 100 and "bench-export crlf" in taken
+    assert "bench-export commented" in taken
+    assert sum(label.endswith(" commented") for label in taken) > 25
 
 
 @pytest.mark.parametrize(
@@ -159,6 +163,12 @@ def test_the_line_path_renames_as_the_general_path() -> None:
         "name:\ndependencies:\n  - a=1\n",
         "variables:\n  A: '1'\n  B:\ndependencies:\n  - a=1\nprefix: /p\n",
         "variables:\n  A: b\n  A: c\ndependencies:\n  - a=1\n",
+        "name: old  # the env\ndependencies:  # c\n  - a=1 # c\nprefix: /p  # p\n",
+        "name: old #c\ndependencies:\n  - a=1\n  - pip: # c\n      - b==1 # c\n",
+        "name: 'old' # c\ndependencies:\n  - a=1\n",
+        "name: old# c\ndependencies:\n  - a=1\n",
+        "# c\n---\n# d\ndependencies:\n  - a=1\n",
+        "---\nchannels:\n  - x\nname: old\ndependencies:\n  - a=1\n",
     ],
 )
 def test_the_line_path_renames_edges_of_its_subset(text: str) -> None:

@@ -14,9 +14,12 @@ Only a strict subset is taken, where what libyaml's tree and
 :mod:`envtool.files.yaml_edit`'s edits make of the file is certain: ASCII; LF or CRLF line
 ends (every line's); the top-level keys ``name``, ``channels``, ``dependencies``,
 ``variables`` and ``prefix``, once each, at column 0; list items as ``  - value`` (pip's
-deeper), variables as ``  NAME: value``; every value a plain scalar on its line (a variable's
-may be quoted) (no quote, anchor, tag, ``: ``, `` #``, null word); blank and comment
-lines; and options that change nothing but single lines. Anything else returns None: the
+deeper), variables as ``  NAME: value``; every value a plain scalar on its line (no anchor,
+tag, ``: ``, `` #``, null word) or, for an item or a variable, simply quoted (no escape, no
+doubled quote: a rewrite keeps the quotes), maybe followed by spaces and a trailing comment
+(kept on a rewritten line, gone with a dropped one, as the general path's edits do); blank
+(or spaces only) and comment lines; a ``---`` line before the first key; and options that
+change nothing but single lines. Anything else returns None: the
 caller takes the general path, which also gives every error. ``tests/test_prune.py``,
 ``tests/test_rename.py`` and the fuzzer check that both paths write the same bytes.
 """
@@ -36,19 +39,24 @@ from envtool.files.yaml_edit import _plain_word, _scalar_text
 # a first character that is no indicator ("-" only before a non-space), no ": ", no " #",
 # no two spaces, nothing but printable ASCII, no space or ":" last.
 _VALUE = r"(?:[A-Za-z0-9_./~$^+=<(\\]|-[!-~])(?:[!-~]|(?<!:) (?![ #]))*(?<![ :])"
-_KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_VALUE}))?")
+# A line's tail after a plain value (or a bare key): spaces, maybe then "#" and a comment's text
+# (libyaml: " #" after a plain scalar ends it). An edit keeps it, as the general path's do.
+_TAIL = r"( +(?:#[ -~]*)?)?"
+_KEY_LINE = re.compile(rf"(name|channels|dependencies|variables|prefix):(?: ({_VALUE}))?{_TAIL}")
 # A variable: ``  NAME: value`` (plain, or quoted with nothing to unescape) or ``  NAME:``.
 _QUOTED = "'[ !#-&(-\\[\\]-~]*'|\"[ !#-&(-\\[\\]-~]*\""
-_VARIABLE = re.compile(rf"  ([A-Za-z_][A-Za-z0-9_.-]*):(?: (?:{_VALUE}|{_QUOTED}))?")
-_ITEM = re.compile(rf"  - ({_VALUE})")
-_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE})")
+_VARIABLE = re.compile(rf"  ([A-Za-z_][A-Za-z0-9_.-]*):(?: (?:{_VALUE}|{_QUOTED}))?{_TAIL}")
+_ITEM = re.compile(rf"  - ({_VALUE}|{_QUOTED}){_TAIL}")
+_PIP_ITEM = re.compile(rf"( {{4,}}- )({_VALUE}|{_QUOTED}){_TAIL}")
+_PIP_KEY = re.compile(rf"  - pip:{_TAIL}")
 # An item in the export form: the groups of spec_rewrite._EXPORT_FORM, after "  - ".
 _NUMBER = r"(?:0|[1-9][0-9]{0,8})[a-z]?"
 _EXPORT_ITEM = re.compile(
     r"  - ((?:([A-Za-z0-9_][A-Za-z0-9_.-]*)::)?([A-Za-z0-9_][A-Za-z0-9_.-]*))(==?)"
-    rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?"
+    rf"({_NUMBER}(?:\.{_NUMBER})*)(?:=([A-Za-z0-9_][A-Za-z0-9_.+]*))?{_TAIL}"
 )
-_COMMENT = re.compile(r" *#[ -~]*").fullmatch
+_START = re.compile(r"---(?: +(?:#[ -~]*)?)?").fullmatch  # "---", maybe a comment after it
+_COMMENT = re.compile(r" *(?:#[ -~]*)?").fullmatch  # a comment line, or spaces only
 _NULL_WORDS = frozenset(("~", "null", "Null", "NULL"))
 _MAX_LINES = 150_000  # more: the general path (which refuses past envfile.MAX_NODES)
 _MAX_LINE = 10_000  # characters; longer: the general path
@@ -130,8 +138,10 @@ def _edit(
     conda_kept = conda_dropped = 0
     last_dropped = False
     export_item, item, key_line = _EXPORT_ITEM.fullmatch, _ITEM.fullmatch, _KEY_LINE.fullmatch
+    pip_key = _PIP_KEY.fullmatch
     variable = _VARIABLE.fullmatch
     names: set[str] = set()  # the variables' names
+    started = False  # a "---" line seen
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
@@ -139,9 +149,9 @@ def _edit(
         if section == "dependencies" and line[:4] == "  - ":
             form = export_item(line)
             if form is not None:
-                head, _, name, op, ver, build = form.groups()
+                head, _, name, op, ver, build, tail = form.groups()
                 new = decide(name, head, op, ver, build)
-            elif line == "  - pip:":
+            elif pip_key(line) is not None:
                 if pip_at >= 0:
                     return None  # two pip sections: the general path merges them
                 out.append(line)
@@ -159,12 +169,17 @@ def _edit(
                 found = item(line)
                 if found is None:
                     return None
-                value = found[1]
-                if value in _NULL_WORDS:
+                value, tail = found.groups()
+                style = value[0] if value[0] in "'\"" else ""
+                if style:
+                    value = value[1:-1]  # simply quoted: nothing to unescape
+                elif value in _NULL_WORDS:
                     return None
                 new = other_rule(value)
                 if new == _INVALID:
                     return None
+                if new:
+                    new = _rendered(new, style)
             if new is None:
                 out.append(line)
                 conda_kept += 1
@@ -172,7 +187,7 @@ def _edit(
                 conda_dropped += 1
                 last_dropped = True
             else:
-                out.append("  - " + new)
+                out.append("  - " + new + tail if tail else "  - " + new)
                 conda_kept += 1
             i += 1
             continue
@@ -195,10 +210,15 @@ def _edit(
             out.append(line)  # a blank or comment line: kept, and no node
             i += 1
             continue
+        if line[:3] == "---" and not seen and not started and _START(line):
+            started = True  # the document's start marker, before its first key
+            out.append(line)
+            i += 1
+            continue
         found = key_line(line)
         if found is None:
             return None
-        key, value = found.groups()
+        key, value, tail = found.groups()
         if key in seen:
             return None
         seen.add(key)
@@ -221,7 +241,7 @@ def _edit(
             if key == "prefix" and drop_prefix:
                 last_dropped = True
             elif key == "name" and new_name is not None:
-                out.append("name: " + _scalar_text(new_name, None, False))
+                out.append("name: " + _scalar_text(new_name, None, False) + (tail or ""))
             else:
                 out.append(line)
         i += 1
@@ -274,8 +294,7 @@ def _general_conda(value: str, options: PruneOptions) -> _Verdict:
     kept = _prune_conda(dep, options, None, False, decisions, {})
     if kept is None:
         return ""
-    new = next((d.new for d in decisions if d.action == "rewrite"), None)
-    return _line_value(new) if new is not None else None
+    return next((d.new for d in decisions if d.action == "rewrite"), None)
 
 
 def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
@@ -284,7 +303,7 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
     found = _pip_values(lines)
     if found is None:
         return None
-    indent, values = found
+    indent, values, tails, styles = found
     deps = tuple(make_pip_dep(v, None, ("dependencies", 0, "pip", j)) for j, v in enumerate(values))
     if any(d.problem for d in deps):
         return None
@@ -293,31 +312,42 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
     kept, decisions = _prune_pip(EnvFile(pip=deps), options)
     if kept is None:
         return None
-    new_values: list[str | None] = list(values)
+    new_values: list[str | None] = [st + v + st for v, st in zip(values, styles, strict=True)]
     for d in decisions:
         index = d.path[-1]
         assert isinstance(index, int)
         if d.action == "drop":
             new_values[index] = None
         elif d.action == "rewrite" and d.new is not None:
-            new_values[index] = _line_value(d.new)
-    return [None if v is None else indent + v for v in new_values]
+            new_values[index] = _rendered(d.new, styles[index])
+    return [
+        None if v is None else indent + v + tail for v, tail in zip(new_values, tails, strict=True)
+    ]
 
 
-def _pip_values(lines: list[str]) -> tuple[str, list[str]] | None:
-    """The pip list's indent ("    - ") and values, or None when a line is not a plain item
-    at the one indent."""
+def _pip_values(lines: list[str]) -> tuple[str, list[str], list[str], list[str]] | None:
+    """The pip list's indent ("    - "), values, line tails ("" for none) and quote styles
+    ("" for plain), or None when a line is not a plain or simply quoted item at the one
+    indent."""
     indent = ""
     values: list[str] = []
+    tails: list[str] = []
+    styles: list[str] = []
     for line in lines:
         found = _PIP_ITEM.fullmatch(line)
         if found is None or (indent and found[1] != indent) or found[2] in _NULL_WORDS:
             return None
-        indent = found[1]
-        values.append(found[2])
-    return indent, values
+        indent, value = found[1], found[2]
+        style = value[0] if value[0] in "'\"" else ""
+        values.append(value[1:-1] if style else value)
+        tails.append(found[3] or "")
+        styles.append(style)
+    return indent, values, tails, styles
 
 
-def _line_value(new: str) -> str:
-    """A new value as the edit writes it in place of a plain item (quoted when it must be)."""
+def _rendered(new: str, style: str) -> str:
+    """A new value as the edit writes it in place of an item: of a plain one, plain unless it
+    must be quoted; of a quoted one, in its quotes."""
+    if style:
+        return _scalar_text(new, style, False)
     return new if _plain_word(new) else _scalar_text(new, None, False)
