@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -12,6 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+# A test runner started in the background by a script (`cmd &`) inherits SIGINT ignored, and
+# so would every envtool it starts: Python then never raises KeyboardInterrupt. The Ctrl-C
+# tests need SIGINT delivered as a terminal delivers it; a handler is reset at exec, an
+# ignored signal is not.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if TYPE_CHECKING:
     from condakit import World
