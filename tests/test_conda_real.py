@@ -185,3 +185,54 @@ def test_a_prefix_longer_than_a_line_wraps_as_condas(
     want = conda_export(in_world, prefix)
     assert want.startswith("name: \n  /")  # the case at hand: conda wrapped the value
     assert envtool(cli, *envtool_export_argv(prefix)) == want
+
+
+# ----------------------------------------------------------------------------------- clone
+
+
+@pytest.mark.parametrize("env", ["scen", "pfx"])
+def test_a_lean_clone_of_a_conda_env_is_the_engines(
+    in_world: World,
+    cli: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    env: str,
+) -> None:
+    """A conda-made env cloned by envtool's lean linker (envs/link.py) and by py-rattler's
+    install: the same files, the same records by name, and conda lists and exports both
+    alike (the lean path keeps conda's record layout, py-rattler writes its own)."""
+    import shutil
+
+    from test_link import snapshot
+
+    source = in_world.prefix(env)
+    target = tmp_path / "copy"
+    made: dict[str, dict[str, object]] = {}
+    seen: dict[str, tuple[str, str]] = {}
+    for way in ("engine", "lean"):
+        if way == "engine":
+            monkeypatch.setenv("ENVTOOL_CLONE_LINK", "engine")
+        else:
+            monkeypatch.delenv("ENVTOOL_CLONE_LINK")
+        envtool(cli, "--backend", "native", "clone", str(source), "-p", str(target))
+        made[way] = snapshot(target)
+        listed = in_world.conda_run("list", "-p", str(target), "--json").stdout
+        exported = conda_export(in_world, target)
+        seen[way] = (listed, exported)
+        shutil.rmtree(target)
+    files = {
+        w: {k: v for k, v in s.items() if not k.startswith("conda-meta/")} for w, s in made.items()
+    }
+    assert files["lean"] == files["engine"]
+    records = {w: sorted(k for k in s if k.startswith("conda-meta/")) for w, s in made.items()}
+    assert records["lean"] == records["engine"]
+    assert json.loads(seen["lean"][0]) == json.loads(seen["engine"][0])
+    assert seen["lean"][1] == seen["engine"][1]
+    kept = [
+        rel
+        for rel, value in made["lean"].items()
+        if rel.endswith(".json") and value == ("record", 0o100600, (source / rel).read_bytes())
+    ]
+    assert kept, "the lean path took no record as conda wrote it"
+    source_export = conda_export(in_world, source).splitlines()[1:-1]  # no name:, no prefix:
+    assert seen["lean"][1].splitlines()[1:-1] == source_export
