@@ -191,6 +191,39 @@ def test_link_env_links_what_it_can_prove_and_leaves_the_rest(
     assert done.linked == ()
 
 
+def test_link_env_makes_the_same_files_with_any_number_of_workers(
+    conda_home: CondaHome,
+    link_channel: Path,
+    make_env: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from envtool.envs import link, prefix
+
+    monkeypatch.setenv("CONDA_CHANNELS", link_channel.as_uri())
+    specs = ["python=3.11", "pip", "textph", "binph", "linky", "nopy"]
+    source = make_env(specs, prefix=tmp_path / "s")
+    records = prefix.read_records(source, str)
+    made = []
+    for threads in (1, 2, 7):
+        stage = tmp_path / f"stage{threads}"
+        stage.mkdir()
+        done = link.link_env(
+            records, stage, tmp_path / "t", conda_home.pkgs, {"linky": ["linky"]}, threads=threads
+        )
+        made.append((done, snapshot(stage)))
+    assert made[0][0].left == ("nopy-3.0-h4616a5c_0.json",)
+    assert made[0][0].linked == tuple(r.path.name for r in records if r.package.name != "nopy")
+    assert [m == made[0] for m in made] == [True, True, True]
+    # a worker's failure is raised to the caller, whatever the number of workers
+    for threads in (1, 3):
+        stage = tmp_path / f"clobbered{threads}"
+        (stage / "share" / "textph").mkdir(parents=True)
+        (stage / "share" / "textph" / "plain.txt").write_text("in the way\n")
+        with pytest.raises(link.Unprovable, match="in two packages"):
+            link.link_env(records, stage, tmp_path / "t", conda_home.pkgs, {}, threads=threads)
+
+
 def test_what_the_lean_linker_cannot_prove_is_refused() -> None:
     from envtool.envs import link
 
