@@ -11,7 +11,7 @@
 
 Each row runs envtool and its floor alternately, so both see the same machine load, and
 prints the median CPU time (user + system, from wait4: steadier than wall time on a shared
-machine), the median wall time and the ratio envtool / floor. The floors:
+machine), the median wall time and the ratios envtool / floor of both. The floors:
 
 - diff, check, prune, rename: bare ``python`` composing the same file(s) with libyaml (pyyaml's
   ``CBaseLoader``, the parse envtool itself does); peak memory: the same process's max RSS;
@@ -156,7 +156,7 @@ def _nth(argv: list[str], n: int) -> list[str]:
 def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) -> None:
     print(
         f"{'row':<46} {'cpu':>8} {'wall':>8} {'peak':>8}   "
-        f"{'floor':<28} {'cpu':>8} {'wall':>8} {'peak':>8}  ratio(cpu)"
+        f"{'floor':<28} {'cpu':>8} {'wall':>8} {'peak':>8}  ratio(cpu) ratio(wall)"
     )
     for row in rows:
         mine: list[Run] = []
@@ -176,6 +176,7 @@ def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) ->
                 continue
             f = _median(floors[i])
             ratio = m.cpu / f.cpu if f.cpu else float("inf")
+            wall_ratio = m.wall / f.wall if f.wall else float("inf")
             mem = f"  rss {m.rss / f.rss:.2f}x" if row.memory else ""
             head = row.label if i == 0 else ""
             mine_cols = (
@@ -183,7 +184,7 @@ def measure(rows: list[Row], runs: int, env: dict[str, str], conda_runs: int) ->
             )
             print(
                 f"{head:<46} {mine_cols}   {label:<28} {f.cpu:>7.3f}s {f.wall:>7.3f}s "
-                f"{f.rss / 2**20:>6.0f}MB  {ratio:>5.2f}x{mem}"
+                f"{f.rss / 2**20:>6.0f}MB  {ratio:>9.2f}x {wall_ratio:>10.2f}x{mem}"
             )
         sys.stdout.flush()
 
