@@ -256,8 +256,8 @@ def env_rows(
 
     Each clone run makes a fresh target and the targets are deleted after the row, as a user
     clones into a new path. With ``after_delete`` every run first deletes the previous targets
-    (ext4 then makes each new directory slowly for a few seconds: its inode search skips
-    recently freed inodes, which weighs on the fast cloners most)."""
+    (an ext4 without a journal then makes each new directory slowly for a minute or more: its
+    inode search skips recently freed inodes, which weighs on the fast cloners most)."""
     from engine import cached_env
 
     conda = find_conda()
