@@ -96,6 +96,7 @@ def link_env(
     failed: list[BaseException] = []
     lock = threading.Lock()
     done = 0
+    count = max(1, min(threads or min(_cpus(), 8), len(records)))
 
     def worker() -> None:
         nonlocal done
@@ -111,8 +112,9 @@ def link_env(
                 return
             with lock:
                 done += 1
+            if count == 1:  # else the caller's thread reports, as it waits
+                progress.advance(done, len(records))
 
-    count = max(1, min(threads or min(_cpus(), 8), len(records)))
     if count == 1:
         worker()
     else:
