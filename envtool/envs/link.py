@@ -57,6 +57,10 @@ class Unprovable(Exception):
     """The lean linker met something it cannot do exactly as the engine would."""
 
 
+class _Stopped(Exception):
+    """A worker gives up its package mid-way: another failed, or the caller was interrupted."""
+
+
 @dataclass(frozen=True)
 class Linked:
     """What :func:`link_env` did: the packages it linked and those it left for the engine
@@ -109,6 +113,7 @@ def link_env(
                 outcome[i] = _link_record(records[i], linker, out_meta, cache, requested)
             except BaseException as exc:  # the first one is raised by the caller's thread
                 failed.append(exc)
+                linker.stopped = True
                 return
             with lock:
                 done += 1
@@ -126,8 +131,9 @@ def link_env(
                 while thread.is_alive():
                     thread.join(0.1)
                     progress.advance(done, len(records))
-        except BaseException as stop:  # Ctrl-C: the workers stop after their current package
+        except BaseException as stop:  # Ctrl-C: each worker stops at its next file
             failed.append(stop)
+            linker.stopped = True
             _join_all(pool)  # before the caller removes the stage they write in
             raise
     if failed:
@@ -291,6 +297,7 @@ class _Linker:
         self.new = target.encode("utf-8")
         self.made: set[str] = {self.stage}
         self.hard_links = True
+        self.stopped = False  # set when a worker failed or the caller was interrupted
 
     def mkdir(self, path: str) -> None:
         """``os.makedirs(path, exist_ok=True)``, knowing which directories are made (no
@@ -312,6 +319,8 @@ class _Linker:
         link = os.link if self.hard_links else None
         try:
             for rel in files:
+                if self.stopped:
+                    raise _Stopped
                 dst = f"{stage}/{rel}"
                 parent = dst.rpartition("/")[0]
                 if parent not in made:
@@ -338,6 +347,8 @@ class _Linker:
         stage = self.stage
         made = self.made
         for entry in paths:
+            if self.stopped:
+                raise _Stopped
             rel = entry["_path"]
             dst = f"{stage}/{rel}"
             parent = dst.rpartition("/")[0]
