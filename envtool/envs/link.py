@@ -190,12 +190,12 @@ def _link_record(
             data["requested_specs"] = specs
             out = _dump(data)
     else:
-        data = json.loads(raw if raw is not None else record.path.read_bytes())
+        out = raw if raw is not None else record.path.read_bytes()
+        data = json.loads(out)
         package = _package_dir(data, cache)
         if package is None or not _plain(data):
             return False
         changed = linker.link(package, data["paths_data"]["paths"])
-        out = raw if raw is not None else record.path.read_bytes()
         if changed or data.get("requested_specs") != specs:
             data["requested_specs"] = specs
             out = (None if changed else _with_requested(out, specs)) or _dump(data)
@@ -228,9 +228,7 @@ def _dump(record: Mapping[str, Any]) -> bytes:
 _REQUESTED = b'\n  "requested_specs": '
 
 
-def _with_requested(
-    raw: bytes, specs: Sequence[str], *, unchanged_ok: bool = False
-) -> bytes | None:
+def _with_requested(raw: bytes, specs: Sequence[str]) -> bytes | None:
     """``raw`` with its top-level ``requested_specs`` value replaced (the rest of the bytes as
     they are: no re-encoding of thousands of paths); None when the layout is not the one
     py-rattler writes."""
