@@ -224,6 +224,38 @@ def test_link_env_makes_the_same_files_with_any_number_of_workers(
             link.link_env(records, stage, tmp_path / "t", conda_home.pkgs, {}, threads=threads)
 
 
+def test_a_stage_on_another_filesystem_gets_copies(
+    conda_home: CondaHome,
+    link_channel: Path,
+    make_env: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+    import tempfile
+
+    from envtool.envs import link, prefix
+
+    other = Path("/dev/shm")
+    if not other.is_dir() or os.stat(other).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second filesystem at /dev/shm")
+    monkeypatch.setenv("CONDA_CHANNELS", link_channel.as_uri())
+    source = make_env(["python=3.11", "textph", "linky"], prefix=tmp_path / "s")
+    records = prefix.read_records(source, str)
+    near = tmp_path / "near"
+    near.mkdir()
+    link.link_env(records, near, tmp_path / "t", conda_home.pkgs, {}, threads=1)
+    far = Path(tempfile.mkdtemp(dir=other))
+    try:
+        done = link.link_env(records, far, tmp_path / "t", conda_home.pkgs, {}, threads=2)
+        assert done.left == ()
+        assert snapshot(far) == snapshot(near)  # the same bytes, modes, links and records
+        plain = Path("share") / "textph" / "plain.txt"
+        assert os.stat(far / plain).st_nlink == 1 and os.stat(near / plain).st_nlink > 1
+    finally:
+        shutil.rmtree(far)
+
+
 def test_what_the_lean_linker_cannot_prove_is_refused() -> None:
     from envtool.envs import link
 
