@@ -291,7 +291,6 @@ class _Linker:
 
     def __init__(self, stage: Path, target: str) -> None:
         self.stage = str(stage)
-        self.target = target
         self.new = target.encode("utf-8")
         self.made: set[str] = {self.stage}
         self.hard_links = True
@@ -314,29 +313,17 @@ class _Linker:
         """Hard-link ``files`` of the extracted ``package`` (each a plain file)."""
         stage = self.stage
         made = self.made
-        link = os.link if self.hard_links else None
-        try:
-            for rel in files:
-                if self.stopped:
-                    raise _Stopped
-                dst = f"{stage}/{rel}"
-                parent = dst.rpartition("/")[0]
-                if parent not in made:
-                    self.mkdir(parent)
-                if link is not None:
-                    try:
-                        link(f"{package}/{rel}", dst)
-                        continue
-                    except FileExistsError:
-                        raise
-                    except OSError as exc:
-                        if exc.errno not in _HARD_LINK_FAILS:
-                            raise
-                        self.hard_links = False
-                        link = None
-                shutil.copy(f"{package}/{rel}", dst)
-        except FileExistsError as exc:
-            raise Unprovable(f"{exc.filename} is in two packages") from exc
+        for rel in files:
+            if self.stopped:
+                raise _Stopped
+            dst = f"{stage}/{rel}"
+            parent = dst.rpartition("/")[0]
+            if parent not in made:
+                self.mkdir(parent)
+            try:
+                self._hard_link(f"{package}/{rel}", dst)
+            except FileExistsError as exc:
+                raise Unprovable(f"{rel} is in two packages") from exc
 
     def link(self, package: str, paths: Iterable[dict[str, Any]]) -> bool:
         """Make ``paths`` of the extracted ``package``; True when an entry changed (a
@@ -363,7 +350,7 @@ class _Linker:
                 elif entry.get("prefix_placeholder"):
                     self._rewrite(src, dst, entry)
                     changed = True
-                elif entry.get("no_link") or not self.hard_links:
+                elif entry.get("no_link"):
                     shutil.copy(src, dst)
                 else:
                     self._hard_link(src, dst)
@@ -372,13 +359,16 @@ class _Linker:
         return changed
 
     def _hard_link(self, src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError as exc:
-            if exc.errno not in _HARD_LINK_FAILS:
-                raise
-            self.hard_links = False  # another filesystem: copy from now on, as the engine does
-            shutil.copy(src, dst)
+        """A hard link, or a copy once the filesystem has refused one."""
+        if self.hard_links:
+            try:
+                os.link(src, dst)
+                return
+            except OSError as exc:
+                if exc.errno not in _HARD_LINK_FAILS:
+                    raise
+                self.hard_links = False  # another filesystem: copy from now on, as the engine does
+        shutil.copy(src, dst)
 
     def _rewrite(self, src: str, dst: str, entry: dict[str, Any]) -> None:
         with open(src, "rb") as fh:
