@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from envtool.envs import history, prefix, registry
 from envtool.envs.channel import canonical_name, channel_urls
@@ -45,8 +45,6 @@ from envtool.files.envfile import EnvFile, check_env_name
 
 if TYPE_CHECKING:
     from envtool.envs.platform import Platform
-
-T = TypeVar("T")
 
 
 class NativeBackend:
