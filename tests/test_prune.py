@@ -802,12 +802,12 @@ def test_export_form_rewrites_as_the_general_path() -> None:
         rewrite_conda,
         rewrite_export_groups,
     )
-    from envtool.files.yaml_edit import _plain_ok, _plain_word
+    from envtool.files.yaml_edit import _plain_ok, plain_word
     from envtool.spec import SpecError, parse_conda
 
     lines = _spec_lines()
     assert sum(_EXPORT_FORM.fullmatch(t) is not None for t in lines) > 300
-    assert all(_plain_ok(t, True) for t in lines if _plain_word(t))  # the quick check is safe
+    assert all(_plain_ok(t, True) for t in lines if plain_word(t))  # the quick check is safe
     pins = (None, "exact", "minor", "major", "none")
     for text in lines:
         try:

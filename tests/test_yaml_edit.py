@@ -94,7 +94,7 @@ def test_spec_words_replace_locally(old: str, new: str) -> None:
 )
 def test_a_plain_word_is_what_plain_ok_accepts(value: str) -> None:
     """The quick check never accepts what the full one refuses (numbers, booleans, ...)."""
-    from envtool.files.yaml_edit import _plain_ok, _plain_word
+    from envtool.files.yaml_edit import _plain_ok, plain_word
 
-    assert not _plain_word(value) or _plain_ok(value, True)
-    assert _plain_word("conda-forge::numpy=1.2") and _plain_ok("conda-forge::numpy=1.2", True)
+    assert not plain_word(value) or _plain_ok(value, True)
+    assert plain_word("conda-forge::numpy=1.2") and _plain_ok("conda-forge::numpy=1.2", True)

@@ -31,9 +31,9 @@ from collections.abc import Callable
 
 from envtool.files.envfile import EnvFile, make_conda_dep, make_pip_dep
 from envtool.files.portable import platform_only
-from envtool.files.prune import Decision, PruneOptions, _first_match, _prune_conda, _prune_pip
+from envtool.files.prune import Decision, PruneOptions, first_match, prune_conda, prune_pip
 from envtool.files.spec_rewrite import rewrite_export_groups
-from envtool.files.yaml_edit import _plain_word, _scalar_text
+from envtool.files.yaml_edit import plain_word, scalar_text
 
 # A value that reads as the same plain text in libyaml and in conda's reader, on its line:
 # a first character that is no indicator ("-" only before a non-space), no ": ", no " #",
@@ -241,7 +241,7 @@ def _edit(
             if key == "prefix" and drop_prefix:
                 last_dropped = True
             elif key == "name" and new_name is not None:
-                out.append("name: " + _scalar_text(new_name, None, False) + (tail or ""))
+                out.append("name: " + scalar_text(new_name, None, False) + (tail or ""))
             else:
                 out.append(line)
         i += 1
@@ -257,7 +257,7 @@ def _edit(
     elif conda_kept == 0 and conda_dropped:
         return None  # nothing left: the general path writes "dependencies: []"
     if new_name is not None and "name" not in seen:  # inserted before the first key
-        out.insert(first_key, "name: " + _scalar_text(new_name, None, False))
+        out.insert(first_key, "name: " + scalar_text(new_name, None, False))
     if (terminated or last_dropped) and out:
         out.append("")
     return "\n".join(out)
@@ -265,7 +265,7 @@ def _edit(
 
 def _conda_rule(options: PruneOptions) -> Callable[[str, str, str, str, str | None], _Verdict]:
     """The verdict on one export-form item, from its groups (name as written, head with its
-    channel, operator, version, build), as :func:`envtool.files.prune._prune_conda` decides."""
+    channel, operator, version, build), as :func:`envtool.files.prune.prune_conda` decides."""
     no_builds, keep_variant, pin = options.no_builds, options.keep_variant_builds, options.pin
     drop, keep, portable, pip_only = options.drop, options.keep, options.portable, options.pip_only
     drops = bool(drop or portable or pip_only)
@@ -274,10 +274,10 @@ def _conda_rule(options: PruneOptions) -> Callable[[str, str, str, str, str | No
         if drops:
             lower = name.lower()
             if (
-                (drop and _first_match(lower, drop, pip=False) is not None)
+                (drop and first_match(lower, drop, pip=False) is not None)
                 or (portable and platform_only(lower) is not None)
                 or (pip_only and lower not in ("python", "pip"))
-            ) and (not keep or _first_match(lower, keep, pip=False) is None):
+            ) and (not keep or first_match(lower, keep, pip=False) is None):
                 return ""
         return rewrite_export_groups(head, op, ver, build, no_builds, keep_variant, pin)
 
@@ -291,7 +291,7 @@ def _general_conda(value: str, options: PruneOptions) -> _Verdict:
         return _INVALID
     decisions: list[Decision] = []
     # keeps_pip only counts for --leaves, which this path does not take.
-    kept = _prune_conda(dep, options, None, False, decisions, {})
+    kept = prune_conda(dep, options, None, False, decisions, {})
     if kept is None:
         return ""
     return next((d.new for d in decisions if d.action == "rewrite"), None)
@@ -309,7 +309,7 @@ def _pip(lines: list[str], options: PruneOptions) -> list[str | None] | None:
         return None
     if options.no_pip:
         return None  # the whole section goes: the general path
-    kept, decisions = _prune_pip(EnvFile(pip=deps), options)
+    kept, decisions = prune_pip(EnvFile(pip=deps), options)
     if kept is None:
         return None
     new_values: list[str | None] = [st + v + st for v, st in zip(values, styles, strict=True)]
@@ -349,5 +349,5 @@ def _rendered(new: str, style: str) -> str:
     """A new value as the edit writes it in place of an item: of a plain one, plain unless it
     must be quoted; of a quoted one, in its quotes."""
     if style:
-        return _scalar_text(new, style, False)
-    return new if _plain_word(new) else _scalar_text(new, None, False)
+        return scalar_text(new, style, False)
+    return new if plain_word(new) else scalar_text(new, None, False)

@@ -114,11 +114,11 @@ def prune(
     check_options(options, requested)
     wanted = {r.lower() for r in requested} if requested is not None else None
     decisions: list[Decision] = []
-    pip, pip_decisions = _prune_pip(env, options)
+    pip, pip_decisions = prune_pip(env, options)
     keeps_pip = bool(pip)
     conda: list[CondaDep] = []
     for dep in env.conda:
-        kept = _prune_conda(dep, options, wanted, keeps_pip, decisions, flags or {})
+        kept = prune_conda(dep, options, wanted, keeps_pip, decisions, flags or {})
         if kept is not None:
             conda.append(kept)
     decisions.extend(pip_decisions)
@@ -148,7 +148,9 @@ def prune(
     return PruneResult(new_env, tuple(decisions))
 
 
-def _first_match(name: str, patterns: Iterable[str], pip: bool) -> str | None:
+def first_match(name: str, patterns: Iterable[str], pip: bool) -> str | None:
+    """The first of ``patterns`` (globs, as ``--drop``/``--keep`` take them) that ``name``
+    matches, compared as conda or pip names; None when none does."""
     for pattern in patterns:
         pat = normalize_pip_name(pattern) if pip else pattern.lower()
         if fnmatchcase(name, pat):
@@ -160,7 +162,7 @@ def _drop_reason_conda(
     spec: CondaSpec, options: PruneOptions, wanted: set[str] | None, keeps_pip: bool
 ) -> str | None:
     name = spec.name
-    pattern = _first_match(name, options.drop, pip=False) if options.drop else None
+    pattern = first_match(name, options.drop, pip=False) if options.drop else None
     if pattern is not None:
         return f"matches --drop {pattern!r}"
     if options.portable:
@@ -175,7 +177,7 @@ def _drop_reason_conda(
     return None
 
 
-def _prune_conda(
+def prune_conda(
     dep: CondaDep,
     options: PruneOptions,
     wanted: set[str] | None,
@@ -183,6 +185,8 @@ def _prune_conda(
     decisions: list[Decision],
     flags: Mapping[str, Sequence[str]],
 ) -> CondaDep | None:
+    """One conda dependency pruned: None when it is dropped, else the dependency kept or
+    rewritten; what was decided, and why, is appended to ``decisions``."""
     spec = dep.spec
     if spec is None:  # unparseable (only in non-strict use): nothing can be judged
         return dep
@@ -190,7 +194,7 @@ def _prune_conda(
     if options.drop or options.portable or options.leaves or options.pip_only:
         why = _drop_reason_conda(spec, options, wanted, keeps_pip)
         if why is not None:
-            keeper = _first_match(name, options.keep, pip=False)
+            keeper = first_match(name, options.keep, pip=False)
             if keeper is None:
                 decisions.append(
                     Decision("conda", "drop", name, dep.text, None, why, dep.line, dep.path)
@@ -223,9 +227,10 @@ def _prune_conda(
     return make_conda_dep(rw.text, dep.line, dep.path)
 
 
-def _prune_pip(
+def prune_pip(
     env: EnvFile, options: PruneOptions
 ) -> tuple[tuple[PipDep, ...] | None, list[Decision]]:
+    """The pip section pruned (None when the file has none), and the decisions taken."""
     if env.pip is None:
         return None, []
     decisions: list[Decision] = []
@@ -239,10 +244,10 @@ def _prune_pip(
 
         why = "the pip section is dropped (--no-pip)" if options.no_pip else None
         if name is not None and why is None:
-            pattern = _first_match(name, options.drop, pip=True)
+            pattern = first_match(name, options.drop, pip=True)
             why = f"matches --drop {pattern!r}" if pattern is not None else None
         if why is not None:
-            keeper = _first_match(name, options.keep, pip=True) if name else None
+            keeper = first_match(name, options.keep, pip=True) if name else None
             if keeper is None:
                 decide("drop", why)
                 continue

@@ -301,7 +301,7 @@ class Document:
         node = self.node(path)
         if node.id not in ("scalar", "alias"):
             raise InputError(self.source, f"{'/'.join(map(str, path))} is not a single value")
-        return self._replace(node, _scalar_text(value, node.style, self._in_flow(path)))
+        return self._replace(node, scalar_text(value, node.style, self._in_flow(path)))
 
     def _replace(self, node: Any, new: str) -> _Span:
         """Replace a scalar's text (with its anchor and tag); a block scalar keeps its break."""
@@ -340,10 +340,10 @@ class Document:
             if v.id == "scalar" and not _empty(v):
                 return self.set_scalar((key,), value)
             end = self._content_end(v) if not _empty(v) else _end(k) + 1
-            return (_end(k), end, ": " + _scalar_text(value, None, False))
+            return (_end(k), end, ": " + scalar_text(value, None, False))
         first_key = self.root.value[0][0] if self.root.value else None
         at = self._line_start(_start(first_key)) if first_key is not None else len(self.text)
-        return (at, at, f"{key}: {_scalar_text(value, None, False)}{self.newline}")
+        return (at, at, f"{key}: {scalar_text(value, None, False)}{self.newline}")
 
     def set_list(self, key: str, items: tuple[str, ...], after: str | None) -> _Span:
         found = self.key_node(key)
@@ -357,7 +357,7 @@ class Document:
             return (at, at, self._render_block_list(key, items, "  "))
         k, v = found
         if v.id == "sequence" and v.flow_style:
-            inner = ", ".join(_scalar_text(i, None, True) for i in items)
+            inner = ", ".join(scalar_text(i, None, True) for i in items)
             return (_start(v), _end(v), f"[{inner}]")
         indent = "  "
         if v.id == "sequence" and v.value:
@@ -372,7 +372,7 @@ class Document:
         nl = self.newline
         if not items:
             return f"{key_text}: []{nl}"
-        body = "".join(f"{indent}- {_scalar_text(i, None, False)}{nl}" for i in items)
+        body = "".join(f"{indent}- {scalar_text(i, None, False)}{nl}" for i in items)
         return f"{key_text}:{nl}{body}"
 
     def _in_flow(self, path: PathT) -> bool:
@@ -392,7 +392,7 @@ class Document:
                 if i in indices:
                     continue
                 if i in replace:
-                    texts.append(_scalar_text(replace[i], item.style, True))
+                    texts.append(scalar_text(replace[i], item.style, True))
                 else:
                     texts.append(self.text[_start(item) : _end(item)])
             return [(_start(seq), _end(seq), "[" + ", ".join(texts) + "]")]
@@ -414,13 +414,13 @@ class Document:
             ):
                 self.local = False
             spans.append((first, end, ""))
-        plain_word, words, after = _PLAIN_WORD.fullmatch, _NOT_PLAIN_WORDS, _AFTER_PLAIN
+        plain_match, words, after = _PLAIN_WORD.fullmatch, _NOT_PLAIN_WORDS, _AFTER_PLAIN
         for i, value in replace.items():
             item = items[i]
             if (
                 item.id == "scalar"
                 and not item.style
-                and plain_word(value)
+                and plain_match(value)
                 and value.lower() not in words
             ):
                 # A plain value for a plain value (an export's spec lines): the quick path.
@@ -440,7 +440,7 @@ class Document:
                 spans.append((start, end, value))
                 continue
             self.local = False
-            spans.append(self._replace(item, _scalar_text(value, item.style, False)))
+            spans.append(self._replace(item, scalar_text(value, item.style, False)))
         return spans
 
     def _one_line(self, start: int, end: int) -> bool:
@@ -483,7 +483,7 @@ class Document:
                     f"goes, but the YAML alias *{alias.value} still uses it — write it out there",
                 )
             style = '"' if target.style in ("|", ">") else target.style
-            extra.append((_start(alias), _end(alias), _scalar_text(target.value, style, True)))
+            extra.append((_start(alias), _end(alias), scalar_text(target.value, style, True)))
         return extra
 
 
@@ -615,7 +615,7 @@ _LINE_TAIL = re.compile(r"[ \t]*(?:#[^\r\n]*)?")
 _AFTER_PLAIN = ("", " ", "\t", "\r", "\n")
 
 
-def _plain_word(value: str) -> bool:
+def plain_word(value: str) -> bool:
     """A spec-like word: plain YAML that reads back as itself anywhere, for conda too."""
     return _PLAIN_WORD.fullmatch(value) is not None and value.lower() not in _NOT_PLAIN_WORDS
 
@@ -632,9 +632,9 @@ _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
 _NEEDS_ESCAPES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
-def _scalar_text(value: str, style: str | None, in_flow: bool) -> str:
+def scalar_text(value: str, style: str | None, in_flow: bool) -> str:
     """``value`` as YAML scalar text, in the given quote style when it needs none other."""
-    if not style and _plain_word(value):
+    if not style and plain_word(value):
         return value
     if style == '"' or _NEEDS_ESCAPES.search(value):  # a line break or control character
         return _double(value)
