@@ -266,12 +266,13 @@ class Comparison:
         of its positions (stable: of a name listed twice the last one wins, with the same
         warnings as the dicts give, in their order).
         """
-        sorted_old, old_unique = _in_name_order(self.old.conda)
-        sorted_new, new_unique = _in_name_order(self.new.conda)
+        old_order, old_unique = _name_order(self.old.conda)
+        new_order, new_unique = _name_order(self.new.conda)
         if old_unique and new_unique and self.ignored is _never:
-            return self._merge_unique(sorted_old, sorted_new)
-        del sorted_old, sorted_new
-        old_order, new_order = _name_order(self.old.conda), _name_order(self.new.conda)
+            old_deps = _in_order(self.old.conda, old_order)
+            new_deps = _in_order(self.new.conda, new_order)
+            del old_order, new_order  # (a file out of name order: its positions are let go)
+            return self._merge_unique(old_deps, new_deps)
         warnings: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
         old_only: dict[str, CondaDep] = {}
         new_only: dict[str, CondaDep] = {}
@@ -635,26 +636,21 @@ def _duplicate_warning(
     )
 
 
-def _in_name_order(deps: Sequence[CondaDep]) -> tuple[Sequence[CondaDep], bool]:
-    """``deps`` in name order (themselves when sorted, as an export's are; else a stable sort),
-    and whether no name is listed twice. Nothing else is kept: the names are let go."""
+def _name_order(deps: Sequence[CondaDep]) -> tuple[list[int] | None, bool]:
+    """The positions of ``deps`` in name order (stable; None when they are sorted already, as
+    an export's are), and whether no name is listed twice. The names are let go."""
     names = conda_names(deps)
     if all(map(operator.lt, names, islice(names, 1, None))):
-        return deps, True
+        return None, True
     if all(map(operator.le, names, islice(names, 1, None))):
-        return deps, False
+        return None, False
     order = sorted(range(len(names)), key=names.__getitem__)
     names = [names[i] for i in order]
-    unique = not any(map(operator.eq, names, islice(names, 1, None)))
-    return [deps[i] for i in order], unique
+    return order, not any(map(operator.eq, names, islice(names, 1, None)))
 
 
-def _name_order(deps: Sequence[CondaDep]) -> list[int] | None:
-    """None when ``deps`` are sorted by name, else their positions in name order (stable)."""
-    names = conda_names(deps)
-    if all(map(operator.le, names, islice(names, 1, None))):
-        return None
-    return sorted(range(len(names)), key=names.__getitem__)
+def _in_order(deps: Sequence[CondaDep], order: list[int] | None) -> Sequence[CondaDep]:
+    return deps if order is None else [deps[i] for i in order]
 
 
 def _secret_value(name: str, value: str | None) -> str | None:
