@@ -48,7 +48,6 @@ from envtool.files.envfile import (
     PipDep,
     conda_key,
     conda_keys,
-    conda_names,
 )
 from envtool.secrets import is_secret_name, redact, redact_variable
 from envtool.spec import (
@@ -639,7 +638,7 @@ def _duplicate_warning(
 def _name_order(deps: Sequence[CondaDep]) -> tuple[list[int] | None, bool]:
     """The positions of ``deps`` in name order (stable; None when they are sorted already, as
     an export's are), and whether no name is listed twice. The names are let go."""
-    names = conda_names(deps)
+    names = list(map(conda_key, deps))
     if all(map(operator.lt, names, islice(names, 1, None))):
         return None, True
     if all(map(operator.le, names, islice(names, 1, None))):

@@ -194,27 +194,23 @@ _SET_TEXT, _SET_SPEC, _SET_PROBLEM, _SET_LINE, _SET_PATH = _SETTERS
 _NEW = object.__new__
 
 
+def conda_key(dep: CondaDep) -> str:
+    """What identifies a dependency across two files: its spec's name, or (a line that does not
+    parse) its text, stripped. As ``dep.name.strip()``, without parsing a spec or making more
+    than the name: a diff of two large files asks it of every line, some of them twice."""
+    spec = dep._spec
+    if spec is _LATER:  # the bare plain form: name[=version[=build]] (conda_name)
+        return dep.text.partition("=")[0].lower()
+    return spec.name if spec else dep.text.strip()
+
+
 def conda_keys(
     deps: Sequence[CondaDep], order: Iterable[int] | None = None
 ) -> Iterator[tuple[str, CondaDep]]:
-    """(key, dependency) for each of ``deps`` (those at ``order``'s positions, when given):
-    what identifies a dependency across two files, its spec's name, or (a line that does not
-    parse) its text, stripped. As ``dep.name.strip()``, without parsing a spec or making more
-    than the name: a diff of two large files asks it of every line, some of them twice."""
+    """(:func:`conda_key`, dependency) for each of ``deps`` (those at ``order``'s positions,
+    when given)."""
     for dep in deps if order is None else map(deps.__getitem__, order):
-        spec = dep._spec
-        if spec is _LATER:  # the bare plain form: name[=version[=build]] (conda_name)
-            yield dep.text.partition("=")[0].lower(), dep
-        else:
-            yield (spec.name if spec else dep.text.strip()), dep
-
-
-def conda_key(dep: CondaDep) -> str:
-    """The key of one dependency (:func:`conda_keys`)."""
-    spec = dep._spec
-    if spec is _LATER:  # (conda_name)
-        return dep.text.partition("=")[0].lower()
-    return spec.name if spec else dep.text.strip()
+        yield conda_key(dep), dep
 
 
 def conda_parts(dep: CondaDep) -> tuple[str, str | None, str | None] | None:
@@ -230,20 +226,6 @@ def conda_parts(dep: CondaDep) -> tuple[str, str | None, str | None] | None:
     if spec is None:
         return None
     return spec.name, spec.channel, spec.build
-
-
-def conda_names(deps: Sequence[CondaDep]) -> list[str]:
-    """The keys of :func:`conda_keys`, as a list (made in one loop: a sort takes them)."""
-    later = _LATER
-    names: list[str] = []
-    append = names.append
-    for dep in deps:
-        spec = dep._spec
-        if spec is later:  # (conda_name)
-            append(dep.text.partition("=")[0].lower())
-        else:
-            append(spec.name if spec else dep.text.strip())
-    return names
 
 
 def _compact_path(path: Path_, line: int | None) -> Path_ | int:
