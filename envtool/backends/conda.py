@@ -66,8 +66,7 @@ from envtool.envs.condaconfig import (
 )
 from envtool.envs.condaconfig import load as load_config
 from envtool.envs.export import recreating_envfile
-from envtool.envs.history import parse as parse_history
-from envtool.envs.history import requested_specs
+from envtool.envs.history import requested_in
 from envtool.envs.model import (
     CreateOptions,
     CreateResult,
@@ -413,7 +412,7 @@ def _has_history(prefix: Path) -> bool:
     made), ``env export --from-history`` lists every package pinned; envtool then keeps the
     history empty, as the native backend does, so ``--leaves`` falls back to graph leaves while
     the ``--from-history`` export stays the pinned list conda prints."""
-    return bool(requested_specs(parse_history(read_history_text(prefix))))
+    return bool(requested_in(read_history_text(prefix)))
 
 
 def _variables(prefix: Path) -> dict[str, str]:

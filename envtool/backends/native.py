@@ -356,8 +356,8 @@ class NativeBackend:
         replacing = transaction.check_target(target, options, root_prefix=self.config.root_prefix)
         if options.dry_run:
             return CreateResult(target, packages, dry_run=True, replaced=replacing)
-        revisions = history.parse(prefix.read_history_text(source.prefix))
-        specs = history.requested_specs(revisions, {p.name for p in packages}) or tuple(
+        history_text = prefix.read_history_text(source.prefix)
+        specs = history.requested_in(history_text, {p.name for p in packages}) or tuple(
             _pinned_spec(p) for p in packages
         )
         cleaned = self._install(

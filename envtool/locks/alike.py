@@ -51,8 +51,7 @@ def solve_alike(
 
     backend = NativeBackend()
     names = {r.name for r in host.conda}
-    revisions = history.parse(prefix_mod.read_history_text(path))
-    requested = history.requested_specs(revisions, names)
+    requested = history.requested_in(prefix_mod.read_history_text(path), names)
     specs = [loose(s) for s in requested] or sorted(names)
     prefer = {r.name: (r.version, r.build) for r in host.conda}
     channels = list(dict.fromkeys(r.channel for r in host.conda if r.channel))
