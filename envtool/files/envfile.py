@@ -199,8 +199,8 @@ def conda_key(dep: CondaDep) -> str:
     parse) its text, stripped. As ``dep.name.strip()``, without parsing a spec or making more
     than the name: a diff of two large files asks it of every line, some of them twice."""
     spec = dep._spec
-    if spec is _LATER:  # the bare plain form: name[=version[=build]] (conda_name)
-        return dep.text.partition("=")[0].lower()
+    if spec is _LATER:  # the bare plain form: name[=version[=build]]
+        return conda_name(dep.text)
     return spec.name if spec else dep.text.strip()
 
 
