@@ -33,6 +33,7 @@ def _run(argv: list[str] | None) -> int:
         sys.stdout.write(f"envtool {__version__}\n")
         return 0
     if argv is None:
+        _keep_swallowed_ctrl_c()
         # A command is one short run over acyclic data (parsed files, records, results): the
         # cyclic collector finds nothing to free, but walks every object again and again as
         # they pile up (35-45 % of diff's and prune's CPU at 100,000 dependencies). Memory
@@ -43,6 +44,43 @@ def _run(argv: list[str] | None) -> int:
     from envtool.cli import main as cli_main
 
     return cli_main(args)
+
+
+def _keep_swallowed_ctrl_c() -> None:
+    """Deliver again a Ctrl-C that Python swallowed, so that every Ctrl-C stops envtool.
+
+    Python raises KeyboardInterrupt wherever the main thread is when it handles SIGINT. In a
+    ``__del__`` or a weakref callback the exception can't propagate: Python prints "Exception
+    ignored in ..." with a traceback and goes on, and the command runs to its end as if no key
+    had been pressed. Any import can land there (importlib's module-lock callback: seen in CI,
+    exit 2 after a traceback). This hook takes such a KeyboardInterrupt out of Python's report
+    and has a thread send SIGINT to the main thread again once the hook has returned, so that
+    it lands in the code that was running (and interrupts a blocking read as a real one does).
+    """
+    import _thread  # built in, as sys is: nothing to load on the path every command takes
+
+    main_thread = _thread.get_ident()
+    report = sys.unraisablehook
+
+    def again(hook_done: _thread.LockType) -> None:
+        import signal  # here: only after a swallowed Ctrl-C
+
+        with hook_done:  # not inside the hook, where it would be swallowed once more
+            if hasattr(signal, "pthread_kill"):
+                signal.pthread_kill(main_thread, signal.SIGINT)
+            else:  # Windows
+                _thread.interrupt_main()
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            report(unraisable)
+            return
+        hook_done = _thread.allocate_lock()
+        hook_done.acquire()
+        _thread.start_new_thread(again, (hook_done,))
+        hook_done.release()  # last: the thread needs the GIL to send, and we keep it till return
+
+    sys.unraisablehook = hook
 
 
 def _exit_now(code: int) -> None:
