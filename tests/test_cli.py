@@ -120,6 +120,24 @@ def test_bare_envtool_prints_the_help_on_stdout_exit_0(cli) -> None:
     assert result.out.startswith("Usage: envtool [OPTIONS] COMMAND [ARGS]...\n")
 
 
+def _entry(module: str, on_import: str, *args: str | Path) -> list[str]:
+    """The argv of a process that runs envtool's console entry point (``main()``) with
+    ``args``, and runs the statements ``on_import`` once, when ``module``'s import starts (an
+    audit hook): a point inside envtool's start-up, not in this test's own wrapper code."""
+    script = (
+        "import sys\n"
+        "said = []\n"
+        "def hook(event, args):\n"
+        f"    if event == 'import' and args[0] == {module!r} and not said:\n"
+        "        said.append(1)\n"
+        f"{textwrap.indent(on_import.strip(), '        ')}\n"
+        "sys.addaudithook(hook)\n"
+        "from envtool.__main__ import main\n"
+        "sys.exit(main())\n"
+    )
+    return [sys.executable, "-c", script, *map(str, args)]
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 @pytest.mark.parametrize("delay", [0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.15])
 def test_ctrl_c_while_importing_is_exit_130_without_traceback(delay: float, tmp_path: Path) -> None:
@@ -129,19 +147,8 @@ def test_ctrl_c_while_importing_is_exit_130_without_traceback(delay: float, tmp_
     starts (an audit hook), so the signal never lands in this test's own wrapper code."""
     f = tmp_path / "env.yml"
     f.write_text("dependencies: []\n")
-    entry = (
-        "import sys\n"
-        "said = []\n"
-        "def ready(event, args):\n"
-        "    if event == 'import' and args[0] == 'envtool.cli' and not said:\n"
-        "        said.append(1)\n"
-        "        sys.stderr.write('ready\\n'); sys.stderr.flush()\n"
-        "sys.addaudithook(ready)\n"
-        "from envtool.__main__ import main\n"
-        "sys.exit(main())\n"
-    )
     proc = subprocess.Popen(
-        [sys.executable, "-c", entry, "diff", "-", str(f)],
+        _entry("envtool.cli", "sys.stderr.write('ready\\n'); sys.stderr.flush()\n", "diff", "-", f),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -186,21 +193,8 @@ def test_a_ctrl_c_python_swallows_still_stops_envtool(
     traceback, and the command (here: reading stdin, closed at once) does not run on."""
     f = tmp_path / "env.yml"
     f.write_text("dependencies: []\n")
-    entry = (
-        "import sys\n"
-        "def swallow():\n"
-        f"{textwrap.indent(SWALLOWERS[where], '    ')}"
-        "said = []\n"
-        "def hook(event, args):\n"
-        f"    if event == 'import' and args[0] == {module!r} and not said:\n"
-        "        said.append(1)\n"
-        "        swallow()\n"
-        "sys.addaudithook(hook)\n"
-        "from envtool.__main__ import main\n"
-        "sys.exit(main())\n"
-    )
     proc = subprocess.run(
-        [sys.executable, "-c", entry, "diff", "-", str(f)],
+        _entry(module, SWALLOWERS[where], "diff", "-", f),
         stdin=subprocess.DEVNULL,  # a command that ran on would fail on the empty input
         capture_output=True,
         text=True,
