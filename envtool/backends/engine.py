@@ -418,18 +418,7 @@ def read_prefix_record(path: Path) -> Any:
 
 def read_prefix_records(prefix: Path) -> list[Any]:
     """The env's records as py-rattler PrefixRecords (what a clone installs)."""
-    from rattler import PrefixRecord
-
-    out = []
-    meta = prefix / "conda-meta"
-    for path in sorted(meta.glob("*.json")):
-        try:
-            out.append(PrefixRecord.from_path(path))
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
-            raise BackendError(f"{path}: cannot read package record: {first_line(exc)}") from exc
-    return out
+    return [read_prefix_record(path) for path in sorted((prefix / "conda-meta").glob("*.json"))]
 
 
 # ------------------------------------------------------------------------ solving many platforms

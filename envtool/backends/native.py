@@ -415,7 +415,7 @@ class NativeBackend:
                 linked = done.linked
         from envtool.backends import engine  # py-rattler: only for what the linker left
 
-        by_dist = {f"{_dist(r)}": r for r in engine.read_prefix_records(source)}
+        by_dist = {str(_dist(r)): r for r in engine.read_prefix_records(source)}
         wanted = tuple(replace(p, engine_record=by_dist.get(p.dist)) for p in packages)
         _require_engine_records(wanted, what)
         installed = [engine.read_prefix_record(stage / "conda-meta" / name) for name in linked]
