@@ -414,15 +414,10 @@ class Document:
             ):
                 self.local = False
             spans.append((first, end, ""))
-        plain_match, words, after = _PLAIN_WORD.fullmatch, _NOT_PLAIN_WORDS, _AFTER_PLAIN
+        after = _AFTER_PLAIN
         for i, value in replace.items():
             item = items[i]
-            if (
-                item.id == "scalar"
-                and not item.style
-                and plain_match(value)
-                and value.lower() not in words
-            ):
+            if item.id == "scalar" and not item.style and plain_word(value):
                 # A plain value for a plain value (an export's spec lines): the quick path.
                 # When the text at the item's start is its value, the item is that text on one
                 # line (a plain scalar over several lines reads a blank or line break where its
